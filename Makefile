@@ -1,0 +1,101 @@
+# logsieve — entry points: build, run, test, bench, dist, dev, lint.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN := bin/logsieve
+UI_INDEX := backend/web/dist/index.html
+UI_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
+GO_SRC := $(shell find backend -name '*.go' -not -path '*/node_modules/*' 2>/dev/null) go.mod go.sum
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# bench knobs (SPEC §7, §8)
+RATE ?= 150000
+COUNT ?= 1000000
+ENGINES ?= 1
+KEEP_ORIGINAL ?= true
+
+.PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
+        bench dist clean deps-node deps-chromium fuzz
+
+all: build
+
+## build: the binary with the SPA embedded
+build: $(BIN)
+
+$(BIN): $(UI_INDEX) $(GO_SRC)
+	@mkdir -p bin
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/logsieve
+
+node_modules/.package-lock.json: package.json package-lock.json frontend/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps-node: node_modules/.package-lock.json
+
+ui: $(UI_INDEX)
+
+$(UI_INDEX): node_modules/.package-lock.json $(UI_SRC)
+	npm run build -w frontend
+
+## run: build what is missing and serve on http://127.0.0.1:8080 with ./data and the demo engine
+run: build
+	./$(BIN) serve --data ./data
+
+## dev: Vite dev server proxying /api to a Go server on :8080 (start `make run` in another shell)
+dev: deps-node
+	npm run dev -w frontend
+
+## test: every test (Go with -race, vitest, Playwright in Debian's Chromium, installer)
+test: lint test-go test-web test-installer test-e2e
+	@echo "make test: all suites passed"
+
+test-go:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...
+
+test-web: deps-node
+	npm run test -w frontend
+
+deps-chromium:
+	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+	  echo "installing Debian's chromium (no browser download)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	fi
+
+test-e2e: build deps-chromium
+	LOGSIEVE_BIN=$(CURDIR)/$(BIN) npm run e2e -w frontend
+
+test-installer: build
+	bash installer/test.sh
+
+lint: lint-go lint-web
+
+lint-go:
+	@out=$$(gofmt -l backend); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags no_ui ./...
+	@command -v staticcheck >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ] || \
+	  $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
+
+lint-web: deps-node
+	npm run lint -w frontend
+	npm run typecheck -w frontend
+
+## bench: SPEC §7 line; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL
+bench: build
+	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL)
+
+fuzz:
+	$(GO) test ./backend/class -run '^$$' -fuzz FuzzExtract -fuzztime 60s
+	$(GO) test ./backend/class -run '^$$' -fuzz FuzzCompile -fuzztime 60s
+
+## dist: release tarball dist/logsieve-<version>-linux-amd64.tar.gz
+dist: build
+	bash installer/dist.sh $(VERSION)
+
+clean:
+	rm -rf bin dist backend/web/dist/assets backend/web/dist/index.html

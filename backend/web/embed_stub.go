@@ -1,0 +1,7 @@
+//go:build no_ui
+
+package web
+
+import "embed"
+
+var dist embed.FS
