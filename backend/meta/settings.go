@@ -1,0 +1,225 @@
+package meta
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+func init() { register(&SettingRecord{}) }
+
+// SettingRecord is one stored server setting: its key and its JSON value.
+type SettingRecord struct {
+	Key   string `gorm:"primaryKey"`
+	Value string
+}
+
+// Settings are the server settings kept in the metadata DB (SPEC §8 Config). They are
+// seeded from the config file on first start and changed with PUT /settings.
+type Settings struct {
+	TrustedProxies       []string `json:"trusted_proxies" toml:"trusted_proxies"`
+	DefaultRetentionDays int      `json:"default_retention_days" toml:"default_retention_days"`
+	MinFreePercent       int      `json:"min_free_percent" toml:"min_free_percent"`
+	DiskFullPolicy       string   `json:"disk_full_policy" toml:"disk_full_policy"`
+	UDPRcvBufBytes       int      `json:"udp_rcvbuf_bytes" toml:"udp_rcvbuf_bytes"`
+	MetricsPublic        bool     `json:"metrics_public" toml:"metrics_public"`
+	TokenTTL             string   `json:"token_ttl" toml:"token_ttl"`
+	LogLevel             string   `json:"log_level" toml:"log_level"`
+}
+
+// Disk-full policies.
+const (
+	PolicyDeleteOldest = "delete_oldest"
+	PolicyPause        = "pause"
+)
+
+// DefaultSettings returns the built-in defaults.
+func DefaultSettings() Settings {
+	return Settings{
+		TrustedProxies:       []string{"127.0.0.1/8", "::1/128"},
+		DefaultRetentionDays: 30,
+		MinFreePercent:       10,
+		DiskFullPolicy:       PolicyDeleteOldest,
+		UDPRcvBufBytes:       32 << 20,
+		MetricsPublic:        false,
+		TokenTTL:             "12h",
+		LogLevel:             "info",
+	}
+}
+
+// Validate checks every field and returns a *FieldError naming the first bad one.
+func (s Settings) Validate() error {
+	for _, p := range s.TrustedProxies {
+		if _, err := ParseProxy(p); err != nil {
+			return &FieldError{Field: "trusted_proxies", Reason: err.Error()}
+		}
+	}
+	switch {
+	case s.DefaultRetentionDays < 0 || s.DefaultRetentionDays > 36500:
+		return &FieldError{Field: "default_retention_days", Reason: "must be between 0 (keep forever) and 36500"}
+	case s.MinFreePercent < 0 || s.MinFreePercent > 50:
+		return &FieldError{Field: "min_free_percent", Reason: "must be between 0 and 50"}
+	case s.DiskFullPolicy != PolicyDeleteOldest && s.DiskFullPolicy != PolicyPause:
+		return &FieldError{Field: "disk_full_policy", Reason: `must be "delete_oldest" or "pause"`}
+	case s.UDPRcvBufBytes < 0 || s.UDPRcvBufBytes > 1<<30:
+		return &FieldError{Field: "udp_rcvbuf_bytes", Reason: "must be between 0 (system default) and 1073741824"}
+	}
+	if _, err := s.TTL(); err != nil {
+		return &FieldError{Field: "token_ttl", Reason: err.Error()}
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &FieldError{Field: "log_level", Reason: `must be one of "debug", "info", "warn", "error"`}
+	}
+	return nil
+}
+
+// TTL parses TokenTTL (a Go duration between 5m and 720h).
+func (s Settings) TTL() (time.Duration, error) {
+	d, err := time.ParseDuration(s.TokenTTL)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration like \"12h\"", s.TokenTTL)
+	}
+	if d < 5*time.Minute || d > 720*time.Hour {
+		return 0, fmt.Errorf("%q must be between 5m and 720h", s.TokenTTL)
+	}
+	return d, nil
+}
+
+// Proxies parses TrustedProxies (invalid entries are skipped; Validate reports them).
+func (s Settings) Proxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range s.TrustedProxies {
+		if pf, err := ParseProxy(p); err == nil {
+			out = append(out, pf)
+		}
+	}
+	return out
+}
+
+// ParseProxy parses an IP or a CIDR into a prefix.
+func ParseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not an IP or a CIDR", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IP or a CIDR", s)
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// settingFields maps each JSON key of Settings to its field index.
+func settingFields() map[string]int {
+	t := reflect.TypeFor[Settings]()
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		m[strings.Split(t.Field(i).Tag.Get("json"), ",")[0]] = i
+	}
+	return m
+}
+
+// Settings returns the stored settings, defaults filling keys never stored.
+func (db *DB) Settings() (Settings, error) {
+	var recs []SettingRecord
+	if err := db.Gorm.Find(&recs).Error; err != nil {
+		return Settings{}, fmt.Errorf("cannot read settings: %w", err)
+	}
+	s := DefaultSettings()
+	fields := settingFields()
+	v := reflect.ValueOf(&s).Elem()
+	for _, r := range recs {
+		i, ok := fields[r.Key]
+		if !ok {
+			continue // a key of an older or newer version
+		}
+		f := v.Field(i)
+		nv := reflect.New(f.Type())
+		if err := json.Unmarshal([]byte(r.Value), nv.Interface()); err != nil {
+			return Settings{}, fmt.Errorf("cannot read setting %q: %w", r.Key, err)
+		}
+		f.Set(nv.Elem())
+	}
+	return s, nil
+}
+
+// SaveSettings validates s and stores every key.
+func (db *DB) SaveSettings(s Settings) error {
+	return db.saveSettings(s, false)
+}
+
+// SeedSettings validates s and stores the keys that were never stored (first start).
+func (db *DB) SeedSettings(s Settings) error {
+	return db.saveSettings(s, true)
+}
+
+func (db *DB) saveSettings(s Settings, onlyMissing bool) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	v := reflect.ValueOf(s)
+	var recs []SettingRecord
+	for key, i := range settingFields() {
+		b, err := json.Marshal(v.Field(i).Interface())
+		if err != nil {
+			return fmt.Errorf("cannot encode setting %q: %w", key, err)
+		}
+		recs = append(recs, SettingRecord{Key: key, Value: string(b)})
+	}
+	onConflict := clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoUpdates: clause.AssignmentColumns([]string{"value"})}
+	if onlyMissing {
+		onConflict = clause.OnConflict{DoNothing: true}
+	}
+	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+		return tx.Clauses(onConflict).Create(&recs).Error
+	})
+	if err != nil {
+		return fmt.Errorf("cannot save settings: %w", err)
+	}
+	return nil
+}
+
+// PatchSettings decodes a JSON object of some settings onto the stored ones, validates and
+// stores the result. Unknown keys or wrong types give a *FieldError.
+func (db *DB) PatchSettings(body []byte) (Settings, error) {
+	s, err := db.Settings()
+	if err != nil {
+		return Settings{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Settings{}, jsonFieldError(err)
+	}
+	if err := db.SaveSettings(s); err != nil {
+		return Settings{}, err
+	}
+	return s, nil
+}
+
+// jsonFieldError turns a JSON decoding error into a *FieldError when it names a field.
+func jsonFieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &FieldError{Field: te.Field, Reason: "must be a " + te.Type.String()}
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return &FieldError{Field: f, Reason: "unknown field"}
+	}
+	return &FieldError{Field: "", Reason: "body is not valid JSON: " + err.Error()}
+}
