@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// maxVars bounds the parameters of one statement (SQLITE_MAX_VARIABLE_NUMBER
+// is 32766 in the bundled SQLite).
+const maxVars = 32000
+
+// rowsPerInsert is the number of rows of one full multi-row INSERT.
+const rowsPerInsert = 64
+
+// writerDSN are the connection settings of a writer's day file.
+const writerDSN = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-16384"
+
+// dayFile is one day file open for writing on a single pinned connection.
+type dayFile struct {
+	date  string
+	path  string
+	db    *sql.DB
+	conn  *sql.Conn
+	has   map[string]bool
+	sets  map[string]*insertSet
+	stmts []*sql.Stmt // every prepared statement, for close
+}
+
+// insertSet holds the INSERT statements of one column set.
+type insertSet struct {
+	cols []string
+	per  int               // rows of a full statement
+	byN  map[int]*sql.Stmt // statements by row count
+}
+
+// querier is what *sql.DB and *sql.Conn share for reading.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// openDayFile opens the day file of date in dir, creating its table with the
+// columns of s when the file is new.
+func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
+	path := dayPath(dir, date)
+	fail := func(err error) (*dayFile, error) {
+		return nil, fmt.Errorf("cannot open day file %q: %w", path, err)
+	}
+	db, err := sql.Open("sqlite3", fileDSN(path, writerDSN))
+	if err != nil {
+		return fail(err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return fail(err)
+	}
+	d := &dayFile{date: date, path: path, db: db, conn: conn, sets: make(map[string]*insertSet)}
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store=MEMORY"); err != nil {
+		d.close()
+		return fail(err)
+	}
+	cols, err := tableColumns(ctx, conn)
+	if err != nil {
+		d.close()
+		return fail(err)
+	}
+	if len(cols) == 0 {
+		if _, err := conn.ExecContext(ctx, createTableSQL(s)); err != nil {
+			d.close()
+			return fail(err)
+		}
+		if cols, err = tableColumns(ctx, conn); err != nil {
+			d.close()
+			return fail(err)
+		}
+	}
+	d.has = make(map[string]bool, len(cols))
+	for _, c := range cols {
+		d.has[c] = true
+	}
+	return d, nil
+}
+
+// createTableSQL returns the CREATE TABLE of a new day file for s, in the
+// SPEC §2 column order.
+func createTableSQL(s *Schema) string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY, log_sender_ip TEXT, client TEXT, time TEXT, time_zone TEXT")
+	for _, c := range s.Columns {
+		b.WriteString(", ")
+		b.WriteString(quoteIdent(c))
+		b.WriteString(" TEXT")
+	}
+	if s.KeepOriginal {
+		b.WriteString(", original_log TEXT")
+	}
+	b.WriteString(", received_at INTEGER)")
+	return b.String()
+}
+
+// tableColumns returns the columns of table logs in table order; none when
+// the table does not exist.
+func tableColumns(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name FROM pragma_table_info('logs') ORDER BY cid")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// ensureColumns appends to the table the columns of s it lacks.
+func (d *dayFile) ensureColumns(s *Schema) error {
+	add := func(c string) error {
+		if d.has[c] {
+			return nil
+		}
+		if err := d.exec("ALTER TABLE logs ADD COLUMN " + quoteIdent(c) + " TEXT"); err != nil {
+			return err
+		}
+		d.has[c] = true
+		return nil
+	}
+	for _, c := range s.Columns {
+		if err := add(c); err != nil {
+			return err
+		}
+	}
+	if s.KeepOriginal {
+		return add(colOriginal)
+	}
+	return nil
+}
+
+// inserts returns the insert set of key, creating it for s.
+func (d *dayFile) inserts(key string, s *Schema) *insertSet {
+	if set, ok := d.sets[key]; ok {
+		return set
+	}
+	cols := make([]string, 0, len(s.Columns)+6)
+	cols = append(cols, colSender, colClient, colTime, colTimeZone)
+	cols = append(cols, s.Columns...)
+	if s.KeepOriginal {
+		cols = append(cols, colOriginal)
+	}
+	cols = append(cols, colReceived)
+	set := &insertSet{cols: cols, per: max(1, min(rowsPerInsert, maxVars/len(cols))), byN: make(map[int]*sql.Stmt)}
+	d.sets[key] = set
+	return set
+}
+
+// stmt returns the prepared INSERT of n rows of set.
+func (d *dayFile) stmt(set *insertSet, n int) (*sql.Stmt, error) {
+	if st, ok := set.byN[n]; ok {
+		return st, nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO logs (")
+	for i, c := range set.cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quoteIdent(c))
+	}
+	b.WriteString(") VALUES ")
+	tuple := "(" + strings.Repeat("?,", len(set.cols)-1) + "?)"
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(tuple)
+	}
+	st, err := d.conn.PrepareContext(context.Background(), b.String())
+	if err != nil {
+		return nil, fmt.Errorf("cannot prepare insert into day file %q: %w", d.path, err)
+	}
+	set.byN[n] = st
+	d.stmts = append(d.stmts, st)
+	return st, nil
+}
+
+// exec runs one statement without arguments, naming the file on failure.
+func (d *dayFile) exec(query string) error {
+	if _, err := d.conn.ExecContext(context.Background(), query); err != nil {
+		return fmt.Errorf("cannot run %q on day file %q: %w", query, d.path, err)
+	}
+	return nil
+}
+
+// rollback ends a failed transaction; its own error adds nothing useful.
+func (d *dayFile) rollback() {
+	_, _ = d.conn.ExecContext(context.Background(), "ROLLBACK")
+}
+
+// close releases the statements and the connection (checkpointing the WAL).
+func (d *dayFile) close() error {
+	var err error
+	for _, st := range d.stmts {
+		err = errors.Join(err, st.Close())
+	}
+	d.stmts = nil
+	d.sets = nil
+	if d.conn != nil {
+		err = errors.Join(err, d.conn.Close())
+	}
+	err = errors.Join(err, d.db.Close())
+	if err != nil {
+		return fmt.Errorf("cannot close day file %q: %w", d.path, err)
+	}
+	return nil
+}

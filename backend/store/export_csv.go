@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// ExportCSV streams as CSV every row of dates in dir that matches q (no
+// limit; q.Limit and q.Cursor are ignored), day by day in the given order and
+// rows in id order (newest first with q.Desc). The header is the QueryDay
+// columns without id, for the union of the days' columns; with more than one
+// date a first column `date` is added. NULL is an empty cell; a cell starting
+// with =, +, -, @, tab or CR gets a ' prefix. A missing day is skipped in a
+// range and an error wrapping fs.ErrNotExist for a single date. Invalid input
+// is a *FieldError, reported before anything is written.
+func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Query) error {
+	if len(dates) == 0 {
+		return &FieldError{Field: "date", Reason: "no date given"}
+	}
+	for _, d := range dates {
+		if err := ValidDate(d); err != nil {
+			return err
+		}
+	}
+	if err := checkRange(q); err != nil {
+		return err
+	}
+	multi := len(dates) > 1
+	var present []string
+	var tables [][]string
+	for _, d := range dates {
+		v, err := openDayView(ctx, dir, d)
+		if errors.Is(err, fs.ErrNotExist) && multi {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		present = append(present, d)
+		tables = append(tables, v.cols)
+		v.close()
+	}
+	shown := shownColumns(q.Order, tables)
+	if _, _, err := whereClause(q, shown, nil); err != nil {
+		return err
+	}
+
+	cw := csv.NewWriter(w)
+	rec := make([]string, 0, len(shown)+1)
+	if multi {
+		rec = append(rec, "date")
+	}
+	rec = append(rec, shown...)
+	if err := cw.Write(rec); err != nil {
+		return err
+	}
+	for i, d := range present {
+		if len(tables[i]) == 0 {
+			continue
+		}
+		if err := exportDay(ctx, cw, dir, d, q, shown, multi, rec); err != nil {
+			return err
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// exportDay writes the matching rows of one day with the columns shown.
+func exportDay(ctx context.Context, cw *csv.Writer, dir, date string, q Query, shown []string, multi bool, rec []string) error {
+	v, err := openDayView(ctx, dir, date)
+	if err != nil {
+		return err
+	}
+	defer v.close()
+	where, args, err := whereClause(q, shown, v.has)
+	if err != nil {
+		return err
+	}
+	order := " ORDER BY id ASC"
+	if q.Desc {
+		order = " ORDER BY id DESC"
+	}
+	rows, err := v.db.QueryContext(ctx, "SELECT "+selectList(shown, v.has, false)+" FROM logs WHERE 1"+where+order, args...)
+	if err != nil {
+		return fmt.Errorf("cannot query day file %q: %w", v.path, err)
+	}
+	defer rows.Close()
+	sc := newRowScanner(len(shown))
+	dests := sc.dests[1:]
+	for rows.Next() {
+		if err := rows.Scan(dests...); err != nil {
+			return fmt.Errorf("cannot read day file %q: %w", v.path, err)
+		}
+		rec = rec[:0]
+		if multi {
+			rec = append(rec, date)
+		}
+		for _, c := range sc.vals {
+			if c.Valid {
+				rec = append(rec, csvCell(c.String))
+			} else {
+				rec = append(rec, "")
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot read day file %q: %w", v.path, err)
+	}
+	return nil
+}
+
+// csvCell defuses a cell a spreadsheet would run as a formula.
+func csvCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// indexer builds the indexes of closed day files, one file at a time, on a
+// single background goroutine.
+type indexer struct {
+	mu     sync.Mutex
+	queue  []string
+	wake   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startIndexer starts the index goroutine; stop ends it.
+func startIndexer() *indexer {
+	ctx, cancel := context.WithCancel(context.Background())
+	ix := &indexer{wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	go ix.run()
+	return ix
+}
+
+// add queues the day file path (once).
+func (ix *indexer) add(path string) {
+	ix.mu.Lock()
+	if !slices.Contains(ix.queue, path) {
+		ix.queue = append(ix.queue, path)
+	}
+	ix.mu.Unlock()
+	select {
+	case ix.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stop cancels the build in progress and waits for the goroutine to end.
+func (ix *indexer) stop() {
+	ix.cancel()
+	<-ix.done
+}
+
+func (ix *indexer) run() {
+	defer close(ix.done)
+	for {
+		ix.mu.Lock()
+		var path string
+		if len(ix.queue) > 0 {
+			path = ix.queue[0]
+			ix.queue = ix.queue[1:]
+		}
+		ix.mu.Unlock()
+		if path == "" {
+			select {
+			case <-ix.ctx.Done():
+				return
+			case <-ix.wake:
+				continue
+			}
+		}
+		// A failed build leaves the day browsable, only slower; the next
+		// rollover of that day (if any) tries again.
+		_ = buildIndexes(ix.ctx, path)
+		if ix.ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// indexSkip are the columns that get no index on a closed day.
+var indexSkip = map[string]bool{
+	colID: true, colSender: true, colClient: true, colTimeZone: true, colOriginal: true, colReceived: true,
+}
+
+// buildIndexes creates an index on `time` and on each extracted column of the
+// day file at path.
+func buildIndexes(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite3", fileDSN(path, "mode=rw&_busy_timeout=10000"))
+	if err != nil {
+		return fmt.Errorf("cannot open day file %q: %w", path, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	cols, err := tableColumns(ctx, db)
+	if err != nil {
+		return fmt.Errorf("cannot read columns of day file %q: %w", path, err)
+	}
+	for _, c := range cols {
+		if indexSkip[c] {
+			continue
+		}
+		q := "CREATE INDEX IF NOT EXISTS " + quoteIdent("logs_"+c) + " ON logs(" + quoteIdent(c) + ")"
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("cannot index column %q of day file %q: %w", c, path, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,376 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Filter narrows a query to rows whose Column contains Text (case-insensitive
+// literal substring) or, with Exact, equals Text.
+type Filter struct {
+	Column string
+	Text   string
+	Exact  bool
+}
+
+// Query selects rows of one day (QueryDay) or of several (ExportCSV).
+type Query struct {
+	Date    string   // YYYY-MM-DD (QueryDay)
+	Q       string   // case-insensitive literal substring in any shown column
+	Filters []Filter // all must hold
+	From    string   // HH:MM:SS, inclusive; empty = start of day
+	To      string   // HH:MM:SS, inclusive; empty = end of day
+	Limit   int      // QueryDay page size: 0 = 100, at most 1000
+	Cursor  string   // NextCursor of the previous page; empty = first page
+	Desc    bool     // newest first
+	Order   []string // current class value columns; other table columns (removed keys) follow
+}
+
+// Page is one page of QueryDay.
+type Page struct {
+	Columns    []string    // "id" then the SPEC §8 order
+	Rows       [][]*string // cells aligned with Columns; nil = NULL
+	NextCursor *string     // nil on the last page
+}
+
+// Query limits.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// scanBudget is how long one QueryDay scans before it returns what it has.
+var scanBudget = 2 * time.Second
+
+// scanChunk is the id range one scan step covers, so a scan that runs out of
+// time can still name how far it got.
+const scanChunk = 1 << 15
+
+// QueryDay returns one page of the rows of q.Date in dir that match q, in id
+// order (newest first with q.Desc). Columns: id, log_sender_ip, client, time,
+// time_zone, q.Order (NULL where the file lacks one), the file's other value
+// columns, original_log when the file has it. A scan stops at q.Limit rows or
+// after 2 s, returning what it found and a cursor to continue. Invalid input
+// is a *FieldError; a missing day an error wrapping fs.ErrNotExist.
+func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
+	if err := ValidDate(q.Date); err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 0 || limit > MaxLimit:
+		return nil, &FieldError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, MaxLimit)}
+	}
+	var cursor int64
+	if q.Cursor != "" {
+		c, err := strconv.ParseInt(q.Cursor, 10, 64)
+		if err != nil || c < 0 {
+			return nil, &FieldError{Field: "cursor", Reason: fmt.Sprintf("%q is not a cursor of this listing", q.Cursor)}
+		}
+		cursor = c
+	}
+	if err := checkRange(q); err != nil {
+		return nil, err
+	}
+	v, err := openDayView(ctx, dir, q.Date)
+	if err != nil {
+		return nil, err
+	}
+	defer v.close()
+	shown := shownColumns(q.Order, [][]string{v.cols})
+	where, args, err := whereClause(q, shown, v.has)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Columns: append([]string{colID}, shown...), Rows: [][]*string{}}
+	if len(v.cols) == 0 {
+		return page, nil
+	}
+	var lo, hi sql.NullInt64
+	if err := v.db.QueryRowContext(ctx, "SELECT min(id), max(id) FROM logs").Scan(&lo, &hi); err != nil {
+		return nil, fmt.Errorf("cannot read day file %q: %w", v.path, err)
+	}
+	if !lo.Valid {
+		return page, nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, scanBudget)
+	defer cancel()
+
+	// pos is the exclusive bound of what is left: ids below it (Desc) or
+	// above it (asc) are still to scan.
+	pos := hi.Int64 + 1
+	if !q.Desc {
+		pos = lo.Int64 - 1
+	}
+	if q.Cursor != "" {
+		pos = cursor
+	}
+	rangeCond, orderBy := "id < ? AND id >= ?", " ORDER BY id DESC LIMIT ?"
+	if !q.Desc {
+		rangeCond, orderBy = "id > ? AND id <= ?", " ORDER BY id ASC LIMIT ?"
+	}
+	stmt := "SELECT " + selectList(shown, v.has, true) + " FROM logs WHERE " + rangeCond + where + orderBy
+	sc := newRowScanner(len(shown))
+	qargs := make([]any, 2, 3+len(args))
+	qargs = append(qargs, args...)
+	timedOut := false
+	for {
+		more := pos > lo.Int64
+		if !q.Desc {
+			more = pos < hi.Int64
+		}
+		if !more || len(page.Rows) > limit {
+			break
+		}
+		if sctx.Err() != nil {
+			timedOut = true
+			break
+		}
+		end := max(pos-scanChunk, lo.Int64)
+		if !q.Desc {
+			end = min(pos+scanChunk, hi.Int64)
+		}
+		qargs[0], qargs[1] = pos, end
+		qargs = append(qargs[:2+len(args)], limit+1-len(page.Rows))
+		rows, err := v.db.QueryContext(sctx, stmt, qargs...)
+		if err == nil {
+			for rows.Next() {
+				id, cells, serr := sc.scan(rows)
+				if serr != nil {
+					rows.Close()
+					return nil, fmt.Errorf("cannot read day file %q: %w", v.path, serr)
+				}
+				page.Rows = append(page.Rows, cells)
+				pos = id
+			}
+			rows.Close()
+			err = rows.Err()
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if sctx.Err() != nil {
+				timedOut = true
+				break
+			}
+			return nil, fmt.Errorf("cannot query day file %q: %w", v.path, err)
+		}
+		if len(page.Rows) <= limit {
+			pos = end
+		}
+	}
+	switch {
+	case len(page.Rows) > limit:
+		page.Rows = page.Rows[:limit]
+		next := *page.Rows[limit-1][0]
+		page.NextCursor = &next
+	case timedOut:
+		next := strconv.FormatInt(pos, 10)
+		page.NextCursor = &next
+	}
+	return page, nil
+}
+
+// checkRange validates q.From, q.To and the filter columns' syntax.
+func checkRange(q Query) error {
+	if q.From != "" && !validClock(q.From) {
+		return &FieldError{Field: "from", Reason: fmt.Sprintf("%q is not a HH:MM:SS time", q.From)}
+	}
+	if q.To != "" && !validClock(q.To) {
+		return &FieldError{Field: "to", Reason: fmt.Sprintf("%q is not a HH:MM:SS time", q.To)}
+	}
+	return nil
+}
+
+// dayView is one day file open read-only with its columns.
+type dayView struct {
+	path string
+	db   *sql.DB
+	cols []string // table order; none when the file has no table yet
+	has  map[string]bool
+}
+
+// openDayView opens the day file of date read-only; a missing file is an
+// error wrapping fs.ErrNotExist.
+func openDayView(ctx context.Context, dir, date string) (*dayView, error) {
+	path := dayPath(dir, date)
+	db, err := openReadOnly(path)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := tableColumns(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot read columns of day file %q: %w", path, err)
+	}
+	v := &dayView{path: path, db: db, cols: cols, has: make(map[string]bool, len(cols))}
+	for _, c := range cols {
+		v.has[c] = true
+	}
+	return v, nil
+}
+
+func (v *dayView) close() { v.db.Close() }
+
+// fixedColumns are the table columns that never count as value columns.
+var fixedColumns = map[string]bool{
+	colID: true, colSender: true, colClient: true, colTime: true, colTimeZone: true, colOriginal: true, colReceived: true,
+}
+
+// shownColumns returns the SPEC §8 column order (without id) for order and
+// the columns of one or more day files: the four head columns, order, the
+// files' other value columns in table order, then original_log when any file
+// has it.
+func shownColumns(order []string, tables [][]string) []string {
+	shown := []string{colSender, colClient, colTime, colTimeZone}
+	seen := map[string]bool{}
+	for _, c := range shown {
+		seen[c] = true
+	}
+	for _, c := range order {
+		if !seen[c] && !fixedColumns[c] {
+			seen[c] = true
+			shown = append(shown, c)
+		}
+	}
+	original := false
+	for _, cols := range tables {
+		for _, c := range cols {
+			if c == colOriginal {
+				original = true
+			}
+			if !seen[c] && !fixedColumns[c] {
+				seen[c] = true
+				shown = append(shown, c)
+			}
+		}
+	}
+	if original {
+		shown = append(shown, colOriginal)
+	}
+	return shown
+}
+
+// selectList returns the SELECT expressions of shown (NULL where the file
+// lacks the column), preceded by id when withID.
+func selectList(shown []string, has map[string]bool, withID bool) string {
+	var b strings.Builder
+	if withID {
+		b.WriteString("id")
+	}
+	for i, c := range shown {
+		if i > 0 || withID {
+			b.WriteString(", ")
+		}
+		if has[c] {
+			b.WriteString(quoteIdent(c))
+		} else {
+			b.WriteString("NULL")
+		}
+	}
+	return b.String()
+}
+
+// whereClause returns " AND ..." conditions of q (empty when none) with
+// their arguments, for a file with columns has. Filter columns must be among
+// shown or "id"; a column the file lacks matches nothing.
+func whereClause(q Query, shown []string, has map[string]bool) (string, []any, error) {
+	var b strings.Builder
+	var args []any
+	known := map[string]bool{colID: true}
+	for _, c := range shown {
+		known[c] = true
+	}
+	for _, f := range q.Filters {
+		if !known[f.Column] {
+			return "", nil, &FieldError{Field: "filter", Reason: fmt.Sprintf("unknown column %q", f.Column)}
+		}
+		if f.Text == "" && !f.Exact {
+			continue
+		}
+		b.WriteString(" AND ")
+		switch {
+		case !has[f.Column]:
+			b.WriteString("0")
+		case f.Exact:
+			b.WriteString(quoteIdent(f.Column) + " = ?")
+			args = append(args, f.Text)
+		default:
+			b.WriteString("instr(lower(" + quoteIdent(f.Column) + "), ?) > 0")
+			args = append(args, asciiLower(f.Text))
+		}
+	}
+	if q.Q != "" {
+		needle := asciiLower(q.Q)
+		var ors []string
+		for _, c := range shown {
+			if has[c] {
+				ors = append(ors, "instr(lower("+quoteIdent(c)+"), ?) > 0")
+				args = append(args, needle)
+			}
+		}
+		if len(ors) == 0 {
+			ors = []string{"0"}
+		}
+		b.WriteString(" AND (" + strings.Join(ors, " OR ") + ")")
+	}
+	if q.From != "" {
+		b.WriteString(" AND time >= ?")
+		args = append(args, q.From)
+	}
+	if q.To != "" {
+		b.WriteString(" AND time <= ?")
+		args = append(args, q.To)
+	}
+	return b.String(), args, nil
+}
+
+// asciiLower lowers ASCII letters only, as SQLite's lower() does.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
+// rowScanner scans rows of id and the shown columns into cells.
+type rowScanner struct {
+	id    int64
+	vals  []sql.NullString
+	dests []any
+}
+
+func newRowScanner(n int) *rowScanner {
+	s := &rowScanner{vals: make([]sql.NullString, n), dests: make([]any, n+1)}
+	s.dests[0] = &s.id
+	for i := range s.vals {
+		s.dests[i+1] = &s.vals[i]
+	}
+	return s
+}
+
+// scan reads the current row; the first cell is the id.
+func (s *rowScanner) scan(rows *sql.Rows) (int64, []*string, error) {
+	if err := rows.Scan(s.dests...); err != nil {
+		return 0, nil, err
+	}
+	cells := make([]*string, len(s.vals)+1)
+	id := strconv.FormatInt(s.id, 10)
+	cells[0] = &id
+	for i := range s.vals {
+		if s.vals[i].Valid {
+			v := s.vals[i].String
+			cells[i+1] = &v
+		}
+	}
+	return s.id, cells, nil
+}

@@ -1,0 +1,287 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Writer owns the open day files of one engine. It is called by one
+// goroutine at a time (the engine's writer); its methods are not safe for
+// concurrent use.
+type Writer struct {
+	dir  string
+	loc  *time.Location
+	tz   any // Options.TZName, boxed once
+	days map[string]*dayFile
+	idx  *indexer
+
+	// Clock cache: rows arrive in receive order, so the formatted second
+	// and its date are reused across rows.
+	lastSec  int64
+	lastTime any // HH:MM:SS of lastSec, boxed once per second
+	lastDate string
+	dayStart int64 // unix seconds of lastDate's first instant
+	dayEnd   int64 // unix seconds of the next date's first instant
+
+	// Scratch reused across Write calls.
+	rowTime []any
+	groups  []dayGroup
+	args    []any
+
+	closeErr error
+	closed   bool
+}
+
+// dayGroup lists the rows of one Write that belong to one date.
+type dayGroup struct {
+	date string
+	rows []int32
+}
+
+// OpenWriter returns a Writer storing day files in dir (created when
+// missing). The caller must Close it.
+func OpenWriter(dir string, opt Options) (*Writer, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create day directory %q: %w", dir, err)
+	}
+	loc := opt.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	tz := opt.TZName
+	if tz == "" {
+		tz = loc.String()
+	}
+	return &Writer{
+		dir:      dir,
+		loc:      loc,
+		tz:       tz,
+		days:     make(map[string]*dayFile),
+		idx:      startIndexer(),
+		lastSec:  -1 << 63,
+		dayStart: 1,
+		dayEnd:   0,
+	}, nil
+}
+
+// Write stores rows in one transaction per day file touched; a row goes to
+// the file of the date of its ReceivedAt in the Writer's location. A new file
+// is created with the SPEC §8 column order; columns of s that an existing
+// file lacks are added first (no row is lost). Every row must have
+// len(s.Columns) values. Write returns how many rows were committed and, on
+// failure, an error naming the file.
+func (w *Writer) Write(s *Schema, rows []Row) (stored int, err error) {
+	if w.closed {
+		return 0, errors.New("cannot write: store writer is closed")
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	for i := range rows {
+		if len(rows[i].Values) != len(s.Columns) {
+			return 0, fmt.Errorf("cannot write row %d: %d values for %d columns", i, len(rows[i].Values), len(s.Columns))
+		}
+	}
+	w.group(rows)
+	key := insertKey(s)
+	for gi := range w.groups {
+		g := &w.groups[gi]
+		d, err := w.day(g.date, s)
+		if err != nil {
+			return stored, err
+		}
+		n, err := w.writeDay(d, s, key, rows, g.rows)
+		stored += n
+		if err != nil {
+			return stored, err
+		}
+	}
+	return stored, nil
+}
+
+// group fills w.rowTime and w.groups for rows.
+func (w *Writer) group(rows []Row) {
+	if cap(w.rowTime) < len(rows) {
+		w.rowTime = make([]any, len(rows))
+	}
+	w.rowTime = w.rowTime[:len(rows)]
+	for i := range w.groups {
+		w.groups[i].rows = w.groups[i].rows[:0]
+	}
+	w.groups = w.groups[:0]
+	cur := -1
+	for i := range rows {
+		t, date := w.clock(rows[i].ReceivedAt)
+		w.rowTime[i] = t
+		if cur < 0 || w.groups[cur].date != date {
+			cur = -1
+			for gi := range w.groups {
+				if w.groups[gi].date == date {
+					cur = gi
+					break
+				}
+			}
+			if cur < 0 {
+				if len(w.groups) < cap(w.groups) {
+					w.groups = w.groups[:len(w.groups)+1]
+				} else {
+					w.groups = append(w.groups, dayGroup{})
+				}
+				cur = len(w.groups) - 1
+				w.groups[cur].date = date
+				w.groups[cur].rows = w.groups[cur].rows[:0]
+			}
+		}
+		w.groups[cur].rows = append(w.groups[cur].rows, int32(i))
+	}
+}
+
+// clock returns the boxed HH:MM:SS and the date of ns in the Writer's
+// location, reusing the previous result within the same second.
+func (w *Writer) clock(ns int64) (any, string) {
+	sec := ns / 1e9
+	if ns%1e9 < 0 {
+		sec--
+	}
+	if sec == w.lastSec {
+		return w.lastTime, w.lastDate
+	}
+	t := time.Unix(sec, 0).In(w.loc)
+	if sec < w.dayStart || sec >= w.dayEnd {
+		y, m, d := t.Date()
+		w.dayStart = time.Date(y, m, d, 0, 0, 0, 0, w.loc).Unix()
+		w.dayEnd = time.Date(y, m, d+1, 0, 0, 0, 0, w.loc).Unix()
+		w.lastDate = t.Format(DateLayout)
+	}
+	hh, mm, ss := t.Clock()
+	b := [8]byte{
+		byte('0' + hh/10), byte('0' + hh%10), ':',
+		byte('0' + mm/10), byte('0' + mm%10), ':',
+		byte('0' + ss/10), byte('0' + ss%10),
+	}
+	w.lastSec = sec
+	w.lastTime = string(b[:])
+	return w.lastTime, w.lastDate
+}
+
+// day returns the open file of date, opening (or creating) it with s.
+func (w *Writer) day(date string, s *Schema) (*dayFile, error) {
+	if d, ok := w.days[date]; ok {
+		return d, nil
+	}
+	d, err := openDayFile(w.dir, date, s)
+	if err != nil {
+		return nil, err
+	}
+	w.days[date] = d
+	return d, nil
+}
+
+// writeDay inserts rows[idx...] into d in one transaction.
+func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []int32) (int, error) {
+	if err := d.ensureColumns(s); err != nil {
+		return 0, err
+	}
+	set := d.inserts(key, s)
+	ncols := len(set.cols)
+	if need := set.per * ncols; cap(w.args) < need {
+		w.args = make([]any, need)
+	}
+	if err := d.exec("BEGIN"); err != nil {
+		return 0, err
+	}
+	nv := len(s.Columns)
+	for off := 0; off < len(idx); off += set.per {
+		n := min(set.per, len(idx)-off)
+		stmt, err := d.stmt(set, n)
+		if err != nil {
+			d.rollback()
+			return 0, err
+		}
+		args := w.args[:n*ncols]
+		k := 0
+		for _, i := range idx[off : off+n] {
+			r := &rows[i]
+			a := args[k : k+ncols]
+			a[0] = r.SenderIP
+			if r.Client.Valid {
+				a[1] = r.Client.String
+			} else {
+				a[1] = nil
+			}
+			a[2] = w.rowTime[i]
+			a[3] = w.tz
+			for j := range r.Values {
+				if r.Values[j].Valid {
+					a[4+j] = r.Values[j].String
+				} else {
+					a[4+j] = nil
+				}
+			}
+			if s.KeepOriginal {
+				a[4+nv] = r.Original
+			}
+			a[ncols-1] = r.ReceivedAt
+			k += ncols
+		}
+		_, err = stmt.Exec(args...)
+		clear(args)
+		if err != nil {
+			d.rollback()
+			return 0, fmt.Errorf("cannot insert into day file %q: %w", d.path, err)
+		}
+	}
+	if err := d.exec("COMMIT"); err != nil {
+		d.rollback()
+		return 0, err
+	}
+	return len(idx), nil
+}
+
+// insertKey identifies the insert column set of s.
+func insertKey(s *Schema) string {
+	var b strings.Builder
+	for _, c := range s.Columns {
+		b.WriteString(c)
+		b.WriteByte(0)
+	}
+	if s.KeepOriginal {
+		b.WriteString(colOriginal)
+	}
+	return b.String()
+}
+
+// CloseDaysBefore closes the open files of dates before date (YYYY-MM-DD) and
+// queues a background index build for each of them. Call it on rollover.
+func (w *Writer) CloseDaysBefore(date string) {
+	for dd, d := range w.days {
+		if dd >= date {
+			continue
+		}
+		if err := d.close(); err != nil {
+			w.closeErr = errors.Join(w.closeErr, err)
+		}
+		delete(w.days, dd)
+		w.idx.add(d.path)
+	}
+}
+
+// Close closes every open day file, stops the background index build
+// (cancelling one in progress) and waits for it. It returns the first errors
+// met closing files, including those of earlier CloseDaysBefore calls.
+func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	err := w.closeErr
+	for dd, d := range w.days {
+		err = errors.Join(err, d.close())
+		delete(w.days, dd)
+	}
+	w.idx.stop()
+	return err
+}
