@@ -47,8 +47,8 @@ const (
 var scanBudget = 2 * time.Second
 
 // scanChunk is the id range one scan step covers, so a scan that runs out of
-// time can still name how far it got.
-const scanChunk = 1 << 15
+// time can still name how far it got (a variable for tests).
+var scanChunk int64 = 1 << 15
 
 // QueryDay returns one page of the rows of q.Date in dir that match q, in id
 // order (newest first with q.Desc). Columns: id, log_sender_ip, client, time,
