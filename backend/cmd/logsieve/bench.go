@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/logsieve/logsieve/backend/factory"
+	"github.com/logsieve/logsieve/backend/loadgen"
+	"github.com/logsieve/logsieve/backend/meta"
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// benchPatterns is the five-key class of SPEC §7.
+var benchPatterns = map[string]string{
+	"pppoe":           factory.MikrotikPatterns["pppoe"],
+	"router_identity": factory.MikrotikPatterns["router_identity"],
+	"destination_ip":  factory.MikrotikPatterns["destination_ip"],
+	"proto":           `proto (\w+)`,
+	"length":          `len (\d+)`,
+}
+
+var benchKeys = []string{"pppoe", "router_identity", "destination_ip", "proto", "length"}
+
+type benchOptions struct {
+	rate, count, engines, size int
+	keepOriginal               bool
+}
+
+// benchCmd starts `logsieve serve` in a temp dir with ENGINES engines of the
+// five-key class, sends COUNT logs at RATE per second over loopback and prints the
+// SPEC §7 line.
+func benchCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o benchOptions
+	fs.IntVar(&o.rate, "rate", 150000, "offered logs per second, all engines together")
+	fs.IntVar(&o.count, "count", 1000000, "logs to send, all engines together")
+	fs.IntVar(&o.engines, "engines", 1, "engines (each on its own UDP port)")
+	fs.IntVar(&o.size, "size", 0, "bytes per log (0 = natural, about 250)")
+	fs.BoolVar(&o.keepOriginal, "keep-original", true, "store original_log")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.engines < 1 || o.count < o.engines || o.rate < 0 {
+		fmt.Fprintln(stderr, "logsieve bench: need --engines >= 1, --count >= engines, --rate >= 0")
+		return 2
+	}
+	line, err := runBench(o, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "logsieve bench:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, line)
+	return 0
+}
+
+func freePort(network string) (int, error) {
+	switch network {
+	case "udp":
+		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		defer pc.Close()
+		return pc.LocalAddr().(*net.UDPAddr).Port, nil
+	default:
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		defer ln.Close()
+		return ln.Addr().(*net.TCPAddr).Port, nil
+	}
+}
+
+// prepareBench writes the metadata of the bench's class and engines into dir.
+func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
+	db, err := meta.Open(filepath.Join(dir, "logsieve.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	if err := db.SeedSettings(meta.DefaultSettings()); err != nil {
+		return nil, nil, err
+	}
+	f, err := factory.New(factory.Config{DataDir: dir, Meta: db})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.CreateClass("bench5", benchPatterns, benchKeys); err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	var ports []int
+	for i := 0; i < o.engines; i++ {
+		port, err := freePort("udp")
+		if err != nil {
+			return nil, nil, err
+		}
+		s := f.DefaultSpec()
+		s.Name, s.Class, s.Bind, s.Port, s.KeepOriginal, s.Enabled = fmt.Sprintf("bench%d", i+1), "bench5", "127.0.0.1", port, o.keepOriginal, false
+		if err := f.CreateEngine(s); err != nil {
+			return nil, nil, err
+		}
+		s.Enabled = true
+		if err := db.SaveEngine(meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind,
+			Port: s.Port, Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, Enabled: true}); err != nil {
+			return nil, nil, err
+		}
+		names, ports = append(names, s.Name), append(ports, port)
+	}
+	return names, ports, f.Close()
+}
+
+func runBench(o benchOptions, stderr io.Writer) (string, error) {
+	dir, err := os.MkdirTemp("", "logsieve-bench-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	names, ports, err := prepareBench(dir, o)
+	if err != nil {
+		return "", err
+	}
+	httpPort, err := freePort("tcp")
+	if err != nil {
+		return "", err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	password := "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", httpPort)
+	logf, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return "", err
+	}
+	defer logf.Close()
+	cmd := exec.Command(self, "serve", "--data", dir, "--http", httpAddr, "--config", os.DevNull)
+	cmd.Env = append(os.Environ(), "LOGSIEVE_DEMO=0", "LOGSIEVE_ADMIN_PASSWORD="+password, "LOGSIEVE_CONFIG=")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	if err := waitHealthy("http://"+httpAddr+"/healthz", 30*time.Second); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+		return "", fmt.Errorf("server did not start: %w\n%s", err, log)
+	}
+	cpu0 := procCPU(cmd.Process.Pid)
+	start := time.Now()
+	var wg sync.WaitGroup
+	sent := make([]int, o.engines)
+	errs := make([]error, o.engines)
+	for i := range ports {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			n := o.count / o.engines
+			if i == 0 {
+				n += o.count % o.engines
+			}
+			res, err := loadgen.Send(context.Background(), loadgen.Options{
+				Target: fmt.Sprintf("127.0.0.1:%d", ports[i]), Rate: o.rate / o.engines, Count: n, Seed: uint64(i + 1)})
+			sent[i], errs[i] = res.Sent, err
+		}(i)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	total := 0
+	for _, n := range sent {
+		total += n
+	}
+	// Wait until every sent log is stored or nothing changed for 3 s.
+	stored, lastChange := 0, time.Now()
+	for {
+		n := countStored(dir, names)
+		if n != stored {
+			stored, lastChange = n, time.Now()
+		}
+		if stored >= total || time.Since(lastChange) > 3*time.Second {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	elapsed := lastChange.Sub(start).Seconds()
+	cpu := procCPU(cmd.Process.Pid) - cpu0
+	rss := procHWM(cmd.Process.Pid)
+	dropped, kdrops := serverDrops(httpAddr, password, names)
+	loss := 0.0
+	if total > 0 {
+		loss = float64(total-stored) / float64(total) * 100
+	}
+	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d engines=%d keep_original=%t",
+		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, dropped, kdrops, o.engines, o.keepOriginal), nil
+}
+
+func waitHealthy(url string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// countStored sums the rows of every day file of the engines.
+func countStored(dataDir string, names []string) int {
+	total := 0
+	for _, n := range names {
+		files, _ := filepath.Glob(filepath.Join(store.EngineDir(dataDir, n), "*.sqlite3"))
+		for _, f := range files {
+			db, err := sql.Open("sqlite3", "file:"+f+"?mode=ro&_busy_timeout=2000")
+			if err != nil {
+				continue
+			}
+			var c sql.NullInt64
+			_ = db.QueryRow("SELECT max(id) FROM logs").Scan(&c)
+			db.Close()
+			total += int(c.Int64)
+		}
+	}
+	return total
+}
+
+// procCPU returns user+system CPU seconds of pid.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return (u + k) / 100 // USER_HZ
+}
+
+// procHWM returns the peak resident set of pid in MB.
+func procHWM(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(l)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// serverDrops asks the server's API for the engines' dropped and kernel_drops.
+func serverDrops(addr, password string, names []string) (dropped, kdrops uint64) {
+	body := fmt.Sprintf(`{"username":"admin","password":%q}`, password)
+	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, 0
+	}
+	var login struct{ Token string }
+	_ = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	for _, n := range names {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/engines/"+n+"/stats", nil)
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue
+		}
+		var st struct {
+			Dropped     uint64 `json:"dropped"`
+			KernelDrops uint64 `json:"kernel_drops"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		dropped += st.Dropped
+		kdrops += st.KernelDrops
+	}
+	return dropped, kdrops
+}

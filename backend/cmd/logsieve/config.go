@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/logsieve/logsieve/backend/meta"
+)
+
+// fileConfig is configs/logsieve.toml (SPEC §8 Config).
+type fileConfig struct {
+	HTTPAddr string `toml:"http_addr"`
+	DataDir  string `toml:"data_dir"`
+	meta.Settings
+}
+
+const (
+	defaultHTTPAddr = "127.0.0.1:8080"
+	defaultDataDir  = "./data"
+)
+
+// loadConfig reads the config file; a missing file (when not named explicitly)
+// yields the defaults. Unknown keys are an error naming them.
+func loadConfig(path string, explicit bool) (fileConfig, error) {
+	cfg := fileConfig{Settings: meta.DefaultSettings()}
+	if path == "" {
+		return cfg, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) && !explicit {
+			return cfg, nil
+		}
+		return cfg, fmt.Errorf("cannot read config %q: %w", path, err)
+	}
+	md, err := toml.Decode(string(data), &cfg)
+	if err != nil {
+		return cfg, fmt.Errorf("cannot parse config %q: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return cfg, fmt.Errorf("config %q: unknown key %q", path, und[0].String())
+	}
+	if err := cfg.Settings.Validate(); err != nil {
+		return cfg, fmt.Errorf("config %q: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// pick returns the first non-empty value: flag > env > file > default.
+func pick(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

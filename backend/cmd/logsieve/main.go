@@ -1,0 +1,52 @@
+// Command logsieve is the logsieve appliance: `serve` runs the engines, the API and
+// the dashboard; `loadgen` and `bench` measure it; `import-fastlogger` imports
+// classes from the Python appliance it replaces.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const usage = `usage: logsieve <command> [flags]
+
+commands:
+  serve [--config FILE] [--data DIR] [--http ADDR]   run the appliance
+  loadgen --target HOST:PORT --rate N --count N [--size B]
+                                                      send paced, varied syslog over UDP
+  bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL]
+                                                      start a server in a temp dir, load it, print one line
+  import-fastlogger [--data DIR] GLOBAL_CONFIG.JSON   import ENGINE_CLASSES into the metadata DB
+  version                                             print the version
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "loadgen":
+		return loadgenCmd(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
+	case "import-fastlogger":
+		return importCmd(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "logsieve", version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "logsieve: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,242 @@
+// Package engine runs one listener: it receives syslog datagrams, extracts the
+// values of its class from each and writes them in batches to the engine's day
+// files. It knows nothing of HTTP; the factory owns engines.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// States of an engine.
+const (
+	StateRunning = "running"
+	StateStopped = "stopped"
+	StatePaused  = "paused"
+	StateFailed  = "failed"
+)
+
+// Config is what an engine needs to run. Zero values take the defaults noted.
+type Config struct {
+	Name         string
+	Bind         string // IP to bind; default 0.0.0.0
+	Port         int
+	Dir          string // the engine's day-file directory
+	Location     *time.Location
+	TZName       string
+	KeepOriginal bool
+	RcvBuf       int           // SO_RCVBUF bytes; default 32 MiB (SO_RCVBUFFORCE when allowed)
+	Workers      int           // parse workers; default GOMAXPROCS
+	BatchRows    int           // rows per write transaction at most; default 20000
+	FlushEvery   time.Duration // a batch waits at most this long; default 250 ms
+	QueueChunks  int           // receive chunks buffered before dropping; default 1024
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+func (c *Config) fill() {
+	if c.Bind == "" {
+		c.Bind = "0.0.0.0"
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	if c.TZName == "" {
+		c.TZName = c.Location.String()
+	}
+	if c.RcvBuf <= 0 {
+		c.RcvBuf = 32 << 20
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.BatchRows <= 0 {
+		c.BatchRows = 20000
+	}
+	if c.FlushEvery <= 0 {
+		c.FlushEvery = 250 * time.Millisecond
+	}
+	if c.QueueChunks <= 0 {
+		c.QueueChunks = 1024
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+}
+
+// classState is the class in force and the store schema derived from it.
+type classState struct {
+	cls    *class.Class
+	schema *store.Schema
+}
+
+// Engine is one running (or stopped) listener. Its methods are safe for
+// concurrent use.
+type Engine struct {
+	cfg Config
+	cur atomic.Pointer[classState]
+
+	mu      sync.Mutex // guards the lifecycle fields below
+	state   string
+	reason  string
+	started time.Time
+	cancel  context.CancelFunc
+	conn    net.PacketConn
+	done    chan struct{}
+
+	ctr     counters
+	hist    *history
+	tail    tailHub
+	workers []*workerStat
+}
+
+// New returns a stopped engine for cls.
+func New(cfg Config, cls *class.Class) *Engine {
+	cfg.fill()
+	e := &Engine{cfg: cfg, state: StateStopped, hist: newHistory(3600)}
+	e.SetClass(cls)
+	return e
+}
+
+// Name returns the engine's name.
+func (e *Engine) Name() string { return e.cfg.Name }
+
+// SetClass makes cls the engine's class from the next received chunk on, without a
+// restart and without losing a log; the open day file gains any new columns.
+func (e *Engine) SetClass(cls *class.Class) {
+	e.cur.Store(&classState{cls: cls, schema: &store.Schema{Columns: cls.Columns(), KeepOriginal: e.cfg.KeepOriginal}})
+}
+
+// Class returns the class in force.
+func (e *Engine) Class() *class.Class { return e.cur.Load().cls }
+
+// ErrRunning is returned by Start on an engine that is already running.
+var ErrRunning = errors.New("engine is already running")
+
+// Start binds the socket and starts receiving. A bind failure is returned (and the
+// engine shows failed with the reason); nothing keeps running then.
+func (e *Engine) Start() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done != nil {
+		return ErrRunning
+	}
+	conn, err := listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf)
+	if err != nil {
+		e.state, e.reason = StateFailed, err.Error()
+		return err
+	}
+	w, err := store.OpenWriter(e.cfg.Dir, store.Options{Location: e.cfg.Location, TZName: e.cfg.TZName})
+	if err != nil {
+		_ = conn.Close()
+		e.state, e.reason = StateFailed, err.Error()
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.conn, e.cancel, e.done = conn, cancel, make(chan struct{})
+	e.state, e.reason, e.started = StateRunning, "", time.Now()
+	e.run(ctx, conn, w)
+	return nil
+}
+
+// run wires receiver -> parse workers -> writer and the per-second sampler.
+func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) {
+	chunks := make(chan *chunk, e.cfg.QueueChunks)
+	parsed := make(chan *parsedChunk, e.cfg.QueueChunks)
+	e.workers = []*workerStat{{name: "receiver"}}
+	for i := 0; i < e.cfg.Workers; i++ {
+		e.workers = append(e.workers, &workerStat{name: fmt.Sprintf("parser-%d", i+1)})
+	}
+	e.workers = append(e.workers, &workerStat{name: "writer"})
+	kd := newKernelDrops(conn)
+
+	var recvWG, parseWG sync.WaitGroup
+	recvWG.Add(1)
+	go func() {
+		defer recvWG.Done()
+		e.receive(conn, chunks, e.workers[0])
+		close(chunks)
+	}()
+	for i := 0; i < e.cfg.Workers; i++ {
+		parseWG.Add(1)
+		go func(ws *workerStat) {
+			defer parseWG.Done()
+			e.parse(chunks, parsed, ws)
+		}(e.workers[1+i])
+	}
+	go func() {
+		parseWG.Wait()
+		close(parsed)
+	}()
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		e.write(parsed, w, e.workers[len(e.workers)-1])
+	}()
+	samplerDone := make(chan struct{})
+	go func() {
+		defer close(samplerDone)
+		e.sample(ctx, kd)
+	}()
+	done := e.done
+	go func() {
+		recvWG.Wait()
+		<-writerDone
+		if err := w.Close(); err != nil {
+			e.cfg.Log.Error("cannot close day files", "engine", e.cfg.Name, "err", err)
+		}
+		<-samplerDone
+		close(done)
+	}()
+}
+
+// Stop closes the socket and returns once every accepted log is written and every
+// goroutine of the engine has ended.
+func (e *Engine) Stop() error {
+	e.mu.Lock()
+	done, conn, cancel := e.done, e.conn, e.cancel
+	e.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	_ = conn.Close()
+	cancel()
+	<-done
+	e.tail.closeAll()
+	e.mu.Lock()
+	e.done, e.conn, e.cancel = nil, nil, nil
+	if e.state != StateFailed {
+		e.state, e.reason = StateStopped, ""
+	}
+	e.started = time.Time{}
+	e.mu.Unlock()
+	return nil
+}
+
+// Running reports whether the engine's socket is open.
+func (e *Engine) Running() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.done != nil
+}
+
+// setReason records a problem seen while running (e.g. write errors) without
+// stopping the engine.
+func (e *Engine) setReason(r string) {
+	e.mu.Lock()
+	e.reason = r
+	e.mu.Unlock()
+}

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"database/sql"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// parsedChunk is one chunk turned into rows of one schema.
+type parsedChunk struct {
+	seq    uint64
+	schema *store.Schema
+	rows   []store.Row
+	values []sql.NullString // backing array of every row's Values
+}
+
+var parsedPool = sync.Pool{New: func() any { return &parsedChunk{} }}
+
+func putParsed(p *parsedChunk) {
+	clear(p.rows) // drop references to the chunk's text
+	clear(p.values)
+	p.rows, p.values, p.schema = p.rows[:0], p.values[:0], nil
+	parsedPool.Put(p)
+}
+
+// parser is one parse worker's reusable state.
+type parser struct {
+	cls   *class.Class
+	ex    *class.Extractor
+	addrs map[netip.Addr]string
+}
+
+// senderIP returns the text form of a, cached: an engine has few senders.
+func (p *parser) senderIP(a netip.Addr) string {
+	if s, ok := p.addrs[a]; ok {
+		return s
+	}
+	if len(p.addrs) > 4096 {
+		clear(p.addrs)
+	}
+	s := a.String()
+	p.addrs[a] = s
+	return s
+}
+
+// parse turns chunks into rows until in is closed.
+func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, ws *workerStat) {
+	p := &parser{addrs: make(map[netip.Addr]string)}
+	for c := range in {
+		t0 := time.Now()
+		out <- e.parseChunk(p, c)
+		ws.addBusy(time.Since(t0))
+	}
+}
+
+// parseChunk extracts every datagram of c with the class in force. The text is
+// copied once for the whole chunk; every row's fields are substrings of it.
+func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
+	cs := e.cur.Load()
+	if p.cls != cs.cls {
+		p.cls, p.ex = cs.cls, cs.cls.NewExtractor()
+	}
+	ncol := len(cs.schema.Columns)
+	n := len(c.ends)
+	pc := parsedPool.Get().(*parsedChunk)
+	pc.seq, pc.schema = c.seq, cs.schema
+	if cap(pc.values) < n*ncol {
+		pc.values = make([]sql.NullString, n*ncol)
+	}
+	pc.values = pc.values[:n*ncol]
+	if cap(pc.rows) < n {
+		pc.rows = make([]store.Row, n)
+	}
+	pc.rows = pc.rows[:n]
+	text := string(c.buf)
+	start := 0
+	var unmatched uint64
+	for i, end := range c.ends {
+		line := text[start:end]
+		start = end
+		vals := pc.values[i*ncol : (i+1)*ncol : (i+1)*ncol]
+		if !p.ex.Extract(line, vals) {
+			unmatched++
+		}
+		pc.rows[i] = store.Row{
+			ReceivedAt: c.at,
+			SenderIP:   p.senderIP(c.addrs[i]),
+			Values:     vals,
+			Original:   line,
+		}
+	}
+	if unmatched > 0 {
+		e.ctr.unmatched.Add(unmatched)
+	}
+	putChunk(c)
+	return pc
+}

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// counters are the engine's loss accounting (SPEC §8):
+// received = stored + rejected + dropped + refused + write_errors + in flight.
+type counters struct {
+	received, stored, unmatched, rejected, dropped, refused, writeErrors atomic.Uint64
+	kernelDrops                                                          atomic.Uint64
+	queued                                                               atomic.Int64
+}
+
+// workerStat measures how busy one goroutine of the pipeline is.
+type workerStat struct {
+	name    string
+	busyNs  atomic.Int64
+	lastPct atomic.Uint64 // percent * 100
+}
+
+func (w *workerStat) addBusy(d time.Duration) { w.busyNs.Add(int64(d)) }
+
+// Stats is an engine's state and counters, shaped as GET /engines/:name/stats.
+type Stats struct {
+	State       string   `json:"state"`
+	Reason      string   `json:"reason,omitempty"`
+	Received    uint64   `json:"received"`
+	Stored      uint64   `json:"stored"`
+	Unmatched   uint64   `json:"unmatched"`
+	Rejected    uint64   `json:"rejected"`
+	Dropped     uint64   `json:"dropped"`
+	Refused     uint64   `json:"refused"`
+	KernelDrops uint64   `json:"kernel_drops"`
+	WriteErrors uint64   `json:"write_errors"`
+	QueueDepth  int      `json:"queue_depth"`
+	InPerS      float64  `json:"in_per_s"`
+	StoredPerS  float64  `json:"stored_per_s"`
+	StartedAt   int64    `json:"started_at"`
+	UptimeS     float64  `json:"uptime_s"`
+	Workers     []Worker `json:"workers"`
+}
+
+// Worker is the state of one goroutine of the pipeline.
+type Worker struct {
+	Name    string  `json:"name"`
+	State   string  `json:"state"`
+	BusyPct float64 `json:"busy_pct"`
+}
+
+// Point is one second of history.
+type Point struct {
+	T       int64  `json:"t"` // unix ms
+	In      uint64 `json:"in"`
+	Stored  uint64 `json:"stored"`
+	Dropped uint64 `json:"dropped"`
+}
+
+// history is a ring of per-second points.
+type history struct {
+	mu   sync.Mutex
+	ring []Point
+	next int
+	full bool
+}
+
+func newHistory(n int) *history { return &history{ring: make([]Point, n)} }
+
+func (h *history) add(p Point) {
+	h.mu.Lock()
+	h.ring[h.next] = p
+	h.next = (h.next + 1) % len(h.ring)
+	if h.next == 0 {
+		h.full = true
+	}
+	h.mu.Unlock()
+}
+
+// last returns up to n most recent points, oldest first.
+func (h *history) last(n int) []Point {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	size := h.next
+	if h.full {
+		size = len(h.ring)
+	}
+	if n > size || n <= 0 {
+		n = size
+	}
+	out := make([]Point, 0, n)
+	for i := n; i > 0; i-- {
+		out = append(out, h.ring[(h.next-i+len(h.ring))%len(h.ring)])
+	}
+	return out
+}
+
+// Stats returns the engine's counters and state now.
+func (e *Engine) Stats() Stats {
+	e.mu.Lock()
+	st := Stats{State: e.state, Reason: e.reason}
+	started := e.started
+	workers := e.workers
+	running := e.done != nil
+	e.mu.Unlock()
+	st.Received = e.ctr.received.Load()
+	st.Stored = e.ctr.stored.Load()
+	st.Unmatched = e.ctr.unmatched.Load()
+	st.Rejected = e.ctr.rejected.Load()
+	st.Dropped = e.ctr.dropped.Load()
+	st.Refused = e.ctr.refused.Load()
+	st.KernelDrops = e.ctr.kernelDrops.Load()
+	st.WriteErrors = e.ctr.writeErrors.Load()
+	st.QueueDepth = int(max(e.ctr.queued.Load(), 0))
+	if pts := e.hist.last(1); len(pts) == 1 && running {
+		st.InPerS, st.StoredPerS = float64(pts[0].In), float64(pts[0].Stored)
+	}
+	if !started.IsZero() {
+		st.StartedAt = started.UnixMilli()
+		st.UptimeS = time.Since(started).Seconds()
+	}
+	st.Workers = make([]Worker, 0, len(workers))
+	for _, w := range workers {
+		state := StateStopped
+		if running {
+			state = "idle"
+			if w.lastPct.Load() > 0 {
+				state = "busy"
+			}
+		}
+		st.Workers = append(st.Workers, Worker{Name: w.name, State: state, BusyPct: float64(w.lastPct.Load()) / 100})
+	}
+	return st
+}
+
+// History returns up to seconds per-second points, oldest first.
+func (e *Engine) History(seconds int) []Point { return e.hist.last(seconds) }
+
+// sample records one history point a second and refreshes kernel drops and
+// worker load until ctx ends.
+func (e *Engine) sample(ctx context.Context, kd *kernelDrops) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	prevIn, prevStored, prevDropped := e.ctr.received.Load(), e.ctr.stored.Load(), e.ctr.dropped.Load()
+	var kdBase uint64
+	if d, ok := kd.read(); ok {
+		kdBase = d
+	}
+	kdPrev := e.ctr.kernelDrops.Load()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			in, stored, dropped := e.ctr.received.Load(), e.ctr.stored.Load(), e.ctr.dropped.Load()
+			e.hist.add(Point{T: now.UnixMilli(), In: in - prevIn, Stored: stored - prevStored, Dropped: dropped - prevDropped})
+			prevIn, prevStored, prevDropped = in, stored, dropped
+			if d, ok := kd.read(); ok && d >= kdBase {
+				e.ctr.kernelDrops.Store(kdPrev + d - kdBase)
+			}
+			el := now.Sub(last)
+			last = now
+			for _, w := range e.workers {
+				busy := w.busyNs.Swap(0)
+				pct := min(float64(busy)/float64(el)*100, 100)
+				w.lastPct.Store(uint64(pct * 100))
+			}
+		}
+	}
+}

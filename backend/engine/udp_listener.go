@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	readBatch   = 64    // datagrams per recvmmsg
+	maxDatagram = 65536 // larger than any UDP payload (65,507 on IPv4)
+)
+
+// chunk is what one recvmmsg call brought: datagrams packed back to back in buf,
+// ends[i] the end offset of datagram i, addrs[i] its sender.
+type chunk struct {
+	seq   uint64
+	at    int64 // receive time, unix ns
+	buf   []byte
+	ends  []int
+	addrs []netip.Addr
+}
+
+var chunkPool = sync.Pool{New: func() any {
+	return &chunk{buf: make([]byte, 0, 32<<10), ends: make([]int, 0, readBatch), addrs: make([]netip.Addr, 0, readBatch)}
+}}
+
+func getChunk() *chunk { return chunkPool.Get().(*chunk) }
+
+func putChunk(c *chunk) {
+	if cap(c.buf) > 1<<20 { // do not keep a buffer grown by a burst of huge datagrams
+		return
+	}
+	c.buf, c.ends, c.addrs = c.buf[:0], c.ends[:0], c.addrs[:0]
+	chunkPool.Put(c)
+}
+
+// listenUDP opens the engine's socket with a large receive buffer. It uses
+// SO_RCVBUFFORCE (root or CAP_NET_ADMIN) and falls back to SO_RCVBUF, which the
+// kernel caps at net.core.rmem_max.
+func listenUDP(bind string, port, rcvbuf int) (net.PacketConn, error) {
+	ip, err := netip.ParseAddr(bind)
+	if err != nil {
+		return nil, fmt.Errorf("invalid bind address %q: %w", bind, err)
+	}
+	network := "udp4"
+	if ip.Is6() && !ip.Is4In6() {
+		network = "udp6"
+		if ip.IsUnspecified() {
+			network = "udp" // dual stack
+		}
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvbuf) != nil {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
+	conn, err := lc.ListenPacket(context.Background(), network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on udp %s: %w", addr, err)
+	}
+	return conn, nil
+}
+
+// IsAddrInUse reports whether err is a bind conflict.
+func IsAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
+
+type batchReader interface {
+	ReadBatch(ms []ipv4.Message, flags int) (int, error)
+}
+
+func newBatchReader(conn net.PacketConn) batchReader {
+	if la, ok := conn.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() == nil {
+		return ipv6.NewPacketConn(conn)
+	}
+	return ipv4.NewPacketConn(conn)
+}
+
+// receive reads batches until conn is closed and hands each batch on as one chunk.
+// A chunk that finds the queue full is dropped and counted, never waited for: a
+// slow writer must not make the kernel buffer overflow silently.
+func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat) {
+	br := newBatchReader(conn)
+	msgs := make([]ipv4.Message, readBatch)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	var seq uint64
+	for {
+		n, err := br.ReadBatch(msgs, 0)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			e.cfg.Log.Warn("udp read failed", "engine", e.cfg.Name, "err", err)
+			continue
+		}
+		t0 := time.Now()
+		c := getChunk()
+		c.at = e.cfg.Now().UnixNano()
+		for i := 0; i < n; i++ {
+			m := &msgs[i]
+			c.buf = append(c.buf, m.Buffers[0][:m.N]...)
+			c.ends = append(c.ends, len(c.buf))
+			var a netip.Addr
+			if ua, ok := m.Addr.(*net.UDPAddr); ok {
+				a, _ = netip.AddrFromSlice(ua.IP)
+				a = a.Unmap()
+			}
+			c.addrs = append(c.addrs, a)
+		}
+		e.ctr.received.Add(uint64(n))
+		c.seq = seq
+		select {
+		case out <- c:
+			seq++
+			e.ctr.queued.Add(int64(n))
+		default:
+			e.ctr.dropped.Add(uint64(n))
+			putChunk(c)
+		}
+		ws.addBusy(time.Since(t0))
+	}
+}

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// batcher collects parsed chunks, in receive order, into write transactions.
+type batcher struct {
+	e      *Engine
+	w      *store.Writer
+	rows   []store.Row
+	schema *store.Schema
+	held   []*parsedChunk
+	day    string
+}
+
+// write runs the writer stage until in is closed, then flushes what is left.
+// Chunks arrive from several parse workers out of order; they are put back in
+// receive order by sequence number so rows keep the order they came in.
+func (e *Engine) write(in <-chan *parsedChunk, w *store.Writer, ws *workerStat) {
+	b := &batcher{e: e, w: w, day: e.today()}
+	pending := make(map[uint64]*parsedChunk)
+	var next uint64
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	timerOn := false
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case pc, ok := <-in:
+			if !ok {
+				b.flush(ws)
+				return
+			}
+			pending[pc.seq] = pc
+			for {
+				p, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				next++
+				if b.schema != nil && p.schema != b.schema {
+					b.flush(ws)
+				}
+				b.schema = p.schema
+				b.rows = append(b.rows, p.rows...)
+				b.held = append(b.held, p)
+				if len(b.rows) >= e.cfg.BatchRows {
+					b.flush(ws)
+				}
+			}
+			if len(b.rows) > 0 && !timerOn {
+				timer.Reset(e.cfg.FlushEvery)
+				timerOn = true
+			}
+		case <-timer.C:
+			timerOn = false
+			b.flush(ws)
+		case <-tick.C:
+			b.rollover()
+		}
+	}
+}
+
+func (e *Engine) today() string {
+	return e.cfg.Now().In(e.cfg.Location).Format(store.DateLayout)
+}
+
+// rollover closes yesterday's file once the engine's day has changed; the store
+// then indexes it in the background.
+func (b *batcher) rollover() {
+	today := b.e.today()
+	if today == b.day {
+		return
+	}
+	b.w.CloseDaysBefore(today)
+	b.e.cfg.Log.Info("day rolled over", "engine", b.e.cfg.Name, "from", b.day, "to", today)
+	b.day = today
+}
+
+// flush writes the collected rows in one transaction per day file.
+func (b *batcher) flush(ws *workerStat) {
+	if len(b.rows) == 0 {
+		return
+	}
+	t0 := time.Now()
+	n := len(b.rows)
+	stored, err := b.w.Write(b.schema, b.rows)
+	b.e.ctr.stored.Add(uint64(stored))
+	if err != nil {
+		b.e.ctr.writeErrors.Add(uint64(n - stored))
+		b.e.setReason(fmt.Sprintf("write failed: %v", err))
+		b.e.cfg.Log.Error("cannot write logs", "engine", b.e.cfg.Name, "rows", n-stored, "err", err)
+	}
+	b.e.ctr.queued.Add(-int64(n))
+	b.e.tail.offer(b.schema, b.rows, b.e.cfg.TZName, b.e.cfg.Location)
+	for _, p := range b.held {
+		putParsed(p)
+	}
+	clear(b.rows)
+	b.rows, b.held = b.rows[:0], b.held[:0]
+	ws.addBusy(time.Since(t0))
+	b.rollover()
+}

@@ -1,0 +1,395 @@
+package factory
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/logsieve/logsieve/backend/engine"
+	"github.com/logsieve/logsieve/backend/meta"
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// EngineSpec is an engine's definition.
+type EngineSpec struct {
+	Name          string `json:"name"`
+	Class         string `json:"class"`
+	Protocol      string `json:"protocol"`
+	Bind          string `json:"bind"`
+	Port          int    `json:"port"`
+	Timezone      string `json:"timezone"`
+	KeepOriginal  bool   `json:"keep_original"`
+	RetentionDays int    `json:"retention_days"`
+	Enabled       bool   `json:"enabled"`
+	AcceptUnknown bool   `json:"accept_unknown"`
+}
+
+// EngineInfo is an engine's definition and state.
+type EngineInfo struct {
+	EngineSpec
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+}
+
+var engineNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// ValidEngineName reports whether name follows the engine-name rule of SPEC §1.
+func ValidEngineName(name string) bool { return engineNameRe.MatchString(name) }
+
+func specFromRecord(r meta.EngineRecord) EngineSpec {
+	return EngineSpec{Name: r.Name, Class: r.Class, Protocol: r.Protocol, Bind: r.Bind, Port: r.Port,
+		Timezone: r.Timezone, KeepOriginal: r.KeepOriginal, RetentionDays: r.RetentionDays,
+		Enabled: r.Enabled, AcceptUnknown: r.AcceptUnknown}
+}
+
+func (s EngineSpec) record() meta.EngineRecord {
+	return meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind, Port: s.Port,
+		Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, RetentionDays: s.RetentionDays,
+		Enabled: s.Enabled, AcceptUnknown: s.AcceptUnknown}
+}
+
+// DefaultSpec returns the defaults of a new engine: udp on 0.0.0.0, the host's
+// timezone, keep_original and enabled on.
+func (f *Factory) DefaultSpec() EngineSpec {
+	return EngineSpec{Protocol: "udp", Bind: "0.0.0.0", Timezone: f.cfg.HostTZ, KeepOriginal: true, Enabled: true}
+}
+
+// validate checks spec (its class must exist; f.mu held) and returns its location.
+func (f *Factory) validate(s EngineSpec) (*time.Location, error) {
+	if !ValidEngineName(s.Name) {
+		return nil, invalid("name", "invalid engine name %q: use 1-63 lowercase letters, digits, '_' or '-', starting with a letter or digit", s.Name)
+	}
+	if _, ok := f.classes[s.Class]; !ok {
+		return nil, invalid("class", "class %q does not exist", s.Class)
+	}
+	switch s.Protocol {
+	case "udp":
+	case "tcp":
+		return nil, invalid("protocol", "protocol \"tcp\" is not supported yet; use \"udp\"")
+	default:
+		return nil, invalid("protocol", "invalid protocol %q: use \"udp\"", s.Protocol)
+	}
+	if _, err := netip.ParseAddr(s.Bind); err != nil {
+		return nil, invalid("bind", "invalid bind address %q: must be an IPv4 or IPv6 address", s.Bind)
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		return nil, invalid("port", "invalid port %d: must be 1-65535", s.Port)
+	}
+	if s.Timezone == "" || s.Timezone == "Local" {
+		return nil, invalid("timezone", "invalid timezone %q: use an IANA name such as \"Europe/Berlin\"", s.Timezone)
+	}
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil {
+		return nil, invalid("timezone", "unknown timezone %q: use an IANA name such as \"Europe/Berlin\"", s.Timezone)
+	}
+	if s.RetentionDays < 0 {
+		return nil, invalid("retention_days", "invalid retention_days %d: must be 0 (keep forever) or more", s.RetentionDays)
+	}
+	return loc, nil
+}
+
+// startErr maps a failed start to a typed error: a bind conflict is a Conflict on
+// field "port".
+func startErr(s EngineSpec, err error) error {
+	if engine.IsAddrInUse(err) {
+		return conflict("port", "port %d is already in use on %s", s.Port, s.Bind)
+	}
+	return invalid("bind", "cannot start engine %q: %v", s.Name, err)
+}
+
+func (f *Factory) info(m *managed) EngineInfo {
+	st := m.eng.Stats()
+	return EngineInfo{EngineSpec: m.spec, State: st.State, Error: reasonIfFailed(st)}
+}
+
+func reasonIfFailed(st engine.Stats) string {
+	if st.State == engine.StateFailed || st.State == engine.StatePaused {
+		return st.Reason
+	}
+	return ""
+}
+
+// Engines returns every engine, ordered by name.
+func (f *Factory) Engines() []EngineInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]EngineInfo, 0, len(f.engines))
+	for _, n := range f.sortedEngineNames() {
+		out = append(out, f.info(f.engines[n]))
+	}
+	return out
+}
+
+func (f *Factory) get(name string) (*managed, error) {
+	m, ok := f.engines[name]
+	if !ok {
+		return nil, notFound("engine %q does not exist", name)
+	}
+	return m, nil
+}
+
+// Engine returns one engine.
+func (f *Factory) Engine(name string) (EngineInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return EngineInfo{}, err
+	}
+	return f.info(m), nil
+}
+
+// CreateEngine validates, starts (when enabled) and saves a new engine. A bind
+// conflict answers a Conflict on "port" and saves nothing.
+func (f *Factory) CreateEngine(s EngineSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	loc, err := f.validate(s)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.engines[s.Name]; ok {
+		return conflict("name", "engine %q already exists", s.Name)
+	}
+	if err := f.portTaken(s, ""); err != nil {
+		return err
+	}
+	e := engine.New(f.engineConfig(s, loc), f.classes[s.Class])
+	if s.Enabled {
+		if err := e.Start(); err != nil {
+			return startErr(s, err)
+		}
+	}
+	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
+		_ = e.Stop()
+		return err
+	}
+	f.engines[s.Name] = &managed{spec: s, eng: e}
+	return nil
+}
+
+// portTaken reports another engine of this factory defined on the same port and
+// an overlapping address, even when stopped, so that a later start cannot clash.
+func (f *Factory) portTaken(s EngineSpec, except string) error {
+	for n, m := range f.engines {
+		if n == except || m.spec.Port != s.Port {
+			continue
+		}
+		a, _ := netip.ParseAddr(m.spec.Bind)
+		b, _ := netip.ParseAddr(s.Bind)
+		if a == b || a.IsUnspecified() || b.IsUnspecified() {
+			return conflict("port", "port %d is already used by engine %q", s.Port, n)
+		}
+	}
+	return nil
+}
+
+// needsRestart reports whether moving from a to b needs a new socket or writer.
+func needsRestart(a, b EngineSpec) bool {
+	return a.Bind != b.Bind || a.Port != b.Port || a.Protocol != b.Protocol ||
+		a.Timezone != b.Timezone || a.KeepOriginal != b.KeepOriginal
+}
+
+// UpdateEngine replaces an engine's definition with s (the API merges a PATCH onto
+// the current spec). A class change applies live; a socket or storage change
+// restarts the engine. When the restart fails, the old definition is kept running
+// and nothing is saved.
+func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return err
+	}
+	if s.Name != name {
+		return invalid("name", "an engine cannot be renamed (from %q to %q)", name, s.Name)
+	}
+	loc, err := f.validate(s)
+	if err != nil {
+		return err
+	}
+	if err := f.portTaken(s, name); err != nil {
+		return err
+	}
+	old := m.spec
+	wasRunning := m.eng.Running()
+	if needsRestart(old, s) {
+		ne := engine.New(f.engineConfig(s, loc), f.classes[s.Class])
+		if wasRunning || s.Enabled {
+			_ = m.eng.Stop()
+			if err := ne.Start(); err != nil {
+				if wasRunning {
+					_ = m.eng.Start()
+				}
+				return startErr(s, err)
+			}
+		}
+		m.eng = ne
+	} else if old.Class != s.Class {
+		m.eng.SetClass(f.classes[s.Class])
+	}
+	switch {
+	case s.Enabled && !m.eng.Running():
+		if err := m.eng.Start(); err != nil {
+			return startErr(s, err)
+		}
+	case !s.Enabled && m.eng.Running():
+		_ = m.eng.Stop()
+	}
+	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
+		return err
+	}
+	m.spec = s
+	return nil
+}
+
+// DeleteEngine stops and removes an engine; purge also deletes its day files.
+func (f *Factory) DeleteEngine(name string, purge bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return err
+	}
+	if err := m.eng.Stop(); err != nil {
+		return err
+	}
+	if err := f.cfg.Meta.DeleteEngine(name); err != nil {
+		return err
+	}
+	delete(f.engines, name)
+	if purge {
+		if err := os.RemoveAll(store.EngineDir(f.cfg.DataDir, name)); err != nil {
+			return fmt.Errorf("cannot purge day files of engine %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Start starts an engine and marks it enabled.
+func (f *Factory) Start(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return err
+	}
+	if !m.eng.Running() {
+		if err := m.eng.Start(); err != nil {
+			return startErr(m.spec, err)
+		}
+	}
+	return f.setEnabled(m, true)
+}
+
+// Stop stops an engine (flushing everything accepted) and marks it disabled.
+func (f *Factory) Stop(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return err
+	}
+	if err := m.eng.Stop(); err != nil {
+		return err
+	}
+	return f.setEnabled(m, false)
+}
+
+// Restart stops and starts an engine.
+func (f *Factory) Restart(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return err
+	}
+	if err := m.eng.Stop(); err != nil {
+		return err
+	}
+	if err := m.eng.Start(); err != nil {
+		return startErr(m.spec, err)
+	}
+	return f.setEnabled(m, true)
+}
+
+func (f *Factory) setEnabled(m *managed, on bool) error {
+	if m.spec.Enabled == on {
+		return nil
+	}
+	s := m.spec
+	s.Enabled = on
+	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
+		return err
+	}
+	m.spec = s
+	return nil
+}
+
+// Stats returns an engine's counters.
+func (f *Factory) Stats(name string) (engine.Stats, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return engine.Stats{}, err
+	}
+	return m.eng.Stats(), nil
+}
+
+// History returns up to seconds per-second points of an engine, oldest first.
+func (f *Factory) History(name string, seconds int) ([]engine.Point, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return nil, err
+	}
+	return m.eng.History(seconds), nil
+}
+
+// Dir returns the directory of an engine's day files.
+func (f *Factory) Dir(name string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.get(name); err != nil {
+		return "", err
+	}
+	return store.EngineDir(f.cfg.DataDir, name), nil
+}
+
+// Location returns an engine's timezone.
+func (f *Factory) Location(name string) (*time.Location, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return nil, err
+	}
+	return time.LoadLocation(m.spec.Timezone)
+}
+
+// Order returns the value columns of an engine's current class, in class order.
+func (f *Factory) Order(name string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return nil, err
+	}
+	return f.classes[m.spec.Class].Columns(), nil
+}
+
+// Tail subscribes to sampled live rows of an engine; cancel unsubscribes.
+func (f *Factory) Tail(name string) (<-chan engine.TailBatch, func(), error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.get(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, cancel := m.eng.Subscribe()
+	return ch, cancel, nil
+}

@@ -1,0 +1,199 @@
+// Package factory owns the engines: it creates, starts, stops, restarts and
+// deletes them, persists their definitions and the classes in the metadata DB,
+// restarts the enabled ones on boot and keeps one engine's failure from touching
+// the others.
+package factory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/engine"
+	"github.com/logsieve/logsieve/backend/meta"
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// Config is what the factory needs.
+type Config struct {
+	DataDir string
+	Meta    *meta.DB
+	Log     *slog.Logger
+	Now     func() time.Time // clock handed to engines; default time.Now
+	RcvBuf  int              // SO_RCVBUF of each engine's socket
+	HostTZ  string           // default engine timezone; default HostTimezone()
+	// EngineTuning, when set, adjusts each engine's config before it starts (tests, bench).
+	EngineTuning func(*engine.Config)
+}
+
+// Factory owns every engine and class. Its methods are safe for concurrent use.
+type Factory struct {
+	cfg Config
+
+	mu      sync.Mutex
+	classes map[string]*class.Class
+	engines map[string]*managed
+
+	sweepCancel context.CancelFunc
+	sweepDone   chan struct{}
+}
+
+// managed is one engine and its definition.
+type managed struct {
+	spec EngineSpec
+	eng  *engine.Engine
+}
+
+// New loads classes and engine definitions from the metadata DB. Nothing starts
+// until Boot.
+func New(cfg Config) (*Factory, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HostTZ == "" {
+		cfg.HostTZ = HostTimezone()
+	}
+	f := &Factory{cfg: cfg, classes: map[string]*class.Class{}, engines: map[string]*managed{}}
+	crs, err := cfg.Meta.Classes()
+	if err != nil {
+		return nil, err
+	}
+	for _, cr := range crs {
+		pats, keys, err := meta.DecodePatterns(cr.Patterns)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load class %q: %w", cr.Name, err)
+		}
+		c, err := class.Compile(cr.Name, pats, keys)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load class %q: %w", cr.Name, err)
+		}
+		f.classes[c.Name] = c
+	}
+	ers, err := cfg.Meta.Engines()
+	if err != nil {
+		return nil, err
+	}
+	for _, er := range ers {
+		spec := specFromRecord(er)
+		c, ok := f.classes[spec.Class]
+		if !ok {
+			return nil, fmt.Errorf("cannot load engine %q: class %q does not exist", spec.Name, spec.Class)
+		}
+		loc, err := time.LoadLocation(spec.Timezone)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load engine %q: %w", spec.Name, err)
+		}
+		f.engines[spec.Name] = &managed{spec: spec, eng: engine.New(f.engineConfig(spec, loc), c)}
+	}
+	return f, nil
+}
+
+func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Config {
+	cfg := engine.Config{
+		Name: spec.Name, Bind: spec.Bind, Port: spec.Port,
+		Dir:      store.EngineDir(f.cfg.DataDir, spec.Name),
+		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal,
+		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,
+	}
+	if f.cfg.EngineTuning != nil {
+		f.cfg.EngineTuning(&cfg)
+	}
+	return cfg
+}
+
+// Boot starts every enabled engine and the retention sweep. An engine that cannot
+// start shows failed with the reason; the others run.
+func (f *Factory) Boot(ctx context.Context) error {
+	f.mu.Lock()
+	names := f.sortedEngineNames()
+	for _, n := range names {
+		m := f.engines[n]
+		if !m.spec.Enabled || m.eng.Running() {
+			continue
+		}
+		if err := m.eng.Start(); err != nil {
+			f.cfg.Log.Error("engine failed to start", "engine", n, "err", err)
+		} else {
+			f.cfg.Log.Info("engine started", "engine", n, "bind", m.spec.Bind, "port", m.spec.Port)
+		}
+	}
+	f.mu.Unlock()
+	sctx, cancel := context.WithCancel(ctx)
+	f.sweepCancel, f.sweepDone = cancel, make(chan struct{})
+	go f.sweepLoop(sctx)
+	return nil
+}
+
+// Close stops every engine, waiting until all accepted logs are written.
+func (f *Factory) Close() error {
+	if f.sweepCancel != nil {
+		f.sweepCancel()
+		<-f.sweepDone
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var errs []error
+	for _, m := range f.engines {
+		errs = append(errs, m.eng.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+func (f *Factory) sortedEngineNames() []string {
+	names := make([]string, 0, len(f.engines))
+	for n := range f.engines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// sweepLoop applies retention at start and hourly.
+func (f *Factory) sweepLoop(ctx context.Context) {
+	defer close(f.sweepDone)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		f.Sweep()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep deletes day files older than each engine's retention_days.
+func (f *Factory) Sweep() {
+	f.mu.Lock()
+	type job struct {
+		name, dir, today string
+		days             int
+	}
+	var jobs []job
+	for n, m := range f.engines {
+		if m.spec.RetentionDays <= 0 {
+			continue
+		}
+		loc, _ := time.LoadLocation(m.spec.Timezone)
+		jobs = append(jobs, job{n, store.EngineDir(f.cfg.DataDir, n), f.cfg.Now().In(loc).Format(store.DateLayout), m.spec.RetentionDays})
+	}
+	f.mu.Unlock()
+	for _, j := range jobs {
+		deleted, err := store.Sweep(j.dir, j.today, j.days)
+		if err != nil {
+			f.cfg.Log.Error("retention sweep failed", "engine", j.name, "err", err)
+		}
+		if len(deleted) > 0 {
+			f.cfg.Log.Info("retention deleted days", "engine", j.name, "days", deleted)
+		}
+	}
+}
