@@ -1,0 +1,57 @@
+package class
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+)
+
+func TestFastMatcherTakesOnlyDeterministicSequences(t *testing.T) {
+	f := func(pattern string, wantFast bool, wantLit string) {
+		t.Helper()
+		m, err := compileKey("k", pattern)
+		if err != nil {
+			t.Fatalf("compileKey(%q): %v", pattern, err)
+		}
+		if (m.fast != nil) != wantFast || m.lit != wantLit {
+			t.Fatalf("pattern %q: got fast=%v lit=%q; want fast=%v lit=%q", pattern, m.fast != nil, m.lit, wantFast, wantLit)
+		}
+	}
+	// The five keys of SPEC §7 all take the fast path.
+	f(`in:<pppoe-([A-Za-z\d]+)>`, true, "")
+	f(`\d{1,2}:\d{1,2}:\d{1,2}\s+(\w+)`, true, ":")
+	f(`->(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+)`, true, "")
+	f(`proto (\w+)`, true, "")
+	f(`len (\d+)`, true, "")
+	// The regexp keeps what needs backtracking or non-ASCII classes; the
+	// prefilter still checks a literal every match contains.
+	f(`a\d+1`, false, "a")
+	f(`(\d+?)x`, false, "x")
+	f(`\bid=(\d+)`, false, "id=")
+	f(`(?i)len (\d+)`, false, "")
+	f(`user=(\w+)|uid=(\d+)`, false, "u")
+	f(`(?:user|name)=(\w+)`, false, "=")
+	f(`from (.+) port (\d+)`, false, " port ")
+	f(`\d*x`, false, "x")
+	f(`[^ ]+@example\.com`, false, "@example.com")
+	f(`(?:ab)+c`, false, "c")
+}
+
+func TestFastMatcherFallsBackOnQuadraticInput(t *testing.T) {
+	m, err := compileKey("k", `a[a-z]+!`)
+	if err != nil || m.fast == nil {
+		t.Fatalf("compileKey: fast=%v err=%v; want a fast matcher", m.fast, err)
+	}
+	line := strings.Repeat("a", 1<<16)
+	if _, _, ok := m.fast.find(line); ok {
+		t.Fatalf("fast matcher scanned %d bytes of 'a' without giving up", len(line))
+	}
+	c := mustCompile(t, "q", map[string]string{"k": `a[a-z]+!`}, []string{"k"})
+	dst := make([]sql.NullString, 1)
+	if c.NewExtractor().Extract(line, dst) || dst[0].Valid {
+		t.Fatalf("got %v; want NULL", dst[0])
+	}
+	if c.NewExtractor().Extract(line+"!", dst); !dst[0].Valid || len(dst[0].String) != len(line)+1 {
+		t.Fatalf("got a value of %d bytes; want the whole line", len(dst[0].String))
+	}
+}
