@@ -3,6 +3,7 @@
 # Run it as root from the unpacked release tarball, or from the repository after
 # `make build`. Re-running it upgrades the binary and keeps data and configuration.
 set -euo pipefail
+umask 022
 
 readonly SERVICE=logsieve
 readonly SVC_USER=logsieve
@@ -46,6 +47,7 @@ ROOT=""
 STAGED=0
 WITH_NGINX=1
 START=1
+DEFAULT_SITE_DISABLED_NOW=0
 
 while (($# > 0)); do
 	case "$1" in
@@ -177,6 +179,7 @@ make_certificate() {
 		log "keeping the TLS certificate in $TLS_DIR"
 		return
 	fi
+	if ((!STAGED)) && ! command -v openssl >/dev/null; then apt_install openssl; fi
 	command -v openssl >/dev/null || die "openssl is needed to make the TLS certificate"
 	local host
 	host="$(hostname -f 2>/dev/null || hostname)"
@@ -204,6 +207,7 @@ disable_default_site() {
 	if [[ -e "$link" || -L "$link" ]]; then
 		log "disabling the nginx default site (uninstall.sh restores it)"
 		rm -f "$link"
+		DEFAULT_SITE_DISABLED_NOW=1
 		: >"$DEFAULT_SITE_MARKER"
 		chmod 0644 "$DEFAULT_SITE_MARKER"
 	fi
@@ -227,7 +231,13 @@ install_nginx() {
 	fi
 	if ! nginx -t >/dev/null 2>&1; then
 		nginx -t || true
-		die "nginx rejects the configuration (see above); logsieve's site is $NGINX_DIR/sites-available/logsieve.conf"
+		# Leave nginx as it was: without our link, with its default site.
+		rm -f "$NGINX_DIR/sites-enabled/logsieve.conf"
+		if ((DEFAULT_SITE_DISABLED_NOW)); then
+			ln -sfn ../sites-available/default "$NGINX_DIR/sites-enabled/default"
+			rm -f "$DEFAULT_SITE_MARKER"
+		fi
+		die "nginx rejects the configuration (see above); logsieve's site is $NGINX_DIR/sites-available/logsieve.conf (not enabled)"
 	fi
 	systemctl enable nginx >/dev/null 2>&1 || true
 	systemctl reload-or-restart nginx || die "nginx did not (re)start: see journalctl -u nginx"
@@ -299,11 +309,12 @@ main() {
 	if ((WITH_NGINX)); then install_nginx; fi
 
 	if ((!STAGED)); then
-		systemctl daemon-reload
-		systemctl enable "$SERVICE" >/dev/null 2>&1
+		systemctl daemon-reload || die "systemctl daemon-reload failed"
+		systemctl enable "$SERVICE" >/dev/null 2>&1 || die "systemctl enable $SERVICE failed"
 		if ((START)); then
 			log "(re)starting $SERVICE"
-			systemctl restart "$SERVICE"
+			systemctl restart "$SERVICE" ||
+				die "$SERVICE did not start: see systemctl status $SERVICE; journalctl -u $SERVICE"
 		elif ((upgrade)); then
 			warn "--no-start: the running service keeps the old binary until 'systemctl restart $SERVICE'"
 		fi
@@ -313,15 +324,20 @@ main() {
 	if ((upgrade)); then done_what=upgraded; fi
 	echo
 	log "logsieve $done_what${ROOT:+ under $ROOT}"
-	local host
+	local host ip=""
 	host="$(hostname -f 2>/dev/null || hostname)"
+	if ((!STAGED)); then ip="$(hostname -I 2>/dev/null | awk '{print $1}')"; fi
 	if ((WITH_NGINX)); then
-		printf '  URL: https://%s/  (self-signed certificate unless you replaced it)\n' "$host"
+		printf '  URL: https://%s/%s  (self-signed certificate unless you replaced it)\n' \
+			"$host" "${ip:+  or  https://$ip/}"
 	else
 		printf '  URL: http://127.0.0.1:8080/  (no reverse proxy; see http_addr in /etc/logsieve/logsieve.toml)\n'
 	fi
 	if ((existing_data)); then
 		printf '  existing data kept in /var/lib/logsieve; admin accounts are unchanged\n'
+		if [[ -s "$ROOT$PASSWORD_FILE" ]]; then
+			printf '  the initial admin password (not changed yet) is in %s\n' "$PASSWORD_FILE"
+		fi
 	elif ((STAGED || !START)); then
 		printf '  the initial admin password will appear in %s after the first start\n' "$PASSWORD_FILE"
 		if ((!STAGED)); then printf '  start it with: systemctl start %s\n' "$SERVICE"; fi

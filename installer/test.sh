@@ -293,6 +293,76 @@ check "--no-nginx prints the plain HTTP URL" test "${OUT/http:\/\/127.0.0.1:8080
 run_capture "$HERE/uninstall.sh" --root "$R2"
 check "uninstall after --no-nginx creates no nginx files" test ! -e "$R2/etc/nginx"
 
+# --- the real (non --root) path, in a private mount namespace ---------------------------
+# /etc, /opt and /var/lib are replaced by copies inside the namespace, and systemctl,
+# sysctl and apt-get by stubs that log their calls (the systemctl stub plays the server:
+# "restart logsieve" writes the metadata DB and the initial admin password), so the real
+# code path runs (useradd, chown, nginx -t) without touching this machine.
+if ((EUID == 0)) && unshare --mount --propagation private --fork true 2>/dev/null; then
+	S="$TMP/system"
+	mkdir -p "$S/etc" "$S/opt" "$S/varlib" "$S/stub"
+	cp -a /etc/. "$S/etc/"
+	if [[ -d /var/lib/nginx ]]; then cp -a /var/lib/nginx "$S/varlib/"; fi
+	{
+		printf '#!/bin/sh\necho "systemctl $*" >>"%s/calls"\n' "$S"
+		printf 'if [ "$*" = "restart logsieve" ]; then\n'
+		printf '  : >/var/lib/logsieve/logsieve.db\n'
+		printf '  echo Initial-Pass-123 >/var/lib/logsieve/initial-admin-password\n'
+		printf 'fi\n'
+	} >"$S/stub/systemctl"
+	printf '#!/bin/sh\necho "sysctl $*" >>"%s/calls"\n' "$S" >"$S/stub/sysctl"
+	printf '#!/bin/sh\necho "apt-get $*" >>"%s/calls"\nexit 1\n' "$S" >"$S/stub/apt-get"
+	chmod 0755 "$S/stub/"*
+	# inner: runs inside the namespace; $1 = the staging folder S.
+	# shellcheck disable=SC2016 # expanded by the inner bash.
+	inner='
+set -u
+S="$1"
+mount --bind "$S/etc" /etc && mount --bind "$S/opt" /opt && mount --bind "$S/varlib" /var/lib || exit 1
+export PATH="$S/stub:$PATH"
+state() {
+	getent passwd logsieve || echo "no user logsieve"
+	stat -c "%n %U:%G %a" /opt/logsieve/bin/logsieve /etc/logsieve /etc/logsieve/logsieve.toml \
+		/etc/logsieve/tls/logsieve.key /var/lib/logsieve 2>&1
+	ls -A /etc/nginx/sites-enabled
+}
+"$HERE/install.sh" >"$S/install1.out" 2>&1; echo $? >"$S/install1.rc"
+state >"$S/state1"
+"$HERE/install.sh" >"$S/install2.out" 2>&1; echo $? >"$S/install2.rc"
+"$HERE/uninstall.sh" --purge >"$S/uninstall.out" 2>&1; echo $? >"$S/uninstall.rc"
+state >"$S/state2"
+'
+	HERE="$HERE" LOGSIEVE_BINARY="$BINARY" \
+		unshare --mount --propagation private --fork bash -c "$inner" inner "$S"
+
+	check "real install exits 0" grep -qx 0 "$S/install1.rc"
+	grep -qx 0 "$S/install1.rc" || sed 's/^/      /' "$S/install1.out"
+	check "real install prints the initial admin password" grep -q 'initial admin password: Initial-Pass-123' "$S/install1.out"
+	check "real install prints an https URL" grep -q 'URL: https://' "$S/install1.out"
+	check "real install creates system user logsieve without a login shell" \
+		grep -Eq '^logsieve:x:[0-9]+:[0-9]+:[^:]*:/var/lib/logsieve:/usr/sbin/nologin$' "$S/state1"
+	for want in '/opt/logsieve/bin/logsieve root:root 755' '/etc/logsieve root:logsieve 750' \
+		'/etc/logsieve/logsieve.toml root:logsieve 640' '/etc/logsieve/tls/logsieve.key root:root 600' \
+		'/var/lib/logsieve logsieve:logsieve 750'; do
+		check "real install: $want" grep -qx "$want" "$S/state1"
+	done
+	check "real install disables the default site" test "$(tail -n +7 "$S/state1")" = logsieve.conf
+	for want in 'systemctl daemon-reload' 'systemctl enable logsieve' 'systemctl restart logsieve' \
+		'systemctl reload-or-restart nginx' 'sysctl --system' 'systemctl disable --now logsieve'; do
+		check "real run calls $want" grep -qx "$want" "$S/calls"
+	done
+	check "real run never calls apt-get when nginx and openssl are present" test -z "$(grep apt-get "$S/calls")"
+	check "real re-install exits 0" grep -qx 0 "$S/install2.rc"
+	check "real re-install reports an upgrade with data kept" grep -q 'existing data kept' "$S/install2.out"
+	check "real uninstall --purge exits 0" grep -qx 0 "$S/uninstall.rc"
+	grep -qx 0 "$S/uninstall.rc" || sed 's/^/      /' "$S/uninstall.out"
+	check "real uninstall --purge removes the user" grep -qx 'no user logsieve' "$S/state2"
+	check "real uninstall --purge removes every file" test "$(grep -c 'No such file' "$S/state2")" -eq 5
+	check "real uninstall restores only the default site" test "$(tail -n 1 "$S/state2")" = default
+else
+	skip "real install path: needs root and unshare --mount"
+fi
+
 # --- dist.sh ---------------------------------------------------------------------------
 run_capture env LOGSIEVE_BINARY="$TMP/missing" DIST_DIR="$TMP/dist" "$HERE/dist.sh" 1.2.3
 if ((RC != 0)) && [[ "$OUT" == *"make build"* ]]; then

@@ -83,7 +83,7 @@ remove_service() {
 	rm -f "$UNIT_FILE"
 	rm -rf "$UNIT_FILE.d"
 	if ((!STAGED)) && command -v systemctl >/dev/null; then
-		systemctl daemon-reload
+		systemctl daemon-reload || warn "systemctl daemon-reload failed"
 		systemctl reset-failed "$SERVICE" >/dev/null 2>&1 || true
 	fi
 }
