@@ -65,11 +65,12 @@ func requiredLiterals(re *syntax.Regexp) []string {
 	return nil
 }
 
-// asciiSet is a set of ASCII bytes.
-type asciiSet [2]uint64
+// asciiSet is a set of bytes; only ASCII bytes are ever added, so a byte >=
+// 0x80 (part of a non-ASCII rune or invalid UTF-8) is never in it.
+type asciiSet [4]uint64
 
 func (a *asciiSet) add(c byte)               { a[c>>6] |= 1 << (c & 63) }
-func (a *asciiSet) has(c byte) bool          { return c < 0x80 && a[c>>6]&(1<<(c&63)) != 0 }
+func (a *asciiSet) has(c byte) bool          { return a[c>>6]&(1<<(c&63)) != 0 }
 func (a *asciiSet) overlaps(b asciiSet) bool { return a[0]&b[0] != 0 || a[1]&b[1] != 0 }
 
 // seqItem is one element of a fast sequence: a literal, or a greedy repeat of
@@ -228,7 +229,7 @@ func (f *fastMatcher) find(s string) (start, end int, ok bool) {
 		} else if p == len(s) || !first.set.has(s[p]) {
 			continue
 		}
-		cs, ce, n, matched := f.matchAt(s, p)
+		cs, ce, n, matched := f.matchAt(s, p, first.lit != "")
 		budget -= n
 		if matched {
 			return cs, ce, true
@@ -252,11 +253,17 @@ func indexFrom(s, sub string, from int) int {
 }
 
 // matchAt matches the sequence at p. It returns the value span, the number of
-// bytes examined and whether it matched.
-func (f *fastMatcher) matchAt(s string, p int) (cs, ce, work int, ok bool) {
+// bytes examined and whether it matched. litFound says that the leading
+// literal is known to be at p.
+func (f *fastMatcher) matchAt(s string, p int, litFound bool) (cs, ce, work int, ok bool) {
 	pos := p
 	cs, ce = p, p
-	for i := range f.items {
+	i0 := 0
+	if litFound && f.capStart != 0 {
+		pos += len(f.items[0].lit)
+		i0 = 1
+	}
+	for i := i0; i < len(f.items); i++ {
 		if i == f.capStart {
 			cs = pos
 		}
