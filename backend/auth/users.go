@@ -17,6 +17,10 @@ type UserInfo struct {
 	CreatedAt          int64  `json:"created_at"` // unix ms
 }
 
+// ValidUsername reports whether name is an acceptable username: 1-64 letters, digits or
+// _ . @ -, starting with a letter or digit.
+func ValidUsername(name string) bool { return usernameRE.MatchString(name) }
+
 func info(u meta.User) UserInfo {
 	return UserInfo{Username: u.Username, Role: u.Role, MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt.UnixMilli()}
 }

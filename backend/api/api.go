@@ -1,0 +1,139 @@
+// Package api is logsieve's HTTP interface: the JSON API under /api/v1, the websocket that
+// pushes stats and live rows, /healthz, /metrics, and the embedded SPA for every other path.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/logsieve/logsieve/backend/auth"
+	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/engine"
+	"github.com/logsieve/logsieve/backend/factory"
+	"github.com/logsieve/logsieve/backend/meta"
+)
+
+// Factory is what the API needs of the engine factory (*factory.Factory implements it).
+type Factory interface {
+	Classes() []factory.ClassInfo
+	Class(name string) (factory.ClassInfo, error)
+	CreateClass(name string, patterns map[string]string, keys []string) error
+	UpdateClass(name string, patterns map[string]string, keys []string) error
+	DeleteClass(name string) error
+	ImportClasses(classes []*class.Class) (imported []string, skipped []class.Skipped)
+
+	Engines() []factory.EngineInfo
+	Engine(name string) (factory.EngineInfo, error)
+	DefaultSpec() factory.EngineSpec
+	CreateEngine(spec factory.EngineSpec) error
+	UpdateEngine(name string, spec factory.EngineSpec) error
+	DeleteEngine(name string, purge bool) error
+	Start(name string) error
+	Stop(name string) error
+	Restart(name string) error
+
+	Stats(name string) (engine.Stats, error)
+	History(name string, seconds int) ([]engine.Point, error)
+	Dir(name string) (string, error)
+	Location(name string) (*time.Location, error)
+	Order(name string) ([]string, error)
+	Tail(name string) (<-chan engine.TailBatch, func(), error)
+}
+
+// CSP is the Content-Security-Policy of every response (SPEC §8).
+const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+
+// BodyLimit is the largest request body accepted (413 above).
+const BodyLimit = 1 << 20
+
+// Deps are the parts the API serves.
+type Deps struct {
+	Meta    *meta.DB
+	Factory Factory
+	Auth    *auth.Service
+	DataDir string
+	Version string
+	Log     *slog.Logger
+	Now     func() time.Time // clock of /system and the websocket; time.Now when nil
+	// OnSettings, when set, is called after PUT /settings stored new settings (the API
+	// itself applies token_ttl and trusted_proxies to Auth).
+	OnSettings func(meta.Settings)
+	// StatsInterval is the websocket push period; one second when zero.
+	StatsInterval time.Duration
+}
+
+// Server is the HTTP application and its websocket hub.
+type Server struct {
+	d       Deps
+	app     *fiber.App
+	hub     *hub
+	started time.Time
+	routes  []Route
+	sys     *systemSampler
+}
+
+// New builds the application. Serve it with Listener (or App().Listen) and stop it with
+// Close.
+func New(d Deps) (*Server, error) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.StatsInterval <= 0 {
+		d.StatsInterval = time.Second
+	}
+	s := &Server{d: d, started: d.Now()}
+	s.sys = newSystemSampler(d.DataDir)
+	s.app = fiber.New(fiber.Config{
+		AppName:               "logsieve",
+		BodyLimit:             BodyLimit,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		CaseSensitive:         true,
+		ReadTimeout:           60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ReadBufferSize:        16 << 10,
+	})
+	s.app.Use(recover.New())
+	s.app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy:     CSP,
+		CrossOriginEmbedderPolicy: "unsafe-none",
+	}))
+	s.app.Use(compress.New(compress.Config{Next: func(c *fiber.Ctx) bool {
+		p := c.Path()
+		return strings.HasSuffix(p, "/export.csv") || strings.HasSuffix(p, "/ws") || p == "/metrics"
+	}}))
+	if err := s.mount(); err != nil {
+		return nil, err
+	}
+	st, err := d.Meta.Settings()
+	if err != nil {
+		return nil, err
+	}
+	s.applySettings(st)
+	s.hub = newHub(s)
+	return s, nil
+}
+
+// App returns the Fiber application (for tests and for wiring).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listener serves on ln until Close.
+func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Close disconnects every websocket client, stops the stats pusher and shuts the HTTP
+// server down, waiting up to ctx for requests in flight.
+func (s *Server) Close(ctx context.Context) error {
+	s.hub.close()
+	return s.app.ShutdownWithContext(ctx)
+}

@@ -1,0 +1,190 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+func (s *Server) listEngines(c *fiber.Ctx) error { return c.JSON(s.d.Factory.Engines()) }
+
+func (s *Server) getEngine(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.d.Factory.Engine(name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
+}
+
+// createEngine: POST /engines — the body is laid over the default spec.
+func (s *Server) createEngine(c *fiber.Ctx) error {
+	spec := s.d.Factory.DefaultSpec()
+	if err := decode(c, &spec); err != nil {
+		return err
+	}
+	if err := s.d.Factory.CreateEngine(spec); err != nil {
+		return err
+	}
+	s.audit(c, "engine.create", spec.Name)
+	e, err := s.d.Factory.Engine(spec.Name)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(e)
+}
+
+// patchEngine: PATCH /engines/:name — the body is laid over the current spec.
+func (s *Server) patchEngine(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	cur, err := s.d.Factory.Engine(name)
+	if err != nil {
+		return err
+	}
+	spec := cur.EngineSpec
+	if err := decode(c, &spec); err != nil {
+		return err
+	}
+	if spec.Name != name {
+		return badRequest("name", "an engine cannot be renamed")
+	}
+	if err := s.d.Factory.UpdateEngine(name, spec); err != nil {
+		return err
+	}
+	s.audit(c, "engine.update", name)
+	e, err := s.d.Factory.Engine(name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
+}
+
+func (s *Server) deleteEngine(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	purge, err := boolQuery(c, "purge")
+	if err != nil {
+		return err
+	}
+	if err := s.d.Factory.DeleteEngine(name, purge); err != nil {
+		return err
+	}
+	s.audit(c, "engine.delete", name)
+	return c.SendStatus(http.StatusNoContent)
+}
+
+func (s *Server) engineAction(action string, do func(string) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		name, err := engineParam(c)
+		if err != nil {
+			return err
+		}
+		if err := do(name); err != nil {
+			return err
+		}
+		s.audit(c, "engine."+action, name)
+		e, err := s.d.Factory.Engine(name)
+		if err != nil {
+			return err
+		}
+		return c.JSON(e)
+	}
+}
+
+func (s *Server) startEngine(c *fiber.Ctx) error {
+	return s.engineAction("start", s.d.Factory.Start)(c)
+}
+
+func (s *Server) stopEngine(c *fiber.Ctx) error {
+	return s.engineAction("stop", s.d.Factory.Stop)(c)
+}
+
+func (s *Server) restartEngine(c *fiber.Ctx) error {
+	return s.engineAction("restart", s.d.Factory.Restart)(c)
+}
+
+func (s *Server) engineStats(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.d.Factory.Stats(name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *Server) engineHistory(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	secs, err := intQuery(c, "seconds", 900, 1, 86400)
+	if err != nil {
+		return err
+	}
+	h, err := s.d.Factory.History(name, secs)
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		return c.JSON([]struct{}{})
+	}
+	return c.JSON(h)
+}
+
+func (s *Server) listDays(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	dir, err := s.d.Factory.Dir(name)
+	if err != nil {
+		return err
+	}
+	days, err := store.ListDays(dir)
+	if err != nil {
+		return err
+	}
+	type day struct {
+		Date  string `json:"date"`
+		Rows  int64  `json:"rows"`
+		Bytes int64  `json:"bytes"`
+	}
+	out := make([]day, 0, len(days))
+	for _, d := range days {
+		out = append(out, day{d.Date, d.Rows, d.Bytes})
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) deleteDay(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	date, err := dateParam(c)
+	if err != nil {
+		return err
+	}
+	dir, err := s.d.Factory.Dir(name)
+	if err != nil {
+		return err
+	}
+	if err := store.DeleteDay(dir, date); err != nil {
+		return err
+	}
+	s.audit(c, "day.delete", name+"/"+date)
+	return c.SendStatus(http.StatusNoContent)
+}

@@ -1,0 +1,37 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/logsieve/logsieve/backend/meta"
+)
+
+func (s *Server) getSettings(c *fiber.Ctx) error {
+	st, err := s.d.Meta.Settings()
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+// putSettings: PUT /settings — the keys given replace the stored ones (others are kept).
+func (s *Server) putSettings(c *fiber.Ctx) error {
+	st, err := s.d.Meta.PatchSettings(c.Body())
+	if err != nil {
+		return err
+	}
+	s.applySettings(st)
+	if s.d.OnSettings != nil {
+		s.d.OnSettings(st)
+	}
+	s.audit(c, "settings.update", "")
+	return c.JSON(st)
+}
+
+// applySettings hands the settings the API owns to the auth service.
+func (s *Server) applySettings(st meta.Settings) {
+	if ttl, err := st.TTL(); err == nil {
+		s.d.Auth.SetTTL(ttl)
+	}
+	s.d.Auth.SetTrustedProxies(st.Proxies())
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package api
+
+// ntpSynchronized is unknown (false) off Linux.
+func ntpSynchronized() bool { return false }
