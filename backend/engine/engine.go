@@ -240,3 +240,13 @@ func (e *Engine) setReason(r string) {
 	e.reason = r
 	e.mu.Unlock()
 }
+
+// Addr returns the bound socket address while running ("" when stopped).
+func (e *Engine) Addr() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.conn == nil {
+		return ""
+	}
+	return e.conn.LocalAddr().String()
+}
