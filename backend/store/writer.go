@@ -227,7 +227,7 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 			a[ncols-1] = r.ReceivedAt
 			k += ncols
 		}
-		_, err = stmt.Exec(args...)
+		err = execFused(stmt, args)
 		clear(args)
 		if err != nil {
 			d.rollback()
