@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 )
 
 // ExportCSV streams as CSV every row of dates in dir that matches q (no
-// limit; q.Limit and q.Cursor are ignored), day by day in the given order and
-// rows in id order (newest first with q.Desc). The header is the QueryDay
+// limit; q.Limit and q.Cursor are ignored), day by day and rows in id order:
+// oldest first, or newest first with q.Desc. The header is the QueryDay
 // columns without id, for the union of the days' columns; with more than one
 // date a first column `date` is added. NULL is an empty cell; a cell starting
 // with =, +, -, @, tab or CR gets a ' prefix. A missing day is skipped in a
@@ -28,6 +29,10 @@ func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Q
 	}
 	if err := checkRange(q); err != nil {
 		return err
+	}
+	dates = slices.Compact(slices.Sorted(slices.Values(dates)))
+	if q.Desc {
+		slices.Reverse(dates)
 	}
 	multi := len(dates) > 1
 	var present []string

@@ -122,3 +122,19 @@ func TestExportCSVErrorsBeforeWriting(t *testing.T) {
 	f(nil, Query{}, isField("date"))
 	f([]string{"2024-05-01"}, Query{From: "8:00"}, isField("from"))
 }
+
+func TestExportCSVDateRangeNewestFirst(t *testing.T) {
+	dir := exportFixture(t)
+	got := exportRecords(t, dir, []string{"2024-05-03", "2024-05-01"}, Query{Order: []string{"a", "c"}, Desc: true, From: "08:00:07"})
+	var order []string
+	for _, r := range got[1:] {
+		order = append(order, r[0]+" "+r[3])
+	}
+	checkEqual(t, "rows", order, []string{"2024-05-03 09:00:00", "2024-05-01 08:00:08", "2024-05-01 08:00:07"})
+	got = exportRecords(t, dir, []string{"2024-05-03", "2024-05-01"}, Query{Order: []string{"a", "c"}, From: "08:00:07"})
+	order = nil
+	for _, r := range got[1:] {
+		order = append(order, r[0]+" "+r[3])
+	}
+	checkEqual(t, "rows", order, []string{"2024-05-01 08:00:07", "2024-05-01 08:00:08", "2024-05-03 09:00:00"})
+}
