@@ -1,0 +1,160 @@
+// One TanStack Query hook per API resource (SPEC §4). Mutations invalidate what they change.
+import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
+import { api } from './client';
+import type {
+  ClassBody,
+  ClassInfo,
+  ClassTestRequest,
+  ClassTestResponse,
+  DayInfo,
+  EngineEvent,
+  EngineInfo,
+  EngineSpec,
+  EngineStats,
+  HistoryPoint,
+  LogsPage,
+  Settings,
+  SystemInfo,
+  User,
+  UserCreate,
+  UserPatch,
+} from './types';
+
+const enc = encodeURIComponent;
+
+export const keys = {
+  me: ['me'] as const,
+  users: ['users'] as const,
+  classes: ['classes'] as const,
+  engines: ['engines'] as const,
+  engine: (n: string) => ['engines', n] as const,
+  stats: (n: string) => ['engines', n, 'stats'] as const,
+  history: (n: string, s: number) => ['engines', n, 'history', s] as const,
+  days: (n: string) => ['engines', n, 'days'] as const,
+  events: (n: string) => ['engines', n, 'events'] as const,
+  logs: (n: string, qs: string) => ['engines', n, 'logs', qs] as const,
+  system: ['system'] as const,
+  settings: ['settings'] as const,
+};
+
+type Opts<T> = Omit<UseQueryOptions<T, Error, T, readonly unknown[]>, 'queryKey' | 'queryFn'>;
+
+// --- auth
+export function useMe(opts?: Opts<User>) {
+  return useQuery({ queryKey: keys.me, queryFn: ({ signal }) => api<User>('GET', '/auth/me', undefined, signal), retry: false, ...opts });
+}
+
+// --- users
+export function useUsers() {
+  return useQuery({ queryKey: keys.users, queryFn: ({ signal }) => api<User[]>('GET', '/users', undefined, signal) });
+}
+export function useUserMutations() {
+  const qc = useQueryClient();
+  const done = () => qc.invalidateQueries({ queryKey: keys.users });
+  return {
+    create: useMutation({ mutationFn: (u: UserCreate) => api<User>('POST', '/users', u), onSuccess: done }),
+    update: useMutation({
+      mutationFn: ({ username, patch }: { username: string; patch: UserPatch }) => api<User>('PATCH', `/users/${enc(username)}`, patch),
+      onSuccess: done,
+    }),
+    remove: useMutation({ mutationFn: (username: string) => api<void>('DELETE', `/users/${enc(username)}`), onSuccess: done }),
+  };
+}
+
+// --- classes
+export function useClasses() {
+  return useQuery({ queryKey: keys.classes, queryFn: ({ signal }) => api<ClassInfo[]>('GET', '/classes', undefined, signal) });
+}
+export function useClassMutations() {
+  const qc = useQueryClient();
+  const done = () => qc.invalidateQueries({ queryKey: keys.classes });
+  return {
+    create: useMutation({ mutationFn: (c: ClassBody) => api<ClassInfo>('POST', '/classes', c), onSuccess: done }),
+    update: useMutation({
+      mutationFn: ({ name, body }: { name: string; body: ClassBody }) => api<ClassInfo>('PUT', `/classes/${enc(name)}`, body),
+      onSuccess: done,
+    }),
+    remove: useMutation({ mutationFn: (name: string) => api<void>('DELETE', `/classes/${enc(name)}`), onSuccess: done }),
+  };
+}
+export function testClass(req: ClassTestRequest, signal?: AbortSignal) {
+  return api<ClassTestResponse>('POST', '/classes/test', req, signal);
+}
+
+// --- engines
+export function useEngines() {
+  return useQuery({ queryKey: keys.engines, queryFn: ({ signal }) => api<EngineInfo[]>('GET', '/engines', undefined, signal), refetchInterval: 10000 });
+}
+export function useEngine(name: string) {
+  return useQuery({ queryKey: keys.engine(name), queryFn: ({ signal }) => api<EngineInfo>('GET', `/engines/${enc(name)}`, undefined, signal) });
+}
+export function useEngineStats(name: string) {
+  return useQuery({ queryKey: keys.stats(name), queryFn: ({ signal }) => api<EngineStats>('GET', `/engines/${enc(name)}/stats`, undefined, signal) });
+}
+export function useEngineHistory(name: string, seconds: number) {
+  return useQuery({
+    queryKey: keys.history(name, seconds),
+    queryFn: ({ signal }) => api<HistoryPoint[]>('GET', `/engines/${enc(name)}/stats/history?seconds=${seconds}`, undefined, signal),
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
+}
+export function useEngineEvents(name: string, limit = 50) {
+  return useQuery({
+    queryKey: keys.events(name),
+    queryFn: ({ signal }) => api<EngineEvent[]>('GET', `/engines/${enc(name)}/events?limit=${limit}`, undefined, signal),
+    refetchInterval: 10000,
+  });
+}
+export function useDays(name: string) {
+  return useQuery({ queryKey: keys.days(name), queryFn: ({ signal }) => api<DayInfo[]>('GET', `/engines/${enc(name)}/days`, undefined, signal), refetchInterval: 15000 });
+}
+export function useLogs(name: string, qs: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.logs(name, qs),
+    queryFn: ({ signal }) => api<LogsPage>('GET', `/engines/${enc(name)}/logs?${qs}`, undefined, signal),
+    enabled,
+    placeholderData: (prev) => prev,
+  });
+}
+export function useEngineMutations() {
+  const qc = useQueryClient();
+  const done = () => qc.invalidateQueries({ queryKey: keys.engines });
+  return {
+    create: useMutation({ mutationFn: (s: Partial<EngineSpec>) => api<EngineInfo>('POST', '/engines', s), onSuccess: done }),
+    update: useMutation({
+      mutationFn: ({ name, patch }: { name: string; patch: Partial<EngineSpec> }) => api<EngineInfo>('PATCH', `/engines/${enc(name)}`, patch),
+      onSuccess: done,
+    }),
+    remove: useMutation({
+      mutationFn: ({ name, purge }: { name: string; purge: boolean }) => api<void>('DELETE', `/engines/${enc(name)}${purge ? '?purge=true' : ''}`),
+      onSuccess: done,
+    }),
+    action: useMutation({
+      mutationFn: ({ name, action }: { name: string; action: 'start' | 'stop' | 'restart' }) => api<unknown>('POST', `/engines/${enc(name)}/${action}`),
+      onSuccess: done,
+    }),
+    deleteDay: useMutation({
+      mutationFn: ({ name, date }: { name: string; date: string }) => api<void>('DELETE', `/engines/${enc(name)}/days/${enc(date)}`),
+      onSuccess: (_d, v) => qc.invalidateQueries({ queryKey: keys.days(v.name) }),
+    }),
+  };
+}
+
+// --- system and settings
+export function useSystem() {
+  return useQuery({ queryKey: keys.system, queryFn: ({ signal }) => api<SystemInfo>('GET', '/system', undefined, signal), refetchInterval: 30000 });
+}
+export function useSettings() {
+  return useQuery({ queryKey: keys.settings, queryFn: ({ signal }) => api<Settings>('GET', '/settings', undefined, signal) });
+}
+export function useSaveSettings() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (s: Settings) => api<Settings>('PUT', '/settings', s),
+    onSuccess: (data) => {
+      if (data && typeof data === 'object') qc.setQueryData(keys.settings, data);
+      return qc.invalidateQueries({ queryKey: keys.settings });
+    },
+  });
+}

@@ -1,0 +1,171 @@
+// API payload types, written once, mirroring SPEC §4 and docs/architecture.md.
+
+export type Role = 'admin' | 'viewer';
+
+export interface User {
+  username: string;
+  role: Role;
+  must_change_password: boolean;
+}
+
+export interface LoginResponse {
+  token: string;
+  user: User;
+}
+
+export interface ApiErrorBody {
+  error: string;
+  field?: string;
+}
+
+export interface ClassInfo {
+  name: string;
+  patterns: Record<string, string>;
+  keys: string[];
+  columns: string[];
+  engines: string[];
+}
+
+export interface ClassBody {
+  name?: string;
+  patterns: Record<string, string>;
+  keys?: string[];
+}
+
+export interface ClassTestRequest {
+  patterns: Record<string, string>;
+  keys?: string[];
+  lines: string[];
+}
+
+export interface ClassTestKeyStats {
+  matched: number;
+  ns_per_line: number;
+}
+
+export interface ClassTestResponse {
+  columns: string[];
+  rows: Record<string, string | null>[];
+  keys: Record<string, ClassTestKeyStats>;
+}
+
+export type EngineState = 'running' | 'stopped' | 'paused' | 'failed';
+
+export interface EngineSpec {
+  name: string;
+  class: string;
+  protocol: string;
+  bind: string;
+  port: number;
+  timezone: string;
+  keep_original: boolean;
+  retention_days: number;
+  enabled: boolean;
+  accept_unknown: boolean;
+}
+
+export interface EngineInfo extends EngineSpec {
+  state: EngineState;
+  error?: string;
+}
+
+export interface Worker {
+  name: string;
+  state: string;
+  busy_pct: number;
+}
+
+export interface EngineStats {
+  state: EngineState;
+  reason?: string;
+  received: number;
+  stored: number;
+  unmatched: number;
+  rejected: number;
+  dropped: number;
+  refused: number;
+  kernel_drops: number;
+  write_errors: number;
+  queue_depth: number;
+  in_per_s: number;
+  stored_per_s: number;
+  started_at: number; // unix ms, 0 when stopped
+  uptime_s: number;
+  workers: Worker[] | null;
+}
+
+/** One second of an engine's history: counts in that second. */
+export interface HistoryPoint {
+  t: number; // unix ms
+  in: number;
+  stored: number;
+  dropped: number;
+}
+
+export interface DayInfo {
+  date: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface LogsPage {
+  columns: string[];
+  rows: (string | null)[][];
+  next_cursor: string | null;
+}
+
+export interface SystemInfo {
+  version: string;
+  hostname: string;
+  uptime_s: number;
+  time: number; // unix ms
+  timezone: string;
+  ntp_synchronized: boolean;
+  cpu_percent: number;
+  load: number[] | Record<string, number> | null;
+  mem: { total: number; used: number };
+  disk: { path: string; total: number; free: number };
+  goroutines: number;
+}
+
+export type Settings = Record<string, string | number | boolean | null>;
+
+export interface UserCreate {
+  username: string;
+  password: string;
+  role: Role;
+  must_change_password?: boolean;
+}
+
+export interface UserPatch {
+  role?: Role;
+  password?: string;
+}
+
+export interface EngineEvent {
+  t: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+// Websocket messages (SPEC §4 /ws).
+export interface WsStats {
+  type: 'stats';
+  t: number;
+  engines: Record<string, EngineStats>;
+  system?: SystemInfo;
+}
+
+export interface WsTail {
+  type: 'tail';
+  engine: string;
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+export interface WsEvent extends EngineEvent {
+  type: 'event';
+  engine: string;
+}
+
+export type WsMessage = WsStats | WsTail | WsEvent;
