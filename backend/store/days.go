@@ -62,7 +62,11 @@ func ListDays(dir string) ([]DayInfo, error) {
 		if wal, err := os.Stat(path + "-wal"); err == nil {
 			info.Bytes += wal.Size()
 		}
-		if info.Rows, err = dayRows(path); err != nil {
+		info.Rows, err = dayRows(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
 			return nil, err
 		}
 		days = append(days, info)
