@@ -51,9 +51,10 @@ func (s EngineSpec) record() meta.EngineRecord {
 }
 
 // DefaultSpec returns the defaults of a new engine: udp on 0.0.0.0, the host's
-// timezone, keep_original and enabled on.
+// timezone, the default retention, keep_original and enabled on.
 func (f *Factory) DefaultSpec() EngineSpec {
-	return EngineSpec{Protocol: "udp", Bind: "0.0.0.0", Timezone: f.cfg.HostTZ, KeepOriginal: true, Enabled: true}
+	return EngineSpec{Protocol: "udp", Bind: "0.0.0.0", Timezone: f.cfg.HostTZ, KeepOriginal: true, Enabled: true,
+		RetentionDays: f.cfg.DefaultRetentionDays}
 }
 
 // validate checks spec (its class must exist; f.mu held) and returns its location.

@@ -27,6 +27,8 @@ type Config struct {
 	Now     func() time.Time // clock handed to engines; default time.Now
 	RcvBuf  int              // SO_RCVBUF of each engine's socket
 	HostTZ  string           // default engine timezone; default HostTimezone()
+	// DefaultRetentionDays is the retention of a new engine when none is given.
+	DefaultRetentionDays int
 	// EngineTuning, when set, adjusts each engine's config before it starts (tests, bench).
 	EngineTuning func(*engine.Config)
 }

@@ -91,7 +91,8 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	log := newLogger(stderr, settings.LogLevel)
 	slog.SetDefault(log)
 
-	f, err := factory.New(factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes})
+	f, err := factory.New(factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
+		DefaultRetentionDays: settings.DefaultRetentionDays})
 	if err != nil {
 		return err
 	}
