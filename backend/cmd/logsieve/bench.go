@@ -39,6 +39,7 @@ var benchKeys = []string{"pppoe", "router_identity", "destination_ip", "proto", 
 type benchOptions struct {
 	rate, count, engines, size int
 	keepOriginal               bool
+	cpuProfile                 string
 }
 
 // benchCmd starts `logsieve serve` in a temp dir with ENGINES engines of the
@@ -53,6 +54,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.engines, "engines", 1, "engines (each on its own UDP port)")
 	fs.IntVar(&o.size, "size", 0, "bytes per log (0 = natural, about 250)")
 	fs.BoolVar(&o.keepOriginal, "keep-original", true, "store original_log")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -154,6 +156,10 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	defer logf.Close()
 	cmd := exec.Command(self, "serve", "--data", dir, "--http", httpAddr, "--config", os.DevNull)
 	cmd.Env = append(os.Environ(), "LOGSIEVE_DEMO=0", "LOGSIEVE_ADMIN_PASSWORD="+password, "LOGSIEVE_CONFIG=")
+	if o.cpuProfile != "" {
+		abs, _ := filepath.Abs(o.cpuProfile)
+		cmd.Env = append(cmd.Env, "LOGSIEVE_CPUPROFILE="+abs)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return "", err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -45,6 +46,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if p := os.Getenv("LOGSIEVE_CPUPROFILE"); p != "" {
+		// Profiling aid for `make bench`: a CPU profile of the whole run.
+		pf, err := os.Create(p)
+		if err == nil && pprof.StartCPUProfile(pf) == nil {
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		}
+	}
 	if err := runServer(ctx, opts, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "logsieve:", err)
 		return 1
