@@ -128,7 +128,7 @@ export interface SystemInfo {
   goroutines: number;
 }
 
-export type Settings = Record<string, string | number | boolean | null>;
+export type Settings = Record<string, string | number | boolean | string[] | null>;
 
 export interface UserCreate {
   username: string;

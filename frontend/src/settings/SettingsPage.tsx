@@ -27,7 +27,11 @@ function SettingsForm({ initial }: { initial: Settings }) {
     setErr(null);
     setSaved(false);
     try {
-      await save.mutateAsync(values);
+      const body: Settings = {};
+      for (const [k, v] of Object.entries(values)) {
+        body[k] = Array.isArray(initial[k]) && typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v;
+      }
+      await save.mutateAsync(body);
       setSaved(true);
     } catch (e) {
       setErr(e instanceof Error ? e : new Error(errorMessage(e)));
@@ -41,11 +45,24 @@ function SettingsForm({ initial }: { initial: Settings }) {
           {!isAdmin && <Alert severity="info">Only an admin can change settings.</Alert>}
           {err && !(err instanceof ApiError && err.field && err.field in values) && <Alert severity="error">{err.message}</Alert>}
           {saved && <Alert severity="success">Settings saved.</Alert>}
-          {Object.keys(values).filter((k) => initial[k] === null || typeof initial[k] !== 'object').map((k) => {
+          {Object.keys(values).filter((k) => initial[k] === null || Array.isArray(initial[k]) || typeof initial[k] !== 'object').map((k) => {
             const v = values[k];
             const set = (nv: Settings[string]) => setValues((p) => ({ ...p, [k]: nv }));
             if (typeof initial[k] === 'boolean') {
               return <FormControlLabel key={k} control={<Switch checked={!!v} onChange={(e) => set(e.target.checked)} disabled={!isAdmin} />} label={label(k)} />;
+            }
+            if (Array.isArray(initial[k])) {
+              return (
+                <TextField
+                  key={k}
+                  label={label(k)}
+                  value={Array.isArray(v) ? v.join(', ') : String(v ?? '')}
+                  onChange={(e) => set(e.target.value)}
+                  disabled={!isAdmin}
+                  error={!!fieldErr(k)}
+                  helperText={fieldErr(k) ?? `${k} (comma-separated)`}
+                />
+              );
             }
             const choices = CHOICES[k];
             return (
