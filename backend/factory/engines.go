@@ -53,6 +53,8 @@ func (s EngineSpec) record() meta.EngineRecord {
 // DefaultSpec returns the defaults of a new engine: udp on 0.0.0.0, the host's
 // timezone, the default retention, keep_original and enabled on.
 func (f *Factory) DefaultSpec() EngineSpec {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return EngineSpec{Protocol: "udp", Bind: "0.0.0.0", Timezone: f.cfg.HostTZ, KeepOriginal: true, Enabled: true,
 		RetentionDays: f.cfg.DefaultRetentionDays}
 }

@@ -199,3 +199,17 @@ func (f *Factory) Sweep() {
 		}
 	}
 }
+
+// SetRcvBuf sets the socket receive buffer of engines started from now on.
+func (f *Factory) SetRcvBuf(n int) {
+	f.mu.Lock()
+	f.cfg.RcvBuf = n
+	f.mu.Unlock()
+}
+
+// SetDefaultRetention sets the retention DefaultSpec gives a new engine.
+func (f *Factory) SetDefaultRetention(days int) {
+	f.mu.Lock()
+	f.cfg.DefaultRetentionDays = days
+	f.mu.Unlock()
+}

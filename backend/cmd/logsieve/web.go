@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/logsieve/logsieve/backend/api"
+	"github.com/logsieve/logsieve/backend/auth"
+	"github.com/logsieve/logsieve/backend/factory"
+	"github.com/logsieve/logsieve/backend/meta"
+)
+
+type webDeps struct {
+	ctx      context.Context
+	db       *meta.DB
+	factory  *factory.Factory
+	dataDir  string
+	settings meta.Settings
+	adminPW  string
+	log      *slog.Logger
+	stdout   io.Writer
+}
+
+// webServer is the HTTP side of serve: the API, websocket, metrics and SPA.
+type webServer struct{ srv *api.Server }
+
+func (w *webServer) Serve(ln net.Listener) error { return w.srv.Listener(ln) }
+
+func (w *webServer) Shutdown(ctx context.Context) error { return w.srv.Close(ctx) }
+
+// newWeb seeds the first admin (when there is no user yet) and builds the API.
+func newWeb(d webDeps) (*webServer, error) {
+	created, err := auth.EnsureAdmin(d.db, d.dataDir, d.adminPW, d.log)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the admin user: %w", err)
+	}
+	if created && d.adminPW == "" {
+		fmt.Fprintf(d.stdout, "logsieve: initial admin password written to %s/initial-admin-password\n", d.dataDir)
+	}
+	as, err := auth.New(auth.Config{Meta: d.db, DataDir: d.dataDir, Log: d.log})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := api.New(api.Deps{Meta: d.db, Factory: d.factory, Auth: as, DataDir: d.dataDir,
+		Version: version, Log: d.log, OnSettings: func(s meta.Settings) {
+			d.factory.SetRcvBuf(s.UDPRcvBufBytes)
+			d.factory.SetDefaultRetention(s.DefaultRetentionDays)
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return &webServer{srv: srv}, nil
+}
