@@ -39,7 +39,7 @@ type Config struct {
 	Workers      int           // parse workers; default GOMAXPROCS
 	BatchRows    int           // rows per write transaction at most; default 20000
 	FlushEvery   time.Duration // a batch waits at most this long; default 250 ms
-	QueueChunks  int           // receive chunks buffered before dropping; default 1024
+	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 131072
 	Now          func() time.Time
 	Log          *slog.Logger
 }
@@ -66,8 +66,8 @@ func (c *Config) fill() {
 	if c.FlushEvery <= 0 {
 		c.FlushEvery = 250 * time.Millisecond
 	}
-	if c.QueueChunks <= 0 {
-		c.QueueChunks = 1024
+	if c.QueueLogs <= 0 {
+		c.QueueLogs = 128 << 10
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -154,8 +154,10 @@ func (e *Engine) Start() error {
 
 // run wires receiver -> parse workers -> writer and the per-second sampler.
 func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) {
-	chunks := make(chan *chunk, e.cfg.QueueChunks)
-	parsed := make(chan *parsedChunk, e.cfg.QueueChunks)
+	// A chunk holds 1..64 logs; the queue is bounded in logs (QueueLogs), so the
+	// channels only need room for that many single-log chunks at most.
+	chunks := make(chan *chunk, min(e.cfg.QueueLogs, 1<<16))
+	parsed := make(chan *parsedChunk, min(e.cfg.QueueLogs, 1<<16))
 	e.workers = []*workerStat{{name: "receiver"}}
 	for i := 0; i < e.cfg.Workers; i++ {
 		e.workers = append(e.workers, &workerStat{name: fmt.Sprintf("parser-%d", i+1)})

@@ -29,9 +29,10 @@ func putParsed(p *parsedChunk) {
 
 // parser is one parse worker's reusable state.
 type parser struct {
-	cls   *class.Class
-	ex    *class.Extractor
-	addrs map[netip.Addr]string
+	cls     *class.Class
+	ex      *class.Extractor
+	addrs   map[netip.Addr]string
+	senders senderCache
 }
 
 // senderIP returns the text form of a, cached: an engine has few senders.
@@ -59,8 +60,11 @@ func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, ws *workerStat
 
 // parseChunk extracts every datagram of c with the class in force. The text is
 // copied once for the whole chunk; every row's fields are substrings of it.
+// Datagrams of senders the client list rejects are counted and left out.
 func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	cs := e.cur.Load()
+	cl := e.clients.Load()
+	checkSenders := cl != nil && len(cl.matchers) > 0
 	if p.cls != cs.cls {
 		p.cls, p.ex = cs.cls, cs.cls.NewExtractor()
 	}
@@ -79,19 +83,37 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	text := string(c.buf)
 	start := 0
 	var unmatched uint64
+	k := 0 // rows kept
 	for i, end := range c.ends {
 		line := text[start:end]
 		start = end
-		vals := pc.values[i*ncol : (i+1)*ncol : (i+1)*ncol]
+		var client sql.NullString
+		if checkSenders {
+			r := p.senders.lookup(cl, c.addrs[i])
+			if r == senderRejected {
+				continue
+			}
+			if r >= 0 {
+				client = cl.names[r]
+			}
+		}
+		vals := pc.values[k*ncol : (k+1)*ncol : (k+1)*ncol]
 		if !p.ex.Extract(line, vals) {
 			unmatched++
 		}
-		pc.rows[i] = store.Row{
+		pc.rows[k] = store.Row{
 			ReceivedAt: c.at,
 			SenderIP:   p.senderIP(c.addrs[i]),
+			Client:     client,
 			Values:     vals,
 			Original:   line,
 		}
+		k++
+	}
+	if rejected := n - k; rejected > 0 {
+		pc.rows = pc.rows[:k]
+		e.ctr.rejected.Add(uint64(rejected))
+		e.ctr.queued.Add(-int64(rejected))
 	}
 	if unmatched > 0 {
 		e.ctr.unmatched.Add(unmatched)

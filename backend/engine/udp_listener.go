@@ -32,7 +32,7 @@ type chunk struct {
 }
 
 var chunkPool = sync.Pool{New: func() any {
-	return &chunk{buf: make([]byte, 0, 32<<10), ends: make([]int, 0, readBatch), addrs: make([]netip.Addr, 0, readBatch)}
+	return &chunk{buf: make([]byte, 0, 4<<10), ends: make([]int, 0, readBatch), addrs: make([]netip.Addr, 0, readBatch)}
 }}
 
 func getChunk() *chunk { return chunkPool.Get().(*chunk) }
@@ -129,13 +129,20 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat)
 		}
 		e.ctr.received.Add(uint64(n))
 		c.seq = seq
-		select {
-		case out <- c:
-			seq++
-			e.ctr.queued.Add(int64(n))
-		default:
+		if e.ctr.queued.Load()+int64(n) > int64(e.cfg.QueueLogs) {
 			e.ctr.dropped.Add(uint64(n))
 			putChunk(c)
+		} else {
+			// queued is raised before the send so the writer never sees it negative.
+			e.ctr.queued.Add(int64(n))
+			select {
+			case out <- c:
+				seq++
+			default:
+				e.ctr.queued.Add(-int64(n))
+				e.ctr.dropped.Add(uint64(n))
+				putChunk(c)
+			}
 		}
 		ws.addBusy(time.Since(t0))
 	}
