@@ -42,6 +42,10 @@ type Config struct {
 	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 131072
 	Now          func() time.Time
 	Log          *slog.Logger
+	// Events receives what happens to the engine; a new log of
+	// DefaultEventLogSize events when nil. A factory passes one log that
+	// outlives engine restarts.
+	Events *EventLog
 }
 
 func (c *Config) fill() {
@@ -75,6 +79,9 @@ func (c *Config) fill() {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.Events == nil {
+		c.Events = NewEventLog(DefaultEventLogSize, c.Now, nil)
+	}
 }
 
 // classState is the class in force and the store schema derived from it.
@@ -86,8 +93,14 @@ type classState struct {
 // Engine is one running (or stopped) listener. Its methods are safe for
 // concurrent use.
 type Engine struct {
-	cfg Config
-	cur atomic.Pointer[classState]
+	cfg     Config
+	cur     atomic.Pointer[classState]
+	clients atomic.Pointer[ClientList]
+	events  *EventLog
+
+	paused      atomic.Bool // storing refused (disk guard); see Pause
+	pauseMu     sync.Mutex
+	pauseReason string
 
 	mu      sync.Mutex // guards the lifecycle fields below
 	state   string
@@ -106,7 +119,7 @@ type Engine struct {
 // New returns a stopped engine for cls.
 func New(cfg Config, cls *class.Class) *Engine {
 	cfg.fill()
-	e := &Engine{cfg: cfg, state: StateStopped, hist: newHistory(3600)}
+	e := &Engine{cfg: cfg, state: StateStopped, hist: newHistory(3600), events: cfg.Events}
 	e.SetClass(cls)
 	return e
 }
@@ -117,7 +130,14 @@ func (e *Engine) Name() string { return e.cfg.Name }
 // SetClass makes cls the engine's class from the next received chunk on, without a
 // restart and without losing a log; the open day file gains any new columns.
 func (e *Engine) SetClass(cls *class.Class) {
-	e.cur.Store(&classState{cls: cls, schema: &store.Schema{Columns: cls.Columns(), KeepOriginal: e.cfg.KeepOriginal}})
+	old := e.cur.Swap(&classState{cls: cls, schema: &store.Schema{Columns: cls.Columns(), KeepOriginal: e.cfg.KeepOriginal}})
+	switch {
+	case old == nil:
+	case old.cls.Name != cls.Name:
+		e.events.Add(LevelInfo, "class changed from %q to %q", old.cls.Name, cls.Name)
+	default:
+		e.events.Add(LevelInfo, "class %q changed: columns %v", cls.Name, cls.Columns())
+	}
 }
 
 // Class returns the class in force.
@@ -137,18 +157,21 @@ func (e *Engine) Start() error {
 	conn, err := listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf)
 	if err != nil {
 		e.state, e.reason = StateFailed, err.Error()
+		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
 	}
 	w, err := store.OpenWriter(e.cfg.Dir, store.Options{Location: e.cfg.Location, TZName: e.cfg.TZName})
 	if err != nil {
 		_ = conn.Close()
 		e.state, e.reason = StateFailed, err.Error()
+		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.conn, e.cancel, e.done = conn, cancel, make(chan struct{})
 	e.state, e.reason, e.started = StateRunning, "", time.Now()
 	e.run(ctx, conn, w)
+	e.events.Add(LevelInfo, "started on udp %s", conn.LocalAddr())
 	return nil
 }
 
@@ -225,6 +248,9 @@ func (e *Engine) Stop() error {
 	}
 	e.started = time.Time{}
 	e.mu.Unlock()
+	st := e.Stats()
+	e.events.Add(LevelInfo, "stopped (received %d, stored %d, rejected %d, dropped %d, refused %d, write errors %d)",
+		st.Received, st.Stored, st.Rejected, st.Dropped, st.Refused, st.WriteErrors)
 	return nil
 }
 

@@ -105,6 +105,9 @@ func (e *Engine) Stats() Stats {
 	workers := e.workers
 	running := e.done != nil
 	e.mu.Unlock()
+	if paused, why := e.Paused(); paused && running {
+		st.State, st.Reason = StatePaused, why
+	}
 	st.Received = e.ctr.received.Load()
 	st.Stored = e.ctr.stored.Load()
 	st.Unmatched = e.ctr.unmatched.Load()
@@ -149,6 +152,7 @@ func (e *Engine) sample(ctx context.Context, kd *kernelDrops) {
 		kdBase = d
 	}
 	kdPrev := e.ctr.kernelDrops.Load()
+	dw := dropWatch{prevD: prevDropped, prevK: kdPrev}
 	last := time.Now()
 	for {
 		select {
@@ -161,6 +165,7 @@ func (e *Engine) sample(ctx context.Context, kd *kernelDrops) {
 			if d, ok := kd.read(); ok && d >= kdBase {
 				e.ctr.kernelDrops.Store(kdPrev + d - kdBase)
 			}
+			dw.observe(e, dropped, e.ctr.kernelDrops.Load())
 			el := now.Sub(last)
 			last = now
 			for _, w := range e.workers {

@@ -15,6 +15,9 @@ type batcher struct {
 	schema *store.Schema
 	held   []*parsedChunk
 	day    string
+
+	lastErr   string    // last write error reported as an event
+	lastErrAt time.Time // when it was reported
 }
 
 // write runs the writer stage until in is closed, then flushes what is left.
@@ -80,6 +83,7 @@ func (b *batcher) rollover() {
 	}
 	b.w.CloseDaysBefore(today)
 	b.e.cfg.Log.Info("day rolled over", "engine", b.e.cfg.Name, "from", b.day, "to", today)
+	b.e.events.Add(LevelInfo, "day rolled over from %s to %s", b.day, today)
 	b.day = today
 }
 
@@ -90,15 +94,24 @@ func (b *batcher) flush(ws *workerStat) {
 	}
 	t0 := time.Now()
 	n := len(b.rows)
-	stored, err := b.w.Write(b.schema, b.rows)
-	b.e.ctr.stored.Add(uint64(stored))
-	if err != nil {
-		b.e.ctr.writeErrors.Add(uint64(n - stored))
-		b.e.setReason(fmt.Sprintf("write failed: %v", err))
-		b.e.cfg.Log.Error("cannot write logs", "engine", b.e.cfg.Name, "rows", n-stored, "err", err)
+	if b.e.paused.Load() {
+		b.e.ctr.refused.Add(uint64(n))
+	} else {
+		stored, err := b.w.Write(b.schema, b.rows)
+		b.e.ctr.stored.Add(uint64(stored))
+		if err != nil {
+			b.e.ctr.writeErrors.Add(uint64(n - stored))
+			b.e.setReason(fmt.Sprintf("write failed: %v", err))
+			b.e.cfg.Log.Error("cannot write logs", "engine", b.e.cfg.Name, "rows", n-stored, "err", err)
+			b.writeFailed(err, n-stored)
+		} else if b.lastErr != "" {
+			b.lastErr = ""
+			b.e.setReason("")
+			b.e.events.Add(LevelInfo, "writes succeed again")
+		}
+		b.e.tail.offer(b.schema, b.rows, b.e.cfg.TZName, b.e.cfg.Location)
 	}
 	b.e.ctr.queued.Add(-int64(n))
-	b.e.tail.offer(b.schema, b.rows, b.e.cfg.TZName, b.e.cfg.Location)
 	for _, p := range b.held {
 		putParsed(p)
 	}
@@ -106,4 +119,15 @@ func (b *batcher) flush(ws *workerStat) {
 	b.rows, b.held = b.rows[:0], b.held[:0]
 	ws.addBusy(time.Since(t0))
 	b.rollover()
+}
+
+// writeFailed reports a write error as an event: a new error at once, the same
+// one again at most every 10 seconds.
+func (b *batcher) writeFailed(err error, lost int) {
+	msg := err.Error()
+	if msg == b.lastErr && time.Since(b.lastErrAt) < 10*time.Second {
+		return
+	}
+	b.lastErr, b.lastErrAt = msg, time.Now()
+	b.e.events.Add(LevelError, "write failed, %d logs lost: %s", lost, msg)
 }
