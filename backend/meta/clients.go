@@ -1,0 +1,60 @@
+package meta
+
+import (
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+func init() { register(&ClientRecord{}) }
+
+// ClientRecord is one known sender of an engine. Position is its place in the
+// engine's match order (0 first).
+type ClientRecord struct {
+	Engine    string `gorm:"primaryKey"`
+	Name      string `gorm:"primaryKey"`
+	Match     string
+	Position  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Clients returns the clients of engine in match order.
+func (db *DB) Clients(engine string) ([]ClientRecord, error) {
+	var out []ClientRecord
+	if err := db.Gorm.Where("engine = ?", engine).Order("position").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("cannot list clients of engine %q: %w", engine, err)
+	}
+	return out, nil
+}
+
+// ReplaceClients makes cs (in this order) the whole client list of engine, in
+// one transaction.
+func (db *DB) ReplaceClients(engine string, cs []ClientRecord) error {
+	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("engine = ?", engine).Delete(&ClientRecord{}).Error; err != nil {
+			return err
+		}
+		for i := range cs {
+			c := cs[i]
+			c.Engine, c.Position = engine, i
+			if err := tx.Create(&c).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cannot save clients of engine %q: %w", engine, err)
+	}
+	return nil
+}
+
+// DeleteClients removes every client of engine (when the engine is deleted).
+func (db *DB) DeleteClients(engine string) error {
+	if err := db.Gorm.Where("engine = ?", engine).Delete(&ClientRecord{}).Error; err != nil {
+		return fmt.Errorf("cannot delete clients of engine %q: %w", engine, err)
+	}
+	return nil
+}
