@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -22,6 +23,7 @@ const writerDSN = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_ca
 type dayFile struct {
 	date  string
 	path  string
+	info  os.FileInfo // the file as opened, to notice it being deleted underneath
 	db    *sql.DB
 	conn  *sql.Conn
 	has   map[string]bool
@@ -85,7 +87,19 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 	for _, c := range cols {
 		d.has[c] = true
 	}
+	if d.info, err = os.Stat(path); err != nil {
+		d.close()
+		return fail(err)
+	}
 	return d, nil
+}
+
+// replaced reports whether the file at d.path is no longer the one d has open
+// (deleted or replaced underneath the writer, e.g. a day deleted by hand while
+// it is today's): rows inserted into the open one would be lost.
+func (d *dayFile) replaced() bool {
+	fi, err := os.Stat(d.path)
+	return err != nil || !os.SameFile(fi, d.info)
 }
 
 // createTableSQL returns the CREATE TABLE of a new day file for s, in the

@@ -170,7 +170,11 @@ func (w *Writer) clock(ns int64) (any, string) {
 // day returns the open file of date, opening (or creating) it with s.
 func (w *Writer) day(date string, s *Schema) (*dayFile, error) {
 	if d, ok := w.days[date]; ok {
-		return d, nil
+		if !d.replaced() {
+			return d, nil
+		}
+		_ = d.close() // its file is gone: open the path again
+		delete(w.days, date)
 	}
 	d, err := openDayFile(w.dir, date, s)
 	if err != nil {
