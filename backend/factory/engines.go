@@ -159,17 +159,18 @@ func (f *Factory) CreateEngine(s EngineSpec) error {
 	if err := f.portTaken(s, ""); err != nil {
 		return err
 	}
-	e := engine.New(f.engineConfig(s, loc), f.classes[s.Class])
+	m := &managed{spec: s, events: f.newEventLog(s.Name)}
+	f.attach(m, loc)
 	if s.Enabled {
-		if err := e.Start(); err != nil {
+		if err := m.eng.Start(); err != nil {
 			return startErr(s, err)
 		}
 	}
 	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
-		_ = e.Stop()
+		_ = m.eng.Stop()
 		return err
 	}
-	f.engines[s.Name] = &managed{spec: s, eng: e}
+	f.engines[s.Name] = m
 	return nil
 }
 
@@ -219,19 +220,27 @@ func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
 	old := m.spec
 	wasRunning := m.eng.Running()
 	if needsRestart(old, s) {
-		ne := engine.New(f.engineConfig(s, loc), f.classes[s.Class])
+		oldEng := m.eng
+		m.spec = s
+		f.attach(m, loc)
 		if wasRunning || s.Enabled {
-			_ = m.eng.Stop()
-			if err := ne.Start(); err != nil {
+			_ = oldEng.Stop()
+			if err := m.eng.Start(); err != nil {
+				m.spec, m.eng = old, oldEng
 				if wasRunning {
 					_ = m.eng.Start()
 				}
 				return startErr(s, err)
 			}
 		}
-		m.eng = ne
-	} else if old.Class != s.Class {
-		m.eng.SetClass(f.classes[s.Class])
+	} else {
+		if old.Class != s.Class {
+			m.eng.SetClass(f.classes[s.Class])
+		}
+		if old.AcceptUnknown != s.AcceptUnknown {
+			m.spec.AcceptUnknown = s.AcceptUnknown
+			applyClients(m)
+		}
 	}
 	switch {
 	case s.Enabled && !m.eng.Running():
@@ -260,6 +269,9 @@ func (f *Factory) DeleteEngine(name string, purge bool) error {
 		return err
 	}
 	if err := f.cfg.Meta.DeleteEngine(name); err != nil {
+		return err
+	}
+	if err := f.cfg.Meta.DeleteClients(name); err != nil {
 		return err
 	}
 	delete(f.engines, name)

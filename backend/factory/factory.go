@@ -31,6 +31,16 @@ type Config struct {
 	DefaultRetentionDays int
 	// EngineTuning, when set, adjusts each engine's config before it starts (tests, bench).
 	EngineTuning func(*engine.Config)
+	// MinFreePercent and DiskFullPolicy configure the disk guard (settings
+	// min_free_percent, disk_full_policy; SetDiskPolicy changes them). 0 turns
+	// the guard off.
+	MinFreePercent int
+	DiskFullPolicy string
+	// FreeSpace returns the free space of the data dir in percent; default
+	// StatfsFreePercent (tests inject one).
+	FreeSpace func(dir string) (float64, error)
+	// DiskCheckEvery is the disk guard's period; default 5 s.
+	DiskCheckEvery time.Duration
 }
 
 // Factory owns every engine and class. Its methods are safe for concurrent use.
@@ -43,12 +53,26 @@ type Factory struct {
 
 	sweepCancel context.CancelFunc
 	sweepDone   chan struct{}
+
+	events      eventHub
+	jobs        *jobs
+	guardMu     sync.Mutex // one disk check at a time
+	guardCancel context.CancelFunc
+	guardDone   chan struct{}
+	disk        struct { // guarded by mu
+		free   float64
+		paused bool
+		reason string
+	}
 }
 
-// managed is one engine and its definition.
+// managed is one engine, its definition, its clients and its event log (which
+// outlives the engine when a redefinition replaces it).
 type managed struct {
-	spec EngineSpec
-	eng  *engine.Engine
+	spec    EngineSpec
+	eng     *engine.Engine
+	clients []ClientSpec
+	events  *engine.EventLog
 }
 
 // New loads classes and engine definitions from the metadata DB. Nothing starts
@@ -63,7 +87,13 @@ func New(cfg Config) (*Factory, error) {
 	if cfg.HostTZ == "" {
 		cfg.HostTZ = HostTimezone()
 	}
-	f := &Factory{cfg: cfg, classes: map[string]*class.Class{}, engines: map[string]*managed{}}
+	if cfg.FreeSpace == nil {
+		cfg.FreeSpace = StatfsFreePercent
+	}
+	if cfg.DiskCheckEvery <= 0 {
+		cfg.DiskCheckEvery = 5 * time.Second
+	}
+	f := &Factory{cfg: cfg, classes: map[string]*class.Class{}, engines: map[string]*managed{}, jobs: newJobs()}
 	crs, err := cfg.Meta.Classes()
 	if err != nil {
 		return nil, err
@@ -85,7 +115,7 @@ func New(cfg Config) (*Factory, error) {
 	}
 	for _, er := range ers {
 		spec := specFromRecord(er)
-		c, ok := f.classes[spec.Class]
+		_, ok := f.classes[spec.Class]
 		if !ok {
 			return nil, fmt.Errorf("cannot load engine %q: class %q does not exist", spec.Name, spec.Class)
 		}
@@ -93,9 +123,30 @@ func New(cfg Config) (*Factory, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot load engine %q: %w", spec.Name, err)
 		}
-		f.engines[spec.Name] = &managed{spec: spec, eng: engine.New(f.engineConfig(spec, loc), c)}
+		crs, err := cfg.Meta.Clients(spec.Name)
+		if err != nil {
+			return nil, err
+		}
+		m := &managed{spec: spec, events: f.newEventLog(spec.Name)}
+		for _, cr := range crs {
+			m.clients = append(m.clients, ClientSpec{Name: cr.Name, Match: cr.Match})
+		}
+		f.engines[spec.Name] = m
+		f.attach(m, loc)
 	}
 	return f, nil
+}
+
+// attach gives m a new (stopped) engine for its spec, with its event log, its
+// clients and the disk guard's pause (f.mu held, or f not yet shared).
+func (f *Factory) attach(m *managed, loc *time.Location) {
+	cfg := f.engineConfig(m.spec, loc)
+	cfg.Events = m.events
+	m.eng = engine.New(cfg, f.classes[m.spec.Class])
+	applyClients(m)
+	if f.disk.paused {
+		m.eng.Pause(f.disk.reason)
+	}
 }
 
 func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Config {
@@ -131,15 +182,24 @@ func (f *Factory) Boot(ctx context.Context) error {
 	sctx, cancel := context.WithCancel(ctx)
 	f.sweepCancel, f.sweepDone = cancel, make(chan struct{})
 	go f.sweepLoop(sctx)
+	gctx, gcancel := context.WithCancel(ctx)
+	f.guardCancel, f.guardDone = gcancel, make(chan struct{})
+	go f.guardLoop(gctx)
 	return nil
 }
 
-// Close stops every engine, waiting until all accepted logs are written.
+// Close stops the background work (retention, disk guard, jobs) and every
+// engine, waiting until all accepted logs are written.
 func (f *Factory) Close() error {
 	if f.sweepCancel != nil {
 		f.sweepCancel()
 		<-f.sweepDone
 	}
+	if f.guardCancel != nil {
+		f.guardCancel()
+		<-f.guardDone
+	}
+	f.jobs.stop()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var errs []error

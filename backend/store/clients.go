@@ -123,14 +123,16 @@ func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func
 	return deleted, nil
 }
 
-// clientCountTTL is how long the counts of a file that keeps changing (today's)
-// are reused.
+// clientCountTTL bounds how long the counts of a file that keeps changing
+// (today's) are reused: a count that took d is reused for up to 10·d, so small
+// files are always exact and a big one costs at most a tenth of the time.
 const clientCountTTL = 10 * time.Second
 
 type clientCountEntry struct {
 	size, walSize int64
 	mtime         time.Time
 	at            time.Time
+	took          time.Duration
 	counts        map[string]int64
 }
 
@@ -141,7 +143,8 @@ var clientCounts struct {
 
 // CountByClient returns the rows of each client over every day file of dir
 // (rows without a client are not counted). Counts of an unchanged file are
-// cached; today's file is recounted at most every 10 seconds.
+// cached; a changing file (today's) is recounted unless its last count was
+// slow and recent (see clientCountTTL).
 func CountByClient(ctx context.Context, dir string) (map[string]int64, error) {
 	dates, err := dayDates(dir)
 	if err != nil {
@@ -175,9 +178,11 @@ func fileClientCounts(ctx context.Context, path string) (map[string]int64, error
 	clientCounts.Lock()
 	e := clientCounts.m[path]
 	clientCounts.Unlock()
-	if e != nil && (e.size == st.Size() && e.walSize == walSize && e.mtime.Equal(st.ModTime()) || time.Since(e.at) < clientCountTTL) {
+	if e != nil && (e.size == st.Size() && e.walSize == walSize && e.mtime.Equal(st.ModTime()) ||
+		time.Since(e.at) < min(10*e.took, clientCountTTL)) {
 		return e.counts, nil
 	}
+	t0 := time.Now()
 	db, err := openReadOnly(path)
 	if err != nil {
 		return nil, err
@@ -207,7 +212,7 @@ func fileClientCounts(ctx context.Context, path string) (map[string]int64, error
 	if clientCounts.m == nil {
 		clientCounts.m = map[string]*clientCountEntry{}
 	}
-	clientCounts.m[path] = &clientCountEntry{size: st.Size(), walSize: walSize, mtime: st.ModTime(), at: time.Now(), counts: counts}
+	clientCounts.m[path] = &clientCountEntry{size: st.Size(), walSize: walSize, mtime: st.ModTime(), at: time.Now(), took: time.Since(t0), counts: counts}
 	clientCounts.Unlock()
 	return counts, nil
 }
