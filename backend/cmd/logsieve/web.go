@@ -48,6 +48,7 @@ func newWeb(d webDeps) (*webServer, error) {
 		Version: version, Log: d.log, OnSettings: func(s meta.Settings) {
 			d.factory.SetRcvBuf(s.UDPRcvBufBytes)
 			d.factory.SetDefaultRetention(s.DefaultRetentionDays)
+			d.factory.SetDiskPolicy(s.MinFreePercent, s.DiskFullPolicy)
 		}})
 	if err != nil {
 		return nil, err
