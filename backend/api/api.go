@@ -46,6 +46,16 @@ type Factory interface {
 	Location(name string) (*time.Location, error)
 	Order(name string) ([]string, error)
 	Tail(name string) (<-chan engine.TailBatch, func(), error)
+
+	Clients(ctx context.Context, name string) ([]factory.ClientInfo, error)
+	Client(name, client string) (factory.ClientSpec, error)
+	AddClient(name string, c factory.ClientSpec) error
+	UpdateClient(name, client string, c factory.ClientSpec) error
+	ReplaceClients(name string, cs []factory.ClientSpec) error
+	DeleteClient(name, client string, purge bool) (*factory.Job, error)
+	Job(id string) (factory.Job, error)
+	Events(name string, limit int) ([]engine.Event, error)
+	SubscribeEvents() (<-chan factory.EngineEvent, func())
 }
 
 // CSP is the Content-Security-Policy of every response (SPEC §8).

@@ -74,6 +74,13 @@ func (s *Server) mount() error {
 		{"DELETE", "/engines/:name/days/:date", admin, h(s.deleteDay)},
 		{"GET", "/engines/:name/logs", viewer, h(s.queryLogs)},
 		{"GET", "/engines/:name/export.csv", viewer, h(s.exportCSV)},
+		{"GET", "/engines/:name/events", viewer, h(s.engineEvents)},
+		{"GET", "/engines/:name/clients", viewer, h(s.listClients)},
+		{"POST", "/engines/:name/clients", admin, h(s.createClient)},
+		{"PUT", "/engines/:name/clients", admin, h(s.replaceClients)},
+		{"PATCH", "/engines/:name/clients/:client", admin, h(s.patchClient)},
+		{"DELETE", "/engines/:name/clients/:client", admin, h(s.deleteClient)},
+		{"GET", "/jobs/:id", viewer, h(s.getJob)},
 
 		{"GET", "/system", viewer, h(s.system)},
 		{"GET", "/settings", viewer, h(s.getSettings)},

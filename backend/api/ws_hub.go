@@ -58,10 +58,20 @@ func (h *hub) run(ctx context.Context) {
 	defer h.wg.Done()
 	t := time.NewTicker(h.s.d.StatsInterval)
 	defer t.Stop()
+	events, unsubscribe := h.s.d.Factory.SubscribeEvents()
+	defer unsubscribe()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if h.count() > 0 {
+				h.broadcast(eventMessage(ev))
+			}
 		case <-t.C:
 			if h.count() == 0 {
 				continue
@@ -69,6 +79,15 @@ func (h *hub) run(ctx context.Context) {
 			h.broadcast(h.statsMessage())
 		}
 	}
+}
+
+// eventMessage renders an engine event as {"type":"event","engine","t","level","message"}.
+func eventMessage(ev factory.EngineEvent) []byte {
+	b, _ := json.Marshal(struct {
+		Type string `json:"type"`
+		factory.EngineEvent
+	}{"event", ev})
+	return b
 }
 
 type statsMessage struct {
