@@ -41,7 +41,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target: backend, ws: true, changeOrigin: false },
+      // the server checks a websocket's Origin: present the proxied one as the server's own
+      '/api': { target: backend, ws: true, changeOrigin: true, rewriteWsOrigin: true },
       '/healthz': backend,
       '/metrics': backend,
     },

@@ -5,7 +5,7 @@ test('a user with a generated password must change it at first login', async ({ 
   await page.goto('/engines');
   await expect(page).toHaveURL(/\/login$/);
   await page.getByLabel('Username').fill('forced');
-  await page.getByLabel('Password', { exact: true }).fill(FORCED_PASSWORD);
+  await page.getByLabel(/^Password/).fill(FORCED_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
 
   await expect(page).toHaveURL(/\/change-password$/);
@@ -16,7 +16,7 @@ test('a user with a generated password must change it at first login', async ({ 
 
   const next = 'forced-new-password-42';
   await page.getByLabel('Current password').fill(FORCED_PASSWORD);
-  await page.getByLabel('New password', { exact: true }).fill(next);
+  await page.getByLabel(/^New password/).fill(next);
   await page.getByLabel('Confirm new password').fill(next);
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByRole('heading', { name: 'Engines' })).toBeVisible();
@@ -27,10 +27,10 @@ test('a user with a generated password must change it at first login', async ({ 
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
   await page.getByLabel('Username').fill('forced');
-  await page.getByLabel('Password', { exact: true }).fill(FORCED_PASSWORD);
+  await page.getByLabel(/^Password/).fill(FORCED_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toBeVisible();
-  await page.getByLabel('Password', { exact: true }).fill(next);
+  await page.getByLabel(/^Password/).fill(next);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Engines' })).toBeVisible();
 });

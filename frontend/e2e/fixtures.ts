@@ -21,7 +21,7 @@ export async function apiToken(request: APIRequestContext, username = 'admin', p
 export async function loginUI(page: Page, username = 'admin', password = ADMIN_PASSWORD) {
   await page.goto('/login');
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel(/^Password/).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Engines' })).toBeVisible();
 }

@@ -58,10 +58,10 @@ test.afterAll(async () => {
 test('create a class in the playground and see its columns fill', async () => {
   await page.goto('/classes/new');
   await page.getByLabel('Class name').fill(CLASS);
-  await page.getByLabel('Key 1').fill('user');
+  await page.getByLabel('Key 1', { exact: true }).fill('user');
   await page.getByLabel('Regex 1').fill('user=(\\w+)');
   await page.getByRole('button', { name: 'Add key' }).click();
-  await page.getByLabel('Key 2').fill('src_ip');
+  await page.getByLabel('Key 2', { exact: true }).fill('src_ip');
   await page.getByLabel('Regex 2').fill('src=(\\S+)');
   await page.getByLabel('Sample lines').fill('<13>fw01 action=accept user=carol src=10.1.2.3:5000\n<13>fw01 action=drop src=10.9.9.9:443\n');
   const table = page.getByRole('table', { name: 'Extracted columns' });

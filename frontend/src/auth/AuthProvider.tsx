@@ -44,8 +44,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       /* signed out either way */
     }
     live.stop();
-    qc.clear();
     qc.setQueryData(keys.me, null);
+    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
   }, [qc]);
   const changePassword = useCallback(
     async (current: string, next: string) => {

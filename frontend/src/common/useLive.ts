@@ -38,3 +38,8 @@ export function useLive(opts?: {
   }, [tail]);
   return { stats, connected };
 }
+
+/** useLiveConnected reports only whether the socket is up (no re-render per stats message). */
+export function useLiveConnected(): boolean {
+  return useSyncExternalStore(live.subscribe, live.isConnected);
+}

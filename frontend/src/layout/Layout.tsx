@@ -31,7 +31,7 @@ import { Suspense, useState } from 'react';
 import { Link as RouterLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/authContext';
 import { Loading } from '../common/ui';
-import { useLive } from '../common/useLive';
+import { useLiveConnected } from '../common/useLive';
 import { useColorMode } from './colorMode';
 
 const drawerWidth = 210;
@@ -45,7 +45,7 @@ export function Layout() {
   const loc = useLocation();
   const navigate = useNavigate();
   const [menuEl, setMenuEl] = useState<HTMLElement | null>(null);
-  const { connected } = useLive();
+  const connected = useLiveConnected();
 
   const items = [
     { to: '/engines', label: 'Engines', icon: <Dns /> },
