@@ -3,7 +3,7 @@ import { Box, useTheme } from '@mui/material';
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { Series } from './chartData';
+import { CHART_WINDOW_S, type Series } from './chartData';
 
 export function Throughput({ series, height = 260, timeZone }: { series: Series; height?: number; timeZone?: string }) {
   const box = useRef<HTMLDivElement>(null);
@@ -27,7 +27,7 @@ export function Throughput({ series, height = 260, timeZone }: { series: Series;
       tzDate: timeZone ? (ts) => uPlot.tzDate(new Date(ts * 1000), timeZone) : undefined,
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      scales: { x: { time: true, range: (_u, _min, max) => [max - CHART_WINDOW_S, max] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [axis, { ...axis, size: 56 }],
       series: [
         {},

@@ -98,7 +98,16 @@ export default function BrowsePage() {
       />
       <Paper variant="outlined" sx={{ p: 2, mb: 2 }}>
         <Stack direction="row" sx={{ flexWrap: 'wrap', gap: 2, alignItems: 'center' }}>
-          <TextField select label="Day" value={date} onChange={(e) => setDate(e.target.value)} sx={{ minWidth: 200 }} size="small" disabled={tailOn}>
+          <TextField
+            select
+            label="Day"
+            value={date}
+            onChange={(e) => setDate(e.target.value)}
+            sx={{ minWidth: 200 }}
+            size="small"
+            disabled={tailOn}
+            slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+          >
             <MenuItem value="">Today</MenuItem>
             {(days.data ?? []).map((d) => (
               <MenuItem key={d.date} value={d.date}>
