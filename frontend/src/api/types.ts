@@ -169,3 +169,25 @@ export interface WsEvent extends EngineEvent {
 }
 
 export type WsMessage = WsStats | WsTail | WsEvent;
+
+// Known senders of an engine (SPEC §1 Client, §4 clients routes).
+export interface ClientSpec {
+  name: string;
+  match: string;
+}
+
+export interface ClientInfo extends ClientSpec {
+  rows: number;
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  target: string;
+  state: 'running' | 'done' | 'failed';
+  progress: number; // 0..1
+  deleted: number;
+  error?: string;
+  started: number;
+  finished?: number;
+}

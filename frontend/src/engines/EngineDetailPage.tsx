@@ -31,6 +31,8 @@ import { formatBytes, formatCount, formatDuration, formatPercent, formatRate, fo
 import { Throughput } from '../common/Throughput';
 import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, StateChip } from '../common/ui';
 import { useLive } from '../common/useLive';
+import { ClientsCard } from './ClientsCard';
+import { useLiveEvents } from './clientsApi';
 import { EngineActions } from './EngineActions';
 import { EngineDialog } from './EngineDialog';
 
@@ -79,6 +81,7 @@ export default function EngineDetailPage() {
   const polled = useEngineStats(name);
   const days = useDays(name);
   const events = useEngineEvents(name);
+  useLiveEvents(name);
   const { isAdmin } = useAuth();
   const { deleteDay } = useEngineMutations();
   const { series, stats: liveStats, historyError } = useThroughput(name);
@@ -249,6 +252,9 @@ export default function EngineDetailPage() {
                   </QueryView>
                 </CardContent>
               </Card>
+            </Grid>
+            <Grid size={12}>
+              <ClientsCard engine={e} isAdmin={isAdmin} />
             </Grid>
             <Grid size={12}>
               <Card variant="outlined">

@@ -39,6 +39,13 @@ function Cell({ v }: { v: string | null }) {
   return <>{v}</>;
 }
 
+/** clientFilter pre-fills the client column filter from ?client= (links from the clients card). */
+function clientFilter(client: string | null): Record<string, string> {
+  const f: Record<string, string> = {};
+  if (client) f.client = client;
+  return f;
+}
+
 export default function BrowsePage() {
   const { name = '' } = useParams();
   const [params, setParams] = useSearchParams();
@@ -46,7 +53,7 @@ export default function BrowsePage() {
   const days = useDays(name);
   const date = params.get('date') ?? '';
   const [q, setQ] = useState(params.get('q') ?? '');
-  const [filters, setFilters] = useState<Record<string, string>>({});
+  const [filters, setFilters] = useState<Record<string, string>>(() => clientFilter(params.get('client')));
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [limit, setLimit] = useState(100);
