@@ -107,7 +107,7 @@ export function useEngineEvents(name: string, limit = 50) {
   });
 }
 export function useDays(name: string) {
-  return useQuery({ queryKey: keys.days(name), queryFn: ({ signal }) => api<DayInfo[]>('GET', `/engines/${enc(name)}/days`, undefined, signal), refetchInterval: 15000 });
+  return useQuery({ queryKey: keys.days(name), queryFn: ({ signal }) => api<DayInfo[]>('GET', `/engines/${enc(name)}/days`, undefined, signal), refetchInterval: 5000 });
 }
 export function useLogs(name: string, qs: string, enabled = true) {
   return useQuery({
