@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,7 +61,6 @@ type Service struct {
 	proxies  atomic.Pointer[[]netip.Prefix]
 	throttle *Throttle
 	dummy    []byte // hash compared against for unknown users (same cost as a real check)
-	pwMu     sync.Mutex
 }
 
 // New loads (creating on first start) the token secret in cfg.DataDir and returns a Service.

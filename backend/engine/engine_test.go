@@ -247,13 +247,13 @@ func TestRolloverAtMidnightInEngineTimezone(t *testing.T) {
 
 func TestStopFlushesAndRestartKeepsData(t *testing.T) {
 	dir := t.TempDir()
-	e, addr := startEngine(t, Config{Dir: dir}, mikrotik(t))
-	e.Stop()
+	e, _ := startEngine(t, Config{Dir: dir}, mikrotik(t))
+	_ = e.Stop()
 	e.cfg.FlushEvery = time.Hour // only Stop can flush now
 	if err := e.Start(); err != nil {
 		t.Fatal(err)
 	}
-	addr = e.Addr()
+	addr := e.Addr()
 	for i := 0; i < 50; i++ {
 		send(t, addr, mikrotikLog)
 	}

@@ -39,9 +39,6 @@ const (
 	colReceived = "received_at"
 )
 
-// headColumns are the columns every day file starts with, in order.
-var headColumns = []string{colID, colSender, colClient, colTime, colTimeZone}
-
 // EngineDir returns the directory holding the day files of engine.
 func EngineDir(dataDir, engine string) string {
 	return filepath.Join(dataDir, "engines", engine)
