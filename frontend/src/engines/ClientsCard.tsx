@@ -66,7 +66,10 @@ function ClientForm({ engine, client, onDone }: { engine: string; client?: Clien
           size="small"
           label="Client name"
           value={name}
-          onChange={(e) => setName(e.target.value)}
+          onChange={(e) => {
+            setName(e.target.value);
+            if (m.error) m.reset();
+          }}
           error={!!fieldError(err, 'name')}
           helperText={fieldError(err, 'name') ?? 'lowercase letters, digits, _ or -'}
           required
@@ -75,7 +78,10 @@ function ClientForm({ engine, client, onDone }: { engine: string; client?: Clien
           size="small"
           label="Match"
           value={match}
-          onChange={(e) => setMatch(e.target.value)}
+          onChange={(e) => {
+            setMatch(e.target.value);
+            if (m.error) m.reset();
+          }}
           error={!!fieldError(err, 'match')}
           helperText={fieldError(err, 'match') ?? matchHint(match)}
           required
