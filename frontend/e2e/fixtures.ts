@@ -5,7 +5,8 @@ import { ADMIN_PASSWORD, artifacts, e2eState } from './state';
 
 export const test = base.extend({
   baseURL: async ({}, use) => {
-    await use(e2eState().baseURL);
+    // the global setup exports E2E_BASE_URL to the workers; the state file is the fallback
+    await use(process.env.E2E_BASE_URL || e2eState().baseURL);
   },
 });
 export { expect };

@@ -58,13 +58,13 @@ export default async function globalSetup() {
   delete env.LOGSIEVE_CONFIG;
   delete env.LOGSIEVE_DATA;
   delete env.LOGSIEVE_HTTP_ADDR;
-  const log = createWriteStream(join(artifacts, 'server.log'));
+  const log = createWriteStream(join(artifacts, `server-${port}.log`));
   const proc = spawn(bin, ['serve', '--data', data, '--http', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.pipe(log);
   proc.stderr.pipe(log);
   let exited: string | null = null;
   proc.on('exit', (code, sig) => {
-    exited = `server exited (code ${code}, signal ${sig}); see e2e/artifacts/server.log`;
+    exited = `server exited (code ${code}, signal ${sig}); see e2e/artifacts/server-${port}.log`;
   });
 
   const stop = async () => {
