@@ -126,3 +126,19 @@ func TestWriteErrorsBecomeEvents(t *testing.T) {
 	}
 	waitEvent(t, e.Events(), "error: write failed, ")
 }
+
+func TestDropsStartedAndStoppedAreEvents(t *testing.T) {
+	e := New(Config{Name: "d", Dir: t.TempDir()}, mikrotik(t))
+	var w dropWatch
+	for _, s := range [][2]uint64{{0, 0}, {5, 0}, {9, 2}, {9, 2}, {9, 2}, {9, 2}} {
+		w.observe(e, s[0], s[1])
+	}
+	got := messages(e.Events().List(0))
+	want := []string{
+		"warning: drops started: 5 dropped (queue full), 0 kernel drops in the last second",
+		"info: drops stopped: 9 dropped (queue full), 2 kernel drops in all",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("drop events; got %q; want %q", got, want)
+	}
+}
