@@ -167,6 +167,11 @@ func TestEventsRouteAndWebsocketPush(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var first struct{ Type string }
+	if err := conn.ReadJSON(&first); err != nil || first.Type != "stats" { // the client is registered now
+		t.Fatalf("first message; got %+v, %v; want stats", first, err)
+	}
 	if r := e.Do(apitest.Request{Method: "POST", Path: "/api/v1/engines/ev/stop", Token: e.admin}); r.Status != 200 {
 		t.Fatalf("stop; got %d %s", r.Status, r.Body)
 	}
