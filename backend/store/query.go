@@ -109,7 +109,12 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 		pos = lo.Int64 - 1
 	}
 	if q.Cursor != "" {
-		pos = cursor
+		// A cursor past the day's ids starts at their edge: scanning the empty
+		// ranges before it would spend the whole time budget on nothing.
+		pos = min(cursor, hi.Int64+1)
+		if !q.Desc {
+			pos = max(cursor, lo.Int64-1)
+		}
 	}
 	rangeCond, orderBy := "id < ? AND id >= ?", " ORDER BY id DESC LIMIT ?"
 	if !q.Desc {
