@@ -110,9 +110,12 @@ func New(d Deps) (*Server, error) {
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 		CaseSensitive:         true,
-		ReadTimeout:           60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ReadBufferSize:        16 << 10,
+		// Params and query values are copied: the factory keeps names (class map
+		// keys, class names) beyond the request, and fasthttp reuses its buffers.
+		Immutable:      true,
+		ReadTimeout:    60 * time.Second,
+		IdleTimeout:    120 * time.Second,
+		ReadBufferSize: 16 << 10,
 	})
 	s.app.Use(recover.New())
 	s.app.Use(helmet.New(helmet.Config{

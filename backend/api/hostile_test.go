@@ -54,6 +54,26 @@ func TestHostileHTTPInput(t *testing.T) {
 	t.Run("csv export neutralises formulas", func(t *testing.T) { csvNeutralisesFormulas(t, e, lines) })
 	t.Run("cors is closed and security headers are set", func(t *testing.T) { corsAndHeaders(t, e) })
 	t.Run("forged tokens are rejected", func(t *testing.T) { forgedTokens(t, e) })
+	t.Run("path params outlive their request", func(t *testing.T) { paramsOutliveRequest(t, e) })
+}
+
+// paramsOutliveRequest edits a class through PUT /classes/:name and then sends
+// other requests on the same connection: the name kept by the factory must not
+// be a view of the request buffer that later requests overwrite.
+func paramsOutliveRequest(t *testing.T, e *env) {
+	r := e.Do(apitest.Request{Method: "PUT", Path: "/api/v1/classes/t1", Token: e.admin,
+		Body: `{"patterns":{"msg":"msg=(\\S+)","dst_ip":"->(\\S+)"}}`})
+	if r.Status != 200 {
+		t.Fatalf("PUT class; got %d %s", r.Status, r.Body)
+	}
+	for i := 0; i < 5; i++ {
+		e.Do(apitest.Request{Method: "GET", Path: "/api/v1/engines/edge/logs?limit=1&q=zz", Token: e.viewer})
+	}
+	e.Run(t, []apitest.Scenario{
+		{Name: "class still found", Request: apitest.Request{Method: "GET", Path: "/api/v1/classes/t1", Token: e.viewer}, Status: 200, Contains: []string{`"name":"t1"`}},
+		{Name: "class listed under its name", Request: apitest.Request{Method: "GET", Path: "/api/v1/classes", Token: e.viewer}, Status: 200, Contains: []string{`"name":"t1"`}},
+		{Name: "engine logs still answer", Request: apitest.Request{Method: "GET", Path: "/api/v1/engines/edge/logs?limit=1", Token: e.viewer}, Status: 200},
+	})
 }
 
 func hostileQueryStrings(t *testing.T, e *env) {
