@@ -39,7 +39,7 @@ type Config struct {
 	Workers      int           // parse workers; default GOMAXPROCS
 	BatchRows    int           // rows per write transaction at most; default 20000
 	FlushEvery   time.Duration // a batch waits at most this long; default 250 ms
-	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 131072
+	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 65536
 	Now          func() time.Time
 	Log          *slog.Logger
 	// Events receives what happens to the engine; a new log of
@@ -71,7 +71,7 @@ func (c *Config) fill() {
 		c.FlushEvery = 250 * time.Millisecond
 	}
 	if c.QueueLogs <= 0 {
-		c.QueueLogs = 128 << 10
+		c.QueueLogs = 64 << 10
 	}
 	if c.Now == nil {
 		c.Now = time.Now

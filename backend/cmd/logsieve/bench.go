@@ -191,6 +191,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		}(i)
 	}
 	wg.Wait()
+	sendElapsed := time.Since(start).Seconds()
 	if err := errors.Join(errs...); err != nil {
 		return "", err
 	}
@@ -218,8 +219,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
 	}
-	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d engines=%d keep_original=%t",
-		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, dropped, kdrops, o.engines, o.keepOriginal), nil
+	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d engines=%d keep_original=%t sent_per_s=%.0f",
+		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, dropped, kdrops, o.engines, o.keepOriginal,
+		float64(total)/max(sendElapsed, 1e-9)), nil
 }
 
 func waitHealthy(url string, d time.Duration) error {
