@@ -75,11 +75,11 @@ lint: lint-go lint-web
 
 lint-go:
 	@out=$$(gofmt -l backend); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) vet -tags no_ui ./...
+	$(GO) vet ./backend/...
+	$(GO) vet -tags no_ui ./backend/...
 	@command -v staticcheck >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ] || \
 	  $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
-	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./backend/...
 
 lint-web: deps-node
 	npm run lint -w frontend
@@ -89,9 +89,28 @@ lint-web: deps-node
 bench: build
 	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL)
 
+# fuzz targets as package:Target; `make fuzz` runs each FUZZTIME (default 60s),
+# `make test-fuzz` 5s each. Crashers land in the package's testdata/fuzz.
+FUZZ_TARGETS := class:FuzzExtract class:FuzzCompile class:FuzzClassNames api:FuzzQueryParams
+FUZZTIME ?= 60s
+
+.PHONY: test-fuzz soak
+
+## fuzz: each fuzz target for FUZZTIME (default 60s)
 fuzz:
-	$(GO) test ./backend/class -run '^$$' -fuzz FuzzExtract -fuzztime 60s
-	$(GO) test ./backend/class -run '^$$' -fuzz FuzzCompile -fuzztime 60s
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+	  CGO_ENABLED=1 $(GO) test ./backend/$${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME); \
+	done
+
+## test-fuzz: each fuzz target briefly (5s each)
+test-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+
+## soak: SOAK_DURATION (default 10m) of mixed load on 3 engines with API queries and class edits
+SOAK_DURATION ?= 10m
+soak:
+	CGO_ENABLED=1 SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 0 ./backend/api
 
 ## dist: release tarball dist/logsieve-<version>-linux-amd64.tar.gz
 dist: build
