@@ -283,51 +283,54 @@ func (f *Factory) DeleteEngine(name string, purge bool) error {
 	return nil
 }
 
-// Start starts an engine and marks it enabled.
-func (f *Factory) Start(name string) error {
+// withEngine runs fn on the engine called name under the factory lock.
+func withEngine[T any](f *Factory, name string, fn func(m *managed) (T, error)) (T, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m, err := f.get(name)
 	if err != nil {
-		return err
+		var zero T
+		return zero, err
 	}
-	if !m.eng.Running() {
-		if err := m.eng.Start(); err != nil {
-			return startErr(m.spec, err)
+	return fn(m)
+}
+
+// Start starts an engine and marks it enabled.
+func (f *Factory) Start(name string) error {
+	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
+		if !m.eng.Running() {
+			if err := m.eng.Start(); err != nil {
+				return struct{}{}, startErr(m.spec, err)
+			}
 		}
-	}
-	return f.setEnabled(m, true)
+		return struct{}{}, f.setEnabled(m, true)
+	})
+	return err
 }
 
 // Stop stops an engine (flushing everything accepted) and marks it disabled.
 func (f *Factory) Stop(name string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.get(name)
-	if err != nil {
-		return err
-	}
-	if err := m.eng.Stop(); err != nil {
-		return err
-	}
-	return f.setEnabled(m, false)
+	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
+		if err := m.eng.Stop(); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, f.setEnabled(m, false)
+	})
+	return err
 }
 
 // Restart stops and starts an engine.
 func (f *Factory) Restart(name string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.get(name)
-	if err != nil {
-		return err
-	}
-	if err := m.eng.Stop(); err != nil {
-		return err
-	}
-	if err := m.eng.Start(); err != nil {
-		return startErr(m.spec, err)
-	}
-	return f.setEnabled(m, true)
+	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
+		if err := m.eng.Stop(); err != nil {
+			return struct{}{}, err
+		}
+		if err := m.eng.Start(); err != nil {
+			return struct{}{}, startErr(m.spec, err)
+		}
+		return struct{}{}, f.setEnabled(m, true)
+	})
+	return err
 }
 
 func (f *Factory) setEnabled(m *managed, on bool) error {
@@ -345,66 +348,38 @@ func (f *Factory) setEnabled(m *managed, on bool) error {
 
 // Stats returns an engine's counters.
 func (f *Factory) Stats(name string) (engine.Stats, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.get(name)
-	if err != nil {
-		return engine.Stats{}, err
-	}
-	return m.eng.Stats(), nil
+	return withEngine(f, name, func(m *managed) (engine.Stats, error) { return m.eng.Stats(), nil })
 }
 
 // History returns up to seconds per-second points of an engine, oldest first.
 func (f *Factory) History(name string, seconds int) ([]engine.Point, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.get(name)
-	if err != nil {
-		return nil, err
-	}
-	return m.eng.History(seconds), nil
+	return withEngine(f, name, func(m *managed) ([]engine.Point, error) { return m.eng.History(seconds), nil })
 }
 
 // Dir returns the directory of an engine's day files.
 func (f *Factory) Dir(name string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, err := f.get(name); err != nil {
-		return "", err
-	}
-	return store.EngineDir(f.cfg.DataDir, name), nil
+	return withEngine(f, name, func(m *managed) (string, error) {
+		return store.EngineDir(f.cfg.DataDir, m.spec.Name), nil
+	})
 }
 
 // Location returns an engine's timezone.
 func (f *Factory) Location(name string) (*time.Location, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.get(name)
-	if err != nil {
-		return nil, err
-	}
-	return time.LoadLocation(m.spec.Timezone)
+	return withEngine(f, name, func(m *managed) (*time.Location, error) { return time.LoadLocation(m.spec.Timezone) })
 }
 
 // Order returns the value columns of an engine's current class, in class order.
 func (f *Factory) Order(name string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.get(name)
-	if err != nil {
-		return nil, err
-	}
-	return f.classes[m.spec.Class].Columns(), nil
+	return withEngine(f, name, func(m *managed) ([]string, error) { return f.classes[m.spec.Class].Columns(), nil })
 }
 
 // Tail subscribes to sampled live rows of an engine; cancel unsubscribes.
 func (f *Factory) Tail(name string) (<-chan engine.TailBatch, func(), error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.get(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	ch, cancel := m.eng.Subscribe()
-	return ch, cancel, nil
+	var cancel func()
+	ch, err := withEngine(f, name, func(m *managed) (<-chan engine.TailBatch, error) {
+		ch, c := m.eng.Subscribe()
+		cancel = c
+		return ch, nil
+	})
+	return ch, cancel, err
 }
