@@ -49,12 +49,12 @@ run: build
 dev: deps-node
 	npm run dev -w frontend
 
-## test: every test (Go with -race, vitest, Playwright in Debian's Chromium, installer)
-test: lint test-go test-web test-installer test-e2e
+## test: every test (Go with -race, each fuzz target briefly, vitest, Playwright in Debian's Chromium, installer)
+test: lint test-go test-fuzz test-web test-installer test-e2e
 	@echo "make test: all suites passed"
 
 test-go:
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m ./backend/...
 
 test-web: deps-node
 	npm run test -w frontend
