@@ -40,6 +40,7 @@ type Config struct {
 	BatchRows    int           // rows per write transaction at most; default 20000
 	FlushEvery   time.Duration // a batch waits at most this long; default 250 ms
 	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 65536
+	QueueBytes   int           // the same bound in datagram bytes (big datagrams); default 64 MiB
 	Now          func() time.Time
 	Log          *slog.Logger
 	// Events receives what happens to the engine; a new log of
@@ -72,6 +73,9 @@ func (c *Config) fill() {
 	}
 	if c.QueueLogs <= 0 {
 		c.QueueLogs = 64 << 10
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 64 << 20
 	}
 	if c.Now == nil {
 		c.Now = time.Now

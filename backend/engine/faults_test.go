@@ -417,3 +417,40 @@ func clockAt(steps []time.Time, n string) time.Time {
 	i, _ := strconv.Atoi(n)
 	return steps[i/10]
 }
+
+func TestQueueIsBoundedInBytesForBigDatagrams(t *testing.T) {
+	dir := t.TempDir()
+	e, addr := startEngine(t, Config{Dir: dir, KeepOriginal: true, QueueLogs: 1 << 20, QueueBytes: 1 << 20,
+		Workers: 1, BatchRows: 64, RcvBuf: 8 << 20}, seqClass(t))
+	send(t, addr, numbered(0, 1, 100)...)
+	waitStored(t, e, 1)
+	lock, err := sql.Open("sqlite3", "file:"+dayFiles(t, dir)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	lock.SetMaxOpenConns(1)
+	if _, err := lock.Exec("BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := []byte(numbered(1, 2, 32<<10)[0])
+	for i := 0; i < 200; i++ { // 6.4 MB offered against a 1 MiB queue
+		_, _ = conn.Write(big)
+	}
+	conn.Close()
+	waitFor(t, 10*time.Second, "drops to be counted", func() bool { return e.Stats().Dropped > 0 })
+	if q := e.ctr.queuedBytes.Load(); q > 1<<20 {
+		t.Fatalf("queued bytes %d exceed the 1 MiB bound", q)
+	}
+	if _, err := lock.Exec("ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	checkNoSilentLoss(t, e, dir)
+	if q := e.ctr.queuedBytes.Load(); q != 0 {
+		t.Fatalf("queued bytes after drain: got %d; want 0", q)
+	}
+}

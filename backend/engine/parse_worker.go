@@ -16,6 +16,7 @@ type parsedChunk struct {
 	schema *store.Schema
 	rows   []store.Row
 	values []sql.NullString // backing array of every row's Values
+	bytes  int64            // datagram bytes of the chunk, for the queue bound
 }
 
 var parsedPool = sync.Pool{New: func() any { return &parsedChunk{} }}
@@ -71,7 +72,7 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	ncol := len(cs.schema.Columns)
 	n := len(c.ends)
 	pc := parsedPool.Get().(*parsedChunk)
-	pc.seq, pc.schema = c.seq, cs.schema
+	pc.seq, pc.schema, pc.bytes = c.seq, cs.schema, int64(len(c.buf))
 	if cap(pc.values) < n*ncol {
 		pc.values = make([]sql.NullString, n*ncol)
 	}

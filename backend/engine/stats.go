@@ -13,6 +13,7 @@ type counters struct {
 	received, stored, unmatched, rejected, dropped, refused, writeErrors atomic.Uint64
 	kernelDrops                                                          atomic.Uint64
 	queued                                                               atomic.Int64
+	queuedBytes                                                          atomic.Int64 // datagram bytes of queued
 }
 
 // workerStat measures how busy one goroutine of the pipeline is.

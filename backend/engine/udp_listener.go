@@ -129,17 +129,21 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat)
 		}
 		e.ctr.received.Add(uint64(n))
 		c.seq = seq
-		if e.ctr.queued.Load()+int64(n) > int64(e.cfg.QueueLogs) {
+		size := int64(len(c.buf))
+		if e.ctr.queued.Load()+int64(n) > int64(e.cfg.QueueLogs) ||
+			e.ctr.queuedBytes.Load()+size > int64(e.cfg.QueueBytes) {
 			e.ctr.dropped.Add(uint64(n))
 			putChunk(c)
 		} else {
 			// queued is raised before the send so the writer never sees it negative.
 			e.ctr.queued.Add(int64(n))
+			e.ctr.queuedBytes.Add(size)
 			select {
 			case out <- c:
 				seq++
 			default:
 				e.ctr.queued.Add(-int64(n))
+				e.ctr.queuedBytes.Add(-size)
 				e.ctr.dropped.Add(uint64(n))
 				putChunk(c)
 			}

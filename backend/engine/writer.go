@@ -90,6 +90,7 @@ func (b *batcher) rollover() {
 // flush writes the collected rows in one transaction per day file.
 func (b *batcher) flush(ws *workerStat) {
 	if len(b.rows) == 0 {
+		b.release()
 		return
 	}
 	t0 := time.Now()
@@ -112,13 +113,21 @@ func (b *batcher) flush(ws *workerStat) {
 		b.e.tail.offer(b.schema, b.rows, b.e.cfg.TZName, b.e.cfg.Location)
 	}
 	b.e.ctr.queued.Add(-int64(n))
-	for _, p := range b.held {
-		putParsed(p)
-	}
-	clear(b.rows)
-	b.rows, b.held = b.rows[:0], b.held[:0]
+	b.release()
 	ws.addBusy(time.Since(t0))
 	b.rollover()
+}
+
+// release returns the written chunks to their pool and their bytes to the queue.
+func (b *batcher) release() {
+	var bytes int64
+	for _, p := range b.held {
+		bytes += p.bytes
+		putParsed(p)
+	}
+	b.e.ctr.queuedBytes.Add(-bytes)
+	clear(b.rows)
+	b.rows, b.held = b.rows[:0], b.held[:0]
 }
 
 // writeFailed reports a write error as an event: a new error at once, the same
