@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -29,7 +30,7 @@ type Writer struct {
 	// Scratch reused across Write calls.
 	rowTime []any
 	groups  []dayGroup
-	args    []any
+	args    []driver.NamedValue // Ordinal = position + 1; Value refilled per statement
 
 	closeErr error
 	closed   bool
@@ -191,52 +192,74 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	}
 	set := d.inserts(key, s)
 	ncols := len(set.cols)
-	if need := set.per * ncols; cap(w.args) < need {
-		w.args = make([]any, need)
+	if need := set.per * ncols; len(w.args) < need {
+		w.args = make([]driver.NamedValue, need)
+		for i := range w.args {
+			w.args[i].Ordinal = i + 1
+		}
+	}
+	// Statements are prepared before the batch: runInserts holds the connection.
+	full, rest := len(idx)/set.per, len(idx)%set.per
+	var fullStmt, restStmt driver.Stmt
+	var err error
+	if full > 0 {
+		if fullStmt, err = d.stmt(set, set.per); err != nil {
+			return 0, err
+		}
+	}
+	if rest > 0 {
+		if restStmt, err = d.stmt(set, rest); err != nil {
+			return 0, err
+		}
 	}
 	if err := d.exec("BEGIN"); err != nil {
 		return 0, err
 	}
 	nv := len(s.Columns)
-	for off := 0; off < len(idx); off += set.per {
-		n := min(set.per, len(idx)-off)
-		stmt, err := d.stmt(set, n)
-		if err != nil {
-			d.rollback()
-			return 0, err
+	nstmt := full
+	if rest > 0 {
+		nstmt++
+	}
+	err = d.runInserts(nstmt, func(si int) (driver.Stmt, []driver.NamedValue) {
+		off := si * set.per
+		n, st := set.per, fullStmt
+		if si == full {
+			n, st = rest, restStmt
 		}
 		args := w.args[:n*ncols]
 		k := 0
 		for _, i := range idx[off : off+n] {
 			r := &rows[i]
 			a := args[k : k+ncols]
-			a[0] = r.SenderIP
+			a[0].Value = r.SenderIP
 			if r.Client.Valid {
-				a[1] = r.Client.String
+				a[1].Value = r.Client.String
 			} else {
-				a[1] = nil
+				a[1].Value = nil
 			}
-			a[2] = w.rowTime[i]
-			a[3] = w.tz
+			a[2].Value = w.rowTime[i]
+			a[3].Value = w.tz
 			for j := range r.Values {
 				if r.Values[j].Valid {
-					a[4+j] = r.Values[j].String
+					a[4+j].Value = r.Values[j].String
 				} else {
-					a[4+j] = nil
+					a[4+j].Value = nil
 				}
 			}
 			if s.KeepOriginal {
-				a[4+nv] = r.Original
+				a[4+nv].Value = r.Original
 			}
-			a[ncols-1] = r.ReceivedAt
+			a[ncols-1].Value = r.ReceivedAt
 			k += ncols
 		}
-		err = execFused(stmt, args)
-		clear(args)
-		if err != nil {
-			d.rollback()
-			return 0, fmt.Errorf("cannot insert into day file %q: %w", d.path, err)
-		}
+		return st, args
+	})
+	for i := range w.args {
+		w.args[i].Value = nil // drop references to the rows' text
+	}
+	if err != nil {
+		d.rollback()
+		return 0, fmt.Errorf("cannot insert into day file %q: %w", d.path, err)
 	}
 	if err := d.exec("COMMIT"); err != nil {
 		d.rollback()
