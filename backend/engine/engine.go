@@ -39,7 +39,7 @@ type Config struct {
 	Workers      int           // parse workers; default GOMAXPROCS
 	BatchRows    int           // rows per write transaction at most; default 20000
 	FlushEvery   time.Duration // a batch waits at most this long; default 250 ms
-	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 65536
+	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 131072
 	QueueBytes   int           // the same bound in datagram bytes (big datagrams); default 64 MiB
 	Now          func() time.Time
 	Log          *slog.Logger
@@ -72,7 +72,7 @@ func (c *Config) fill() {
 		c.FlushEvery = 250 * time.Millisecond
 	}
 	if c.QueueLogs <= 0 {
-		c.QueueLogs = 64 << 10
+		c.QueueLogs = 128 << 10
 	}
 	if c.QueueBytes <= 0 {
 		c.QueueBytes = 64 << 20
