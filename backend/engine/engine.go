@@ -171,6 +171,9 @@ func (e *Engine) Start() error {
 		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
 	}
+	if err := w.IndexClosedDays(e.today()); err != nil {
+		e.cfg.Log.Warn("cannot queue index builds of closed days", "engine", e.cfg.Name, "err", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.conn, e.cancel, e.done = conn, cancel, make(chan struct{})
 	e.state, e.reason, e.started = StateRunning, "", time.Now()

@@ -102,3 +102,20 @@ func buildIndexes(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// IndexClosedDays queues the index build of every day file in the Writer's
+// directory dated before today that it does not have open: days closed by a
+// crash or a restart never went through CloseDaysBefore. Files already indexed
+// cost one no-op CREATE INDEX IF NOT EXISTS per column.
+func (w *Writer) IndexClosedDays(today string) error {
+	dates, err := dayDates(w.dir)
+	if err != nil {
+		return err
+	}
+	for _, d := range dates {
+		if _, open := w.days[d]; d < today && !open {
+			w.idx.add(dayPath(w.dir, d))
+		}
+	}
+	return nil
+}

@@ -283,3 +283,35 @@ func TestDayFileUsesWALAndLargePages(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDaysClosedByARestartGetIndexed(t *testing.T) {
+	dir := t.TempDir()
+	w, err := OpenWriter(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Schema{Columns: []string{"a"}}
+	mustWrite(t, w, s, []Row{{ReceivedAt: ns(t, time.UTC, "2024-05-01 10:00:00"), Values: []sql.NullString{str("1")}}})
+	if err := w.Close(); err != nil { // a restart: the day was never closed by a rollover
+		t.Fatal(err)
+	}
+	if got := fileIndexes(t, dir, "2024-05-01"); len(got) != 0 {
+		t.Fatalf("indexes before the restart: %v; want none", got)
+	}
+	w2, err := OpenWriter(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if err := w2.IndexClosedDays("2024-05-02"); err != nil {
+		t.Fatal(err)
+	}
+	want := "logs_a,logs_time"
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Join(fileIndexes(t, dir, "2024-05-01"), ",") != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("unexpected indexes %v; want %s", fileIndexes(t, dir, "2024-05-01"), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
