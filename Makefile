@@ -19,7 +19,7 @@ ENGINES ?= 1
 KEEP_ORIGINAL ?= true
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
-        bench dist clean deps-node deps-chromium fuzz
+        bench dist clean deps-node deps-chromium deps-system fuzz
 
 all: build
 
@@ -59,16 +59,24 @@ test-go:
 test-web: deps-node
 	npm run test -w frontend
 
-deps-chromium:
-	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
-	  echo "installing Debian's chromium (no browser download)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+# deps-system: Debian packages the tests need, installed only when missing (apt lists are
+# refreshed first, once): chromium for Playwright, shellcheck and nginx for the installer.
+deps-system:
+	@need=""; \
+	[ -x "$(CHROMIUM_PATH)" ] || need="$$need chromium"; \
+	command -v shellcheck >/dev/null 2>&1 || need="$$need shellcheck"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$$need nginx-light"; \
+	if [ -n "$$need" ]; then \
+	  echo "installing Debian packages:$$need (no browser download)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
 	fi
 
-test-e2e: build deps-chromium
+deps-chromium: deps-system
+
+test-e2e: build deps-system
 	LOGSIEVE_BIN=$(CURDIR)/$(BIN) npm run e2e -w frontend
 
-test-installer: build
+test-installer: build deps-system
 	bash installer/test.sh
 
 lint: lint-go lint-web
