@@ -184,6 +184,9 @@ func TestEventsRouteAndWebsocketPush(t *testing.T) {
 		if err := conn.ReadJSON(&msg); err != nil {
 			t.Fatalf("waiting for the stop event: %v", err)
 		}
+		if msg.Type == "event" && msg.Engine == "ev" && strings.HasPrefix(msg.Message, "started") {
+			continue // the start event may still be on its way when the client registers
+		}
 		if msg.Type == "event" {
 			if msg.Engine != "ev" || msg.Level != "info" || !strings.HasPrefix(msg.Message, "stopped") || msg.T == 0 {
 				t.Errorf("event message; got %+v; want the stop of ev", msg)
