@@ -3,6 +3,7 @@ package factory
 import (
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func rowsPerClient(t *testing.T, f *Factory, name string) string {
 	}
 	var parts []string
 	for _, c := range cs {
-		parts = append(parts, c.Name+"="+itoa(int(c.Rows)))
+		parts = append(parts, c.Name+"="+strconv.FormatInt(c.Rows, 10))
 	}
 	return strings.Join(parts, " ")
 }

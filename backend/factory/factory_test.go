@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,16 +67,7 @@ func (e *env) spec(t *testing.T, name string) EngineSpec {
 
 func sendTo(t *testing.T, port int, msg string, n int) {
 	t.Helper()
-	conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	for i := 0; i < n; i++ {
-		if _, err := conn.Write([]byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendFrom(t, "127.0.0.1", port, msg, n)
 }
 
 func waitStored(t *testing.T, f *Factory, name string, n uint64) {
@@ -167,7 +159,7 @@ func TestBootWithTakenPortFailsOnlyThatEngine(t *testing.T) {
 		}
 	}
 	e.close()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:"+itoa(bad.Port))
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:"+strconv.Itoa(bad.Port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,19 +171,6 @@ func TestBootWithTakenPortFailsOnlyThatEngine(t *testing.T) {
 	}
 	sendTo(t, good.Port, mikrotikLog, 3)
 	waitStored(t, e2.f, "good", 3)
-}
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
 
 func TestRestartOfFactoryKeepsDataAndRestartsEnabledEngines(t *testing.T) {
