@@ -21,18 +21,15 @@ const (
 	defaultDataDir  = "./data"
 )
 
-// loadConfig reads the config file; a missing file (when not named explicitly)
-// yields the defaults. Unknown keys are an error naming them.
-func loadConfig(path string, explicit bool) (fileConfig, error) {
+// loadConfig reads the config file at path ("" = none: the defaults). A named
+// file that is missing is an error; unknown keys are an error naming them.
+func loadConfig(path string) (fileConfig, error) {
 	cfg := fileConfig{Settings: meta.DefaultSettings()}
 	if path == "" {
 		return cfg, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if os.IsNotExist(err) && !explicit {
-			return cfg, nil
-		}
 		return cfg, fmt.Errorf("cannot read config %q: %w", path, err)
 	}
 	md, err := toml.Decode(string(data), &cfg)

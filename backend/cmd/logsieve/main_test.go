@@ -19,26 +19,26 @@ func TestConfigRejectsUnknownKeyAndReadsKnownOnes(t *testing.T) {
 	if err := os.WriteFile(p, []byte("http_addr = \"127.0.0.1:9999\"\nmin_free_percent = 20\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loadConfig(p, true)
+	c, err := loadConfig(p)
 	if err != nil || c.HTTPAddr != "127.0.0.1:9999" || c.MinFreePercent != 20 || c.DiskFullPolicy != "delete_oldest" {
 		t.Fatalf("unexpected config %+v %v", c, err)
 	}
 	if err := os.WriteFile(p, []byte("htp_addr = \"x\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadConfig(p, true); err == nil || !strings.Contains(err.Error(), "htp_addr") {
+	if _, err := loadConfig(p); err == nil || !strings.Contains(err.Error(), "htp_addr") {
 		t.Fatalf("got %v; want an error naming htp_addr", err)
 	}
-	if _, err := loadConfig(filepath.Join(dir, "missing.toml"), true); err == nil {
-		t.Fatal("an explicitly named missing config must be an error")
+	if _, err := loadConfig(filepath.Join(dir, "missing.toml")); err == nil {
+		t.Fatal("a named missing config must be an error")
 	}
-	if _, err := loadConfig(filepath.Join(dir, "missing.toml"), false); err != nil {
-		t.Fatalf("the default config may be missing: %v", err)
+	if c, err := loadConfig(""); err != nil || c.DataDir != "" || c.MinFreePercent != 10 {
+		t.Fatalf("no config: got %+v %v; want the built-in defaults", c, err)
 	}
 }
 
 func TestRepoConfigFileIsValid(t *testing.T) {
-	c, err := loadConfig("../../../configs/logsieve.toml", true)
+	c, err := loadConfig("../../../configs/logsieve.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,15 +24,17 @@ import (
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config file (env LOGSIEVE_CONFIG; default configs/logsieve.toml when present)")
+	cfgPath := fs.String("config", "", "config file, e.g. /etc/logsieve/logsieve.toml (env LOGSIEVE_CONFIG; default: none, built-in defaults)")
 	dataDir := fs.String("data", "", "data directory (env LOGSIEVE_DATA; default ./data)")
 	httpAddr := fs.String("http", "", "HTTP listen address (env LOGSIEVE_HTTP_ADDR; default 127.0.0.1:8080)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	explicit := *cfgPath != "" || os.Getenv("LOGSIEVE_CONFIG") != ""
-	path := pick(*cfgPath, os.Getenv("LOGSIEVE_CONFIG"), "configs/logsieve.toml")
-	fc, err := loadConfig(path, explicit)
+	// No config file is read unless one is named: the repository's
+	// configs/logsieve.toml documents the installed defaults (data in
+	// /var/lib/logsieve), which a plain `logsieve serve` in a checkout must not pick up.
+	path := pick(*cfgPath, os.Getenv("LOGSIEVE_CONFIG"))
+	fc, err := loadConfig(path)
 	if err != nil {
 		fmt.Fprintln(stderr, "logsieve:", err)
 		return 1
