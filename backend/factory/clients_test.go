@@ -59,12 +59,8 @@ func rowsPerClient(t *testing.T, f *Factory, name string) string {
 
 func TestClientsNameRejectReorderPersistAndPurge(t *testing.T) {
 	dir := t.TempDir()
-	e := openFactory(t, dir)
-	_ = e.f.Seed(false)
-	s := e.spec(t, "edge")
-	if err := e.f.CreateEngine(s); err != nil {
-		t.Fatal(err)
-	}
+	e := openSeeded(t, dir)
+	s := e.create(t, "edge")
 	if err := e.f.AddClient("edge", ClientSpec{Name: "one", Match: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -127,12 +123,8 @@ func TestClientsNameRejectReorderPersistAndPurge(t *testing.T) {
 }
 
 func TestClientValidationNamesTheField(t *testing.T) {
-	e := openFactory(t, t.TempDir())
-	_ = e.f.Seed(false)
-	s := e.spec(t, "v")
-	if err := e.f.CreateEngine(s); err != nil {
-		t.Fatal(err)
-	}
+	e := openSeeded(t, t.TempDir())
+	e.create(t, "v")
 	f := func(c []ClientSpec, wantKind Kind, wantField string) {
 		t.Helper()
 		err := e.f.ReplaceClients("v", c)
@@ -150,12 +142,8 @@ func TestClientValidationNamesTheField(t *testing.T) {
 }
 
 func TestAcceptUnknownAppliesWithoutRestart(t *testing.T) {
-	e := openFactory(t, t.TempDir())
-	_ = e.f.Seed(false)
-	s := e.spec(t, "au")
-	if err := e.f.CreateEngine(s); err != nil {
-		t.Fatal(err)
-	}
+	e := openSeeded(t, t.TempDir())
+	s := e.create(t, "au")
 	if err := e.f.AddClient("au", ClientSpec{Name: "two", Match: "127.0.0.2"}); err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,26 @@ func freeUDPPort(t *testing.T) int {
 	return pc.LocalAddr().(*net.UDPAddr).Port
 }
 
+// openSeeded opens a factory on dir with the seeded "mikrotik" class (no demo engine).
+func openSeeded(t *testing.T, dir string) *env {
+	t.Helper()
+	e := openFactory(t, dir)
+	if err := e.f.Seed(false); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// create creates and starts an engine of the mikrotik class on a free port.
+func (e *env) create(t *testing.T, name string) EngineSpec {
+	t.Helper()
+	s := e.spec(t, name)
+	if err := e.f.CreateEngine(s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func (e *env) spec(t *testing.T, name string) EngineSpec {
 	s := e.f.DefaultSpec()
 	s.Name, s.Class, s.Bind, s.Port = name, "mikrotik", "127.0.0.1", freeUDPPort(t)
@@ -125,8 +145,7 @@ func TestTwoEnginesRunIndependently(t *testing.T) {
 }
 
 func TestPortConflictAnswersConflictAndSavesNothing(t *testing.T) {
-	e := openFactory(t, t.TempDir())
-	_ = e.f.Seed(false)
+	e := openSeeded(t, t.TempDir())
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -150,8 +169,7 @@ func TestPortConflictAnswersConflictAndSavesNothing(t *testing.T) {
 
 func TestBootWithTakenPortFailsOnlyThatEngine(t *testing.T) {
 	dir := t.TempDir()
-	e := openFactory(t, dir)
-	_ = e.f.Seed(false)
+	e := openSeeded(t, dir)
 	good, bad := e.spec(t, "good"), e.spec(t, "bad")
 	for _, s := range []EngineSpec{good, bad} {
 		if err := e.f.CreateEngine(s); err != nil {
@@ -175,12 +193,8 @@ func TestBootWithTakenPortFailsOnlyThatEngine(t *testing.T) {
 
 func TestRestartOfFactoryKeepsDataAndRestartsEnabledEngines(t *testing.T) {
 	dir := t.TempDir()
-	e := openFactory(t, dir)
-	_ = e.f.Seed(false)
-	s := e.spec(t, "keep")
-	if err := e.f.CreateEngine(s); err != nil {
-		t.Fatal(err)
-	}
+	e := openSeeded(t, dir)
+	s := e.create(t, "keep")
 	off := e.spec(t, "off")
 	off.Enabled = false
 	if err := e.f.CreateEngine(off); err != nil {
@@ -205,12 +219,8 @@ func TestRestartOfFactoryKeepsDataAndRestartsEnabledEngines(t *testing.T) {
 }
 
 func TestClassUpdateAppliesToRunningEngine(t *testing.T) {
-	e := openFactory(t, t.TempDir())
-	_ = e.f.Seed(false)
-	s := e.spec(t, "live")
-	if err := e.f.CreateEngine(s); err != nil {
-		t.Fatal(err)
-	}
+	e := openSeeded(t, t.TempDir())
+	s := e.create(t, "live")
 	pats := map[string]string{}
 	for k, v := range MikrotikPatterns {
 		pats[k] = v
@@ -231,8 +241,7 @@ func TestClassUpdateAppliesToRunningEngine(t *testing.T) {
 }
 
 func TestValidationNamesTheField(t *testing.T) {
-	e := openFactory(t, t.TempDir())
-	_ = e.f.Seed(false)
+	e := openSeeded(t, t.TempDir())
 	f := func(change func(*EngineSpec), field string) {
 		t.Helper()
 		s := e.spec(t, "v")
@@ -256,10 +265,7 @@ func TestValidationNamesTheField(t *testing.T) {
 		err.(*Error).Field != "patterns.k" {
 		t.Fatalf("bad regex: got %v; want error on patterns.k", err)
 	}
-	s := e.spec(t, "used")
-	if err := e.f.CreateEngine(s); err != nil {
-		t.Fatal(err)
-	}
+	e.create(t, "used")
 	if err := e.f.DeleteClass("mikrotik"); kind(err) != Conflict {
 		t.Fatalf("delete of class in use: got %v; want Conflict", err)
 	}
