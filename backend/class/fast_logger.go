@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Skipped names a class of an import that was not imported and why.
@@ -75,35 +76,35 @@ func importClass(name string, raw json.RawMessage) (*Class, string) {
 	return c, ""
 }
 
+// pythonGroups are the group openers of Python's re that RE2 does not support.
+var pythonGroups = []struct{ prefix, what string }{
+	{"(?=", "lookahead (?=...)"},
+	{"(?!", "negative lookahead (?!...)"},
+	{"(?<=", "lookbehind (?<=...)"},
+	{"(?<!", "negative lookbehind (?<!...)"},
+	{"(?P=", "named backreference (?P=name)"},
+	{"(?>", "atomic group (?>...)"},
+	{"(?(", "conditional group (?(...)...)"},
+	{"(?#", "comment group (?#...)"},
+}
+
 // pythonOnly names the first Python re construct in p that RE2 does not
 // support or reads differently, or returns "".
 func pythonOnly(p string) string {
 	sc := scan(p)
-	at := func(i int, prefix string) bool {
-		return len(p)-i >= len(prefix) && p[i:i+len(prefix)] == prefix
-	}
 	for i := 0; i < len(p); i++ {
 		if sc.inEscape[i] || sc.inClass[i] {
 			continue
 		}
 		var what string
+		for _, g := range pythonGroups {
+			if strings.HasPrefix(p[i:], g.prefix) {
+				what = g.what
+				break
+			}
+		}
 		switch {
-		case at(i, "(?="):
-			what = "lookahead (?=...)"
-		case at(i, "(?!"):
-			what = "negative lookahead (?!...)"
-		case at(i, "(?<="):
-			what = "lookbehind (?<=...)"
-		case at(i, "(?<!"):
-			what = "negative lookbehind (?<!...)"
-		case at(i, "(?P="):
-			what = "named backreference (?P=name)"
-		case at(i, "(?>"):
-			what = "atomic group (?>...)"
-		case at(i, "(?("):
-			what = "conditional group (?(...)...)"
-		case at(i, "(?#"):
-			what = "comment group (?#...)"
+		case what != "":
 		case p[i] == '\\' && i+1 < len(p) && p[i+1] >= '1' && p[i+1] <= '9' && !isOctal3(p[i+1:]):
 			what = "backreference \\" + p[i+1:i+1+digits(p[i+1:])]
 		case (p[i] == '+' || p[i] == '*' || p[i] == '?' || p[i] == '}') && i+1 < len(p) && p[i+1] == '+' && !sc.inEscape[i+1]:
