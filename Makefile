@@ -12,11 +12,13 @@ CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# bench knobs (SPEC §7, §8)
-RATE ?= 150000
+# bench knobs (SPEC §7, §8). RATE is offered above the 150k/s target so the
+# line shows what the server stores, not the generator's pace.
+RATE ?= 175000
 COUNT ?= 1000000
 ENGINES ?= 1
 KEEP_ORIGINAL ?= true
+GSO ?= true
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
         bench dist clean deps-node deps-chromium deps-system fuzz
@@ -93,9 +95,9 @@ lint-web: deps-node
 	npm run lint -w frontend
 	npm run typecheck -w frontend
 
-## bench: SPEC §7 line; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL
+## bench: SPEC §7 line; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO
 bench: build
-	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL)
+	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO)
 
 # fuzz targets as package:Target:execs. `make fuzz` runs each for FUZZTIME
 # (default 60s); `make test-fuzz` runs each for its execs count (a few seconds).

@@ -39,6 +39,7 @@ type Config struct {
 	Workers      int           // parse workers; default GOMAXPROCS
 	BatchRows    int           // rows per write transaction at most; default 20000
 	FlushEvery   time.Duration // a batch waits at most this long; default 250 ms
+	FlushIdle    time.Duration // a batch is written once no log came for this long; default 20 ms (>= FlushEvery: off)
 	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 131072
 	QueueBytes   int           // the same bound in datagram bytes (big datagrams); default 64 MiB
 	Now          func() time.Time
@@ -70,6 +71,9 @@ func (c *Config) fill() {
 	}
 	if c.FlushEvery <= 0 {
 		c.FlushEvery = 250 * time.Millisecond
+	}
+	if c.FlushIdle <= 0 {
+		c.FlushIdle = 20 * time.Millisecond
 	}
 	if c.QueueLogs <= 0 {
 		c.QueueLogs = 128 << 10

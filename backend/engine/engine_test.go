@@ -249,7 +249,7 @@ func TestStopFlushesAndRestartKeepsData(t *testing.T) {
 	dir := t.TempDir()
 	e, _ := startEngine(t, Config{Dir: dir}, mikrotik(t))
 	_ = e.Stop()
-	e.cfg.FlushEvery = time.Hour // only Stop can flush now
+	e.cfg.FlushEvery, e.cfg.FlushIdle = time.Hour, time.Hour // only Stop can flush now
 	if err := e.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +275,26 @@ func TestStopFlushesAndRestartKeepsData(t *testing.T) {
 	waitStored(t, e, 51)
 	if n := len(readRows(t, dayFiles(t, dir)[0])); n != 51 {
 		t.Fatalf("got %d rows after restart; want 51", n)
+	}
+}
+
+func TestIdleFlushWritesWhenSendersPause(t *testing.T) {
+	e, _ := startEngine(t, Config{}, mikrotik(t))
+	_ = e.Stop()
+	// With the cap at an hour, only the idle flush can store these rows.
+	e.cfg.FlushEvery, e.cfg.FlushIdle = time.Hour, 30*time.Millisecond
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		send(t, e.Addr(), mikrotikLog)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for e.Stats().Stored < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("rows not written %v after the senders paused; stats %+v", 3*time.Second, e.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -27,9 +27,20 @@ func (e *Engine) write(in <-chan *parsedChunk, w *store.Writer, ws *workerStat) 
 	b := &batcher{e: e, w: w, day: e.today()}
 	pending := make(map[uint64]*parsedChunk)
 	var next uint64
+	// timer caps how long a batch waits (FlushEvery); idle writes it as soon
+	// as the senders pause (FlushIdle), so a burst's last rows, and a quiet
+	// engine's rows, are stored within milliseconds, not at the cap.
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	timerOn := false
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	flush := func() {
+		b.flush(ws)
+		timer.Stop()
+		idle.Stop()
+		timerOn = false
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -57,13 +68,19 @@ func (e *Engine) write(in <-chan *parsedChunk, w *store.Writer, ws *workerStat) 
 					b.flush(ws)
 				}
 			}
-			if len(b.rows) > 0 && !timerOn {
-				timer.Reset(e.cfg.FlushEvery)
-				timerOn = true
+			if len(b.rows) > 0 {
+				if !timerOn {
+					timer.Reset(e.cfg.FlushEvery)
+					timerOn = true
+				}
+				if e.cfg.FlushIdle < e.cfg.FlushEvery {
+					idle.Reset(e.cfg.FlushIdle)
+				}
 			}
 		case <-timer.C:
-			timerOn = false
-			b.flush(ws)
+			flush()
+		case <-idle.C:
+			flush()
 		case <-tick.C:
 			b.rollover()
 		}

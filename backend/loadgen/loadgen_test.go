@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"regexp"
 	"testing"
@@ -32,6 +33,18 @@ func TestMessagesAreVariedAndSized(t *testing.T) {
 }
 
 func TestSendDeliversCountToLoopback(t *testing.T) {
+	for _, noGSO := range []bool{false, true} {
+		t.Run(fmt.Sprintf("no_gso=%v", noGSO), func(t *testing.T) { testSendDelivers(t, noGSO) })
+	}
+}
+
+// testSendDelivers checks that every datagram arrives on its own, byte for
+// byte one of the pool's messages: GSO must cut runs at message boundaries.
+func testSendDelivers(t *testing.T, noGSO bool) {
+	pool := map[string]bool{}
+	for _, m := range Messages(8192, 0, 1) {
+		pool[string(m)] = true
+	}
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -44,14 +57,18 @@ func TestSendDeliversCountToLoopback(t *testing.T) {
 		n := 0
 		for {
 			_ = pc.SetReadDeadline(time.Now().Add(2 * time.Second))
-			if _, _, err := pc.ReadFrom(buf); err != nil {
+			k, _, err := pc.ReadFrom(buf)
+			if err != nil {
 				got <- n
 				return
+			}
+			if !pool[string(buf[:k])] {
+				t.Errorf("datagram %d (%d bytes) is not one of the messages: %.80q", n, k, buf[:k])
 			}
 			n++
 		}
 	}()
-	res, err := Send(context.Background(), Options{Target: pc.LocalAddr().String(), Rate: 20000, Count: 2000})
+	res, err := Send(context.Background(), Options{Target: pc.LocalAddr().String(), Rate: 20000, Count: 2000, NoGSO: noGSO})
 	if err != nil || res.Sent != 2000 {
 		t.Fatalf("got sent=%d err=%v; want 2000", res.Sent, err)
 	}
@@ -60,5 +77,46 @@ func TestSendDeliversCountToLoopback(t *testing.T) {
 	}
 	if n := <-got; n != 2000 {
 		t.Fatalf("receiver got %d datagrams; want 2000", n)
+	}
+}
+
+func TestUnitsPackEqualLengthsAndKeepEveryMessage(t *testing.T) {
+	pool := Messages(3000, 0, 9)
+	want := map[string]int{}
+	for _, m := range pool {
+		want[string(m)]++
+	}
+	us := units(pool, true, 1)
+	if len(us) >= len(pool)/4 {
+		t.Fatalf("%d units for %d messages: runs are not packed", len(us), len(pool))
+	}
+	for _, u := range us {
+		if u.n < 1 || u.n > maxSegs || len(u.buf) != u.n*u.seg || len(u.buf) > maxGSOBytes || u.cmsg == nil {
+			t.Fatalf("bad unit: n=%d seg=%d len=%d", u.n, u.seg, len(u.buf))
+		}
+		for i := 0; i < u.n; i++ {
+			want[string(u.buf[i*u.seg:(i+1)*u.seg])]--
+		}
+	}
+	for m, c := range want {
+		if c != 0 {
+			t.Fatalf("message count off by %d after packing: %.60q", c, m)
+		}
+	}
+}
+
+func TestRewindStepsBackAcrossUnits(t *testing.T) {
+	us := []unit{{n: 3}, {n: 2}, {n: 4}}
+	cases := []struct{ next, off, k, wantNext, wantOff int }{
+		{1, 1, 1, 1, 0},
+		{1, 1, 2, 0, 2},
+		{2, 0, 5, 0, 0},
+		{0, 1, 2, 2, 3}, // wraps to the last unit
+	}
+	for _, c := range cases {
+		n, o := rewind(us, c.next, c.off, c.k)
+		if n != c.wantNext || o != c.wantOff {
+			t.Errorf("rewind(%d,%d,%d) = (%d,%d); want (%d,%d)", c.next, c.off, c.k, n, o, c.wantNext, c.wantOff)
+		}
 	}
 }

@@ -17,8 +17,10 @@ const maxVars = 32000
 // rowsPerInsert is the number of rows of one full multi-row INSERT.
 const rowsPerInsert = 64
 
-// writerDSN are the connection settings of a writer's day file.
-const writerDSN = "_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-16384"
+// writerDSN are the connection settings of a writer's day file. _mutex=no
+// opens it without SQLite's per-call mutex: only the writer's goroutine uses
+// the connection.
+const writerDSN = "_mutex=no&_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-16384"
 
 // dayFile is one day file open for writing on a single pinned connection.
 type dayFile struct {

@@ -220,6 +220,9 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	if rest > 0 {
 		nstmt++
 	}
+	// Consecutive rows mostly come from the same sender: box its IP and client
+	// name once per run instead of once per row.
+	var ipBox, clientBox boxCache
 	err = d.runInserts(nstmt, func(si int) (driver.Stmt, []driver.NamedValue) {
 		off := si * set.per
 		n, st := set.per, fullStmt
@@ -231,9 +234,9 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		for _, i := range idx[off : off+n] {
 			r := &rows[i]
 			a := args[k : k+ncols]
-			a[0].Value = r.SenderIP
+			a[0].Value = ipBox.of(r.SenderIP)
 			if r.Client.Valid {
-				a[1].Value = r.Client.String
+				a[1].Value = clientBox.of(r.Client.String)
 			} else {
 				a[1].Value = nil
 			}
@@ -311,4 +314,18 @@ func (w *Writer) Close() error {
 	}
 	w.idx.stop()
 	return err
+}
+
+// boxCache boxes a string into an interface value, reusing the last box while
+// the string repeats (one allocation per run of equal strings, not per row).
+type boxCache struct {
+	s   string
+	box any
+}
+
+func (c *boxCache) of(s string) any {
+	if c.box == nil || s != c.s {
+		c.s, c.box = s, s
+	}
+	return c.box
 }

@@ -38,7 +38,7 @@ var benchKeys = []string{"pppoe", "router_identity", "destination_ip", "proto", 
 
 type benchOptions struct {
 	rate, count, engines, size int
-	keepOriginal               bool
+	keepOriginal, gso          bool
 	cpuProfile                 string
 }
 
@@ -54,6 +54,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.engines, "engines", 1, "engines (each on its own UDP port)")
 	fs.IntVar(&o.size, "size", 0, "bytes per log (0 = natural, about 250)")
 	fs.BoolVar(&o.keepOriginal, "keep-original", true, "store original_log")
+	fs.BoolVar(&o.gso, "gso", true, "send runs of equal-length datagrams as one UDP GSO message (the server still receives each datagram)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -172,7 +173,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
 		return "", fmt.Errorf("server did not start: %w\n%s", err, log)
 	}
-	cpu0 := procCPU(cmd.Process.Pid)
+	cpu0, senderCPU0 := procCPU(cmd.Process.Pid), selfCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	sent := make([]int, o.engines)
@@ -186,12 +187,12 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 				n += o.count % o.engines
 			}
 			res, err := loadgen.Send(context.Background(), loadgen.Options{
-				Target: fmt.Sprintf("127.0.0.1:%d", ports[i]), Rate: o.rate / o.engines, Count: n, Seed: uint64(i + 1)})
+				Target: fmt.Sprintf("127.0.0.1:%d", ports[i]), Rate: o.rate / o.engines, Count: n, Seed: uint64(i + 1), NoGSO: !o.gso})
 			sent[i], errs[i] = res.Sent, err
 		}(i)
 	}
 	wg.Wait()
-	sendElapsed := time.Since(start).Seconds()
+	sendElapsed, senderCPU := time.Since(start).Seconds(), selfCPU()-senderCPU0
 	if err := errors.Join(errs...); err != nil {
 		return "", err
 	}
@@ -199,7 +200,8 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	for _, n := range sent {
 		total += n
 	}
-	// Wait until every sent log is stored or nothing changed for 3 s.
+	// Wait until every sent log is stored or nothing changed for 3 s. Polling
+	// every 10 ms keeps the end time of a 1M-log run within 0.2 %.
 	stored, lastChange := 0, time.Now()
 	for {
 		n := countStored(dir, names)
@@ -209,7 +211,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		if stored >= total || time.Since(lastChange) > 3*time.Second {
 			break
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	elapsed := lastChange.Sub(start).Seconds()
 	cpu := procCPU(cmd.Process.Pid) - cpu0
@@ -219,9 +221,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
 	}
-	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d engines=%d keep_original=%t sent_per_s=%.0f",
+	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, dropped, kdrops, o.engines, o.keepOriginal,
-		float64(total)/max(sendElapsed, 1e-9)), nil
+		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso), nil
 }
 
 func waitHealthy(url string, d time.Duration) error {
@@ -277,6 +279,15 @@ func procCPU(pid int) float64 {
 	u, _ := strconv.ParseFloat(f[11], 64)
 	k, _ := strconv.ParseFloat(f[12], 64)
 	return (u + k) / 100 // USER_HZ
+}
+
+// selfCPU returns user+system CPU seconds of this process (the sender).
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // procHWM returns the peak resident set of pid in MB.

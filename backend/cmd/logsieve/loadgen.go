@@ -11,7 +11,7 @@ import (
 	"github.com/logsieve/logsieve/backend/loadgen"
 )
 
-// loadgenCmd sends paced UDP syslog: logsieve loadgen --target H:P --rate N --count N [--size B].
+// loadgenCmd sends paced UDP syslog: logsieve loadgen --target H:P --rate N --count N [--size B] [--gso=false].
 func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -19,6 +19,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	rate := fs.Int("rate", 10000, "datagrams per second (0 = unpaced)")
 	count := fs.Int("count", 100000, "datagrams to send")
 	size := fs.Int("size", 0, "bytes per datagram (0 = natural, about 250)")
+	gso := fs.Bool("gso", true, "send runs of equal-length datagrams as one UDP GSO message where the kernel allows")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -28,7 +29,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := loadgen.Send(ctx, loadgen.Options{Target: *target, Rate: *rate, Count: *count, Size: *size})
+	res, err := loadgen.Send(ctx, loadgen.Options{Target: *target, Rate: *rate, Count: *count, Size: *size, NoGSO: !*gso})
 	fmt.Fprintf(stdout, "loadgen: target=%s sent=%d elapsed_s=%.2f rate=%.0f/s\n",
 		*target, res.Sent, res.Elapsed.Seconds(), float64(res.Sent)/max(res.Elapsed.Seconds(), 1e-9))
 	if err != nil {

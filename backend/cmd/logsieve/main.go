@@ -18,9 +18,9 @@ const usage = `usage: logsieve <command> [flags]
 
 commands:
   serve [--config FILE] [--data DIR] [--http ADDR]   run the appliance
-  loadgen --target HOST:PORT --rate N --count N [--size B]
+  loadgen --target HOST:PORT --rate N --count N [--size B] [--gso=BOOL]
                                                       send paced, varied syslog over UDP
-  bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL]
+  bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--cpuprofile F]
                                                       start a server in a temp dir, load it, print one line
   import-fastlogger [--data DIR] GLOBAL_CONFIG.JSON   import ENGINE_CLASSES into the metadata DB
   version                                             print the version

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the test binary stand in for the logsieve binary: bench
+// re-executes itself (os.Executable) as `serve`, which here is this binary.
+func TestMain(m *testing.M) {
+	if os.Getenv("LOGSIEVE_TEST_AS_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// benchFields parses the bench line into its key=value fields.
+func benchFields(t *testing.T, line string) map[string]string {
+	t.Helper()
+	if !strings.HasPrefix(line, "bench: ") {
+		t.Fatalf("not a bench line: %q", line)
+	}
+	f := map[string]string{}
+	for _, kv := range strings.Fields(strings.TrimPrefix(line, "bench: ")) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			t.Fatalf("field %q of %q is not key=value", kv, line)
+		}
+		f[k] = v
+	}
+	return f
+}
+
+func TestBenchStoresEverythingItSendsAndReportsTheSpecLine(t *testing.T) {
+	t.Setenv("LOGSIEVE_TEST_AS_MAIN", "1")
+	for _, args := range [][]string{
+		{"--rate", "40000", "--count", "6000"},
+		{"--rate", "40000", "--count", "6001", "--engines", "2", "--keep-original=false", "--gso=false"},
+	} {
+		var out, errb bytes.Buffer
+		if rc := benchCmd(args, &out, &errb); rc != 0 {
+			t.Fatalf("bench %v: rc=%d: %s", args, rc, errb.String())
+		}
+		f := benchFields(t, strings.TrimSpace(out.String()))
+		// SPEC §7 fields, in order, then ours.
+		order := []string{"rate", "sent", "stored", "loss_pct", "stored_per_s", "rss_mb", "cpu_s"}
+		keys := strings.Fields(strings.TrimPrefix(out.String(), "bench: "))
+		for i, k := range order {
+			if !strings.HasPrefix(keys[i], k+"=") {
+				t.Fatalf("field %d is %q; want %s=...", i, keys[i], k)
+			}
+		}
+		count := args[3]
+		if f["sent"] != count || f["stored"] != count || f["loss_pct"] != "0.0000" || f["dropped"] != "0" {
+			t.Fatalf("bench %v: %v; want sent=stored=%s, no loss", args, f, count)
+		}
+		if rss, _ := strconv.ParseFloat(f["rss_mb"], 64); rss <= 0 {
+			t.Fatalf("rss_mb=%s; want the server's peak RSS", f["rss_mb"])
+		}
+		if f["engines"] != map[bool]string{true: "2", false: "1"}[len(args) > 4] {
+			t.Fatalf("engines=%s for %v", f["engines"], args)
+		}
+	}
+}
+
+func TestBenchRejectsBadKnobs(t *testing.T) {
+	var out, errb bytes.Buffer
+	if rc := benchCmd([]string{"--engines", "0"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--engines") {
+		t.Fatalf("rc=%d stderr=%q; want 2 naming --engines", rc, errb.String())
+	}
+}
