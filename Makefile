@@ -21,7 +21,7 @@ KEEP_ORIGINAL ?= true
 GSO ?= true
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
-        bench dist clean deps-node deps-chromium deps-system fuzz
+        bench bench-all dist clean deps-node deps-chromium deps-system fuzz
 
 all: build
 
@@ -98,6 +98,12 @@ lint-web: deps-node
 ## bench: SPEC §7 line; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO
 bench: build
 	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO)
+
+## bench-all: the bench line for 1, 2 and 4 engines and for keep_original off
+bench-all: build
+	@for v in "1 true" "2 true" "4 true" "1 false"; do set -- $$v; \
+	  ./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $$1 --keep-original=$$2 --gso=$(GSO) || exit 1; \
+	done
 
 # fuzz targets as package:Target:execs. `make fuzz` runs each for FUZZTIME
 # (default 60s); `make test-fuzz` runs each for its execs count (a few seconds).
