@@ -37,8 +37,8 @@ func benchFields(t *testing.T, line string) map[string]string {
 func TestBenchStoresEverythingItSendsAndReportsTheSpecLine(t *testing.T) {
 	t.Setenv("LOGSIEVE_TEST_AS_MAIN", "1")
 	for _, args := range [][]string{
-		{"--rate", "40000", "--count", "6000"},
-		{"--rate", "40000", "--count", "6001", "--engines", "2", "--keep-original=false", "--gso=false"},
+		{"--rate", "20000", "--count", "4000"},
+		{"--rate", "20000", "--count", "4001", "--engines", "2", "--keep-original=false", "--gso=false"},
 	} {
 		var out, errb bytes.Buffer
 		if rc := benchCmd(args, &out, &errb); rc != 0 {
