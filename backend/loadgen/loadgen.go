@@ -204,7 +204,7 @@ func Send(ctx context.Context, o Options) (Result, error) {
 			}
 			want = min(want, due-sent)
 		}
-		m := 0
+		m, taken := 0, 0
 		for ; m < batch && want > 0; m++ {
 			u := us[next]
 			k := min(u.n-off, want)
@@ -212,20 +212,19 @@ func Send(ctx context.Context, o Options) (Result, error) {
 			if k == 1 {
 				msgs[m].OOB = nil // a lone datagram needs no segmentation
 			}
-			want -= k
+			want, taken = want-k, taken+k
 			if off += k; off == u.n {
 				next, off = (next+1)%len(us), 0
 			}
 		}
 		n, err := bw.WriteBatch(msgs[:m], 0)
-		for i := 0; i < n; i++ {
-			sent += segs[i]
+		took := 0
+		for _, k := range segs[:max(n, 0)] {
+			took += k
 		}
-		if n < m { // the kernel took part of the batch: send the rest again
-			for i := n; i < m; i++ {
-				next, off = rewind(us, next, off, segs[i])
-			}
-		}
+		sent += took
+		// What the kernel did not take goes out again in the next batch.
+		next, off = rewind(us, next, off, taken-took)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return Result{Sent: sent, Elapsed: time.Since(start)}, err
