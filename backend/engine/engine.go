@@ -37,7 +37,7 @@ type Config struct {
 	KeepOriginal bool
 	RcvBuf       int           // SO_RCVBUF bytes; default 32 MiB (SO_RCVBUFFORCE when allowed)
 	Workers      int           // parse workers; default GOMAXPROCS
-	BatchRows    int           // rows per write transaction at most; default 20000
+	BatchRows    int           // rows per write transaction at most; default 8000 (fits the writer's 4 MiB SQLite cache)
 	FlushEvery   time.Duration // a batch waits at most this long; default 250 ms
 	FlushIdle    time.Duration // a batch is written once no log came for this long; default 20 ms (>= FlushEvery: off)
 	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 131072
@@ -67,7 +67,7 @@ func (c *Config) fill() {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
 	if c.BatchRows <= 0 {
-		c.BatchRows = 20000
+		c.BatchRows = 8000
 	}
 	if c.FlushEvery <= 0 {
 		c.FlushEvery = 250 * time.Millisecond

@@ -19,8 +19,10 @@ const rowsPerInsert = 64
 
 // writerDSN are the connection settings of a writer's day file. _mutex=no
 // opens it without SQLite's per-call mutex: only the writer's goroutine uses
-// the connection.
-const writerDSN = "_mutex=no&_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-16384"
+// the connection. Appends need little page cache: 4 MiB (with the engine's
+// 8,000-row transactions) stored as fast as 16 MiB with 20,000 rows in
+// `make bench`, and cut the server's RSS from ~142 MB to ~80 MB per busy engine.
+const writerDSN = "_mutex=no&_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-4096"
 
 // dayFile is one day file open for writing on a single pinned connection.
 type dayFile struct {
