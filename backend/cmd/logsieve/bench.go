@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -131,6 +132,9 @@ func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
 }
 
 func runBench(o benchOptions, stderr io.Writer) (string, error) {
+	// Ctrl-C stops the sender and still runs the cleanup below (server, temp dir).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	dir, err := os.MkdirTemp("", "logsieve-bench-")
 	if err != nil {
 		return "", err
@@ -140,6 +144,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	warnDiskShort(dir, o, stderr)
 	httpPort, err := freePort("tcp")
 	if err != nil {
 		return "", err
@@ -162,6 +167,8 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		cmd.Env = append(cmd.Env, "LOGSIEVE_CPUPROFILE="+abs)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// The server goes with the bench, even when the bench is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
@@ -186,12 +193,15 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 			if i == 0 {
 				n += o.count % o.engines
 			}
-			res, err := loadgen.Send(context.Background(), loadgen.Options{
+			res, err := loadgen.Send(ctx, loadgen.Options{
 				Target: fmt.Sprintf("127.0.0.1:%d", ports[i]), Rate: o.rate / o.engines, Count: n, Seed: uint64(i + 1), NoGSO: !o.gso})
 			sent[i], errs[i] = res.Sent, err
 		}(i)
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		return "", errors.New("interrupted; the temp dir and server are cleaned up")
+	}
 	sendElapsed, senderCPU := time.Since(start).Seconds(), selfCPU()-senderCPU0
 	if err := errors.Join(errs...); err != nil {
 		return "", err
@@ -216,13 +226,13 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	elapsed := lastChange.Sub(start).Seconds()
 	cpu := procCPU(cmd.Process.Pid) - cpu0
 	rss := procHWM(cmd.Process.Pid)
-	dropped, kdrops := serverDrops(httpAddr, password, names)
+	lc := serverLosses(httpAddr, password, names)
 	loss := 0.0
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
 	}
-	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t",
-		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, dropped, kdrops, o.engines, o.keepOriginal,
+	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t",
+		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
 		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso), nil
 }
 
@@ -305,12 +315,49 @@ func procHWM(pid int) float64 {
 	return 0
 }
 
-// serverDrops asks the server's API for the engines' dropped and kernel_drops.
-func serverDrops(addr, password string, names []string) (dropped, kdrops uint64) {
+// benchBytesPerLog is what one stored log takes on disk, WAL included, as
+// measured with the five-key class (keep_original on / off).
+func benchBytesPerLog(keepOriginal bool) uint64 {
+	if keepOriginal {
+		return 520
+	}
+	return 260
+}
+
+// warnDiskShort warns when the run would take the data dir's disk below the
+// disk guard's default min_free_percent: the engine would pause and the rest
+// of the logs would be counted as refused, not stored.
+func warnDiskShort(dir string, o benchOptions, stderr io.Writer) {
+	var st syscall.Statfs_t
+	if syscall.Statfs(dir, &st) != nil || st.Blocks == 0 {
+		return
+	}
+	need := uint64(o.count) * benchBytesPerLog(o.keepOriginal)
+	free, total := st.Bavail*uint64(st.Bsize), st.Blocks*uint64(st.Bsize)
+	floor := total * uint64(meta.DefaultSettings().MinFreePercent) / 100
+	if free < floor+need {
+		fmt.Fprintf(stderr, "logsieve bench: warning: %s has %.1f GB free and %d logs need about %.1f GB; "+
+			"below %d %% free the disk guard pauses the engine and later logs count as refused (set TMPDIR elsewhere)\n",
+			dir, float64(free)/1e9, o.count, float64(need)/1e9, meta.DefaultSettings().MinFreePercent)
+	}
+}
+
+// lossCounters are the engines' loss counters, summed (SPEC §1, §8).
+type lossCounters struct {
+	Dropped     uint64 `json:"dropped"`
+	KernelDrops uint64 `json:"kernel_drops"`
+	Refused     uint64 `json:"refused"`
+	WriteErrors uint64 `json:"write_errors"`
+}
+
+// serverLosses asks the server's API for the engines' loss counters, so a
+// shortfall in stored is explained: queue full, socket overflow, paused by the
+// disk guard (refused), or failed writes.
+func serverLosses(addr, password string, names []string) (sum lossCounters) {
 	body := fmt.Sprintf(`{"username":"admin","password":%q}`, password)
 	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(body))
 	if err != nil {
-		return 0, 0
+		return sum
 	}
 	var login struct{ Token string }
 	_ = json.NewDecoder(resp.Body).Decode(&login)
@@ -322,14 +369,13 @@ func serverDrops(addr, password string, names []string) (dropped, kdrops uint64)
 		if err != nil {
 			continue
 		}
-		var st struct {
-			Dropped     uint64 `json:"dropped"`
-			KernelDrops uint64 `json:"kernel_drops"`
-		}
+		var st lossCounters
 		_ = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
-		dropped += st.Dropped
-		kdrops += st.KernelDrops
+		sum.Dropped += st.Dropped
+		sum.KernelDrops += st.KernelDrops
+		sum.Refused += st.Refused
+		sum.WriteErrors += st.WriteErrors
 	}
-	return dropped, kdrops
+	return sum
 }

@@ -54,7 +54,8 @@ func TestBenchStoresEverythingItSendsAndReportsTheSpecLine(t *testing.T) {
 			}
 		}
 		count := args[3]
-		if f["sent"] != count || f["stored"] != count || f["loss_pct"] != "0.0000" || f["dropped"] != "0" {
+		if f["sent"] != count || f["stored"] != count || f["loss_pct"] != "0.0000" || f["dropped"] != "0" ||
+			f["refused"] != "0" || f["write_errors"] != "0" || f["kernel_drops"] != "0" {
 			t.Fatalf("bench %v: %v; want sent=stored=%s, no loss", args, f, count)
 		}
 		if rss, _ := strconv.ParseFloat(f["rss_mb"], 64); rss <= 0 {
