@@ -96,18 +96,48 @@ func newBatchReader(conn net.PacketConn) batchReader {
 	return ipv4.NewPacketConn(conn)
 }
 
-// receive reads batches until conn is closed and hands each batch on as one chunk.
-// A chunk that finds the queue full is dropped and counted, never waited for: a
-// slow writer must not make the kernel buffer overflow silently.
-func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat) {
-	br := newBatchReader(conn)
+// newReadMsgs returns the recvmmsg messages of one batch, each with a buffer
+// for the largest datagram; they are reused for every read.
+func newReadMsgs() []ipv4.Message {
 	msgs := make([]ipv4.Message, readBatch)
 	for i := range msgs {
 		msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
 	}
+	return msgs
+}
+
+// readChunk reads one recvmmsg batch into msgs and packs it into a chunk
+// stamped with its receive time; t0 is when the read returned.
+func (e *Engine) readChunk(br batchReader, msgs []ipv4.Message) (c *chunk, t0 time.Time, err error) {
+	n, err := br.ReadBatch(msgs, 0)
+	if err != nil {
+		return nil, t0, err
+	}
+	t0 = time.Now()
+	c = getChunk()
+	c.at = e.cfg.Now().UnixNano()
+	for i := 0; i < n; i++ {
+		m := &msgs[i]
+		c.buf = append(c.buf, m.Buffers[0][:m.N]...)
+		c.ends = append(c.ends, len(c.buf))
+		var a netip.Addr
+		if ua, ok := m.Addr.(*net.UDPAddr); ok {
+			a, _ = netip.AddrFromSlice(ua.IP)
+			a = a.Unmap()
+		}
+		c.addrs = append(c.addrs, a)
+	}
+	return c, t0, nil
+}
+
+// receive reads batches until conn is closed and hands each batch on as one chunk.
+// A chunk that finds the queue full is dropped and counted, never waited for: a
+// slow writer must not make the kernel buffer overflow silently.
+func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat) {
+	br, msgs := newBatchReader(conn), newReadMsgs()
 	var seq uint64
 	for {
-		n, err := br.ReadBatch(msgs, 0)
+		c, t0, err := e.readChunk(br, msgs)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -115,20 +145,7 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat)
 			e.cfg.Log.Warn("udp read failed", "engine", e.cfg.Name, "err", err)
 			continue
 		}
-		t0 := time.Now()
-		c := getChunk()
-		c.at = e.cfg.Now().UnixNano()
-		for i := 0; i < n; i++ {
-			m := &msgs[i]
-			c.buf = append(c.buf, m.Buffers[0][:m.N]...)
-			c.ends = append(c.ends, len(c.buf))
-			var a netip.Addr
-			if ua, ok := m.Addr.(*net.UDPAddr); ok {
-				a, _ = netip.AddrFromSlice(ua.IP)
-				a = a.Unmap()
-			}
-			c.addrs = append(c.addrs, a)
-		}
+		n := len(c.ends)
 		e.ctr.received.Add(uint64(n))
 		c.seq = seq
 		size := int64(len(c.buf))
