@@ -120,7 +120,36 @@ func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func
 		deleted += n
 		step(to - from + 1)
 	}
+	if deleted > 0 {
+		if err := recordRowCount(ctx, db); err != nil {
+			return deleted, fmt.Errorf("cannot record the row count of day file %q: %w", path, err)
+		}
+	}
 	return deleted, nil
+}
+
+// rowCountTable remembers, in a day file that had rows purged, how many rows
+// it held and its highest id at that moment. Row ids then have gaps (and
+// SQLite reuses purged ids at the end), so max(id) alone no longer counts the
+// rows; dayRows adds the rows inserted since to the recorded count.
+const rowCountTable = "logsieve_row_count"
+
+// recordRowCount stores count(*) and max(id) of one read snapshot. Rows the
+// writer adds after the snapshot get ids above its max(id), so they are
+// counted by dayRows; the snapshot is read outside the write lock, which the
+// writer needs for every batch.
+func recordRowCount(ctx context.Context, db *sql.DB) error {
+	var count, maxID sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT count(*), max(id) FROM logs").Scan(&count, &maxID); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+rowCountTable+
+		" (id INTEGER PRIMARY KEY CHECK (id = 1), rows INTEGER NOT NULL, max_id INTEGER NOT NULL)"); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, "INSERT OR REPLACE INTO "+rowCountTable+" (id, rows, max_id) VALUES (1, ?, ?)",
+		count.Int64, maxID.Int64)
+	return err
 }
 
 // clientCountTTL bounds how long the counts of a file that keeps changing

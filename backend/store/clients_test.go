@@ -60,6 +60,33 @@ func TestPurgeClientDeletesExactlyThatClientsRows(t *testing.T) {
 	if rows := fileRows(t, dir, "2024-05-01", "client"); len(rows) != 60000 {
 		t.Errorf("rows left on 2024-05-01; got %d; want 60000 (b and no client)", len(rows))
 	}
+	// The days list counts what is left, and rows written after the purge.
+	days, err := ListDays(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, d := range days {
+		got[d.Date] = d.Rows
+	}
+	checkEqual(t, "day rows after the purge", got, map[string]int64{"2024-05-01": 60000, "2024-05-02": 101})
+}
+
+func TestDayRowsAfterPurgingTheLastRowsAndWritingMore(t *testing.T) {
+	w, dir := openTestWriter(t, time.UTC)
+	writeClients(t, w, "2024-05-01", 10, "x")
+	writeClients(t, w, "2024-05-01", 10, "y") // ids 11-20, the tail
+	if _, err := PurgeClient(t.Context(), dir, "y", nil); err != nil {
+		t.Fatal(err)
+	}
+	writeClients(t, w, "2024-05-01", 5, "z") // SQLite gives them ids 11-15 again
+	days, err := ListDays(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 1 || days[0].Rows != 15 || len(fileRows(t, dir, "2024-05-01", "client")) != 15 {
+		t.Fatalf("got days %+v; want one day of 15 rows", days)
+	}
 }
 
 func TestCountByClientOfEmptyDir(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 // DayInfo describes one day file.
 type DayInfo struct {
 	Date  string `json:"date"`
-	Rows  int64  `json:"rows"`  // highest row id: the rows stored that day, unless rows were purged since
+	Rows  int64  `json:"rows"`  // rows in the file, read without counting them (see dayRows)
 	Bytes int64  `json:"bytes"` // size of the file plus its WAL
 }
 
@@ -74,21 +74,34 @@ func ListDays(dir string) ([]DayInfo, error) {
 	return days, nil
 }
 
-// dayRows returns max(id) of the day file at path (0 when empty).
+// dayRows returns the rows of the day file at path (0 when empty) without
+// counting them: max(id), since ids run 1, 2, 3... in a file nobody purged.
+// After a purge, the count recorded then (see recordRowCount) plus the rows
+// inserted since.
 func dayRows(path string) (int64, error) {
 	db, err := openReadOnly(path)
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close()
+	ctx := context.Background()
 	var n sql.NullInt64
-	if err := db.QueryRowContext(context.Background(), "SELECT max(id) FROM logs").Scan(&n); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT max(id) FROM logs").Scan(&n); err != nil {
 		if strings.Contains(err.Error(), "no such table") {
 			return 0, nil
 		}
 		return 0, fmt.Errorf("cannot count rows of day file %q: %w", path, err)
 	}
-	return n.Int64, nil
+	var rows, maxID int64
+	err = db.QueryRowContext(ctx, "SELECT rows, max_id FROM "+rowCountTable+" WHERE id = 1").Scan(&rows, &maxID)
+	switch {
+	case err == nil:
+		return rows + max(0, n.Int64-maxID), nil
+	case errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
+		return n.Int64, nil
+	default:
+		return 0, fmt.Errorf("cannot count rows of day file %q: %w", path, err)
+	}
 }
 
 // openReadOnly opens the day file at path read-only; a missing file is an
