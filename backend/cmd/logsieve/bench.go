@@ -334,11 +334,11 @@ func warnDiskShort(dir string, o benchOptions, stderr io.Writer) {
 	}
 	need := uint64(o.count) * benchBytesPerLog(o.keepOriginal)
 	free, total := st.Bavail*uint64(st.Bsize), st.Blocks*uint64(st.Bsize)
-	floor := total * uint64(meta.DefaultSettings().MinFreePercent) / 100
-	if free < floor+need {
+	minFree := meta.DefaultSettings().MinFreePercent
+	if free < total*uint64(minFree)/100+need {
 		fmt.Fprintf(stderr, "logsieve bench: warning: %s has %.1f GB free and %d logs need about %.1f GB; "+
 			"below %d %% free the disk guard pauses the engine and later logs count as refused (set TMPDIR elsewhere)\n",
-			dir, float64(free)/1e9, o.count, float64(need)/1e9, meta.DefaultSettings().MinFreePercent)
+			dir, float64(free)/1e9, o.count, float64(need)/1e9, minFree)
 	}
 }
 
