@@ -61,6 +61,7 @@ type Service struct {
 	proxies  atomic.Pointer[[]netip.Prefix]
 	throttle *Throttle
 	dummy    []byte // hash compared against for unknown users (same cost as a real check)
+	revokers revokers
 }
 
 // New loads (creating on first start) the token secret in cfg.DataDir and returns a Service.

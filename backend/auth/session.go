@@ -93,17 +93,22 @@ func (s *Service) Authenticate(token string) (*Principal, error) {
 	return &p, nil
 }
 
-// Logout revokes the token of p until it expires.
+// Logout revokes the token of p until it expires and tells the OnRevoke listeners.
 func (s *Service) Logout(p *Principal) error {
 	if p == nil || p.Claims == nil {
 		return nil
 	}
 	_ = s.db.PurgeRevokedTokens(s.now())
-	return s.db.RevokeToken(p.Claims.ID, p.Claims.ExpiresAt.Time)
+	if err := s.db.RevokeToken(p.Claims.ID, p.Claims.ExpiresAt.Time); err != nil {
+		return err
+	}
+	s.revoked(Revocation{Username: p.Username, TokenID: p.Claims.ID})
+	return nil
 }
 
 // ChangePassword replaces the password of username after checking current. It clears
-// must_change_password, ends every older token of the user and returns a fresh session.
+// must_change_password, ends every older token of the user (telling the OnRevoke
+// listeners) and returns a fresh session.
 // The initial-admin-password file is deleted after the change.
 func (s *Service) ChangePassword(username, current, next string) (*Session, error) {
 	if err := ValidatePassword("new", next); err != nil {
@@ -118,7 +123,7 @@ func (s *Service) ChangePassword(username, current, next string) (*Session, erro
 	}
 	u, err := s.db.UpdateUser(username, func(u *meta.User) error {
 		if !CheckPassword(u.PasswordHash, current) {
-			return &meta.FieldError{Field: "current", Reason: "the current password is wrong"}
+			return &meta.FieldError{Field: "current"}
 		}
 		u.PasswordHash = hash
 		u.MustChangePassword = false
@@ -132,6 +137,7 @@ func (s *Service) ChangePassword(username, current, next string) (*Session, erro
 		}
 		return nil, err
 	}
+	s.revoked(Revocation{Username: username})
 	if username == AdminUsername {
 		if err := os.Remove(filepath.Join(s.dataDir, InitialPasswordFile)); err != nil && !os.IsNotExist(err) {
 			s.log.Warn("cannot delete the initial admin password file", "err", err)

@@ -69,7 +69,7 @@ func (s *Service) CreateUser(username, password, role string, mustChange *bool) 
 }
 
 // UpdateUser changes the role and/or the password of username. Either change ends the
-// user's older tokens; a password set by someone else (by) must be changed at next login.
+// user's older tokens (the OnRevoke listeners are told); a password set by someone else (by) must be changed at next login.
 // Demoting the last admin returns meta.ErrLastAdmin.
 func (s *Service) UpdateUser(by, username string, role, password *string) (UserInfo, error) {
 	if role != nil {
@@ -88,8 +88,9 @@ func (s *Service) UpdateUser(by, username string, role, password *string) (UserI
 		}
 		hash = h
 	}
+	changed := false
 	u, err := s.db.UpdateUser(username, func(u *meta.User) error {
-		changed := false
+		changed = false
 		if role != nil && *role != u.Role {
 			u.Role = *role
 			changed = true
@@ -107,10 +108,18 @@ func (s *Service) UpdateUser(by, username string, role, password *string) (UserI
 	if err != nil {
 		return UserInfo{}, err
 	}
+	if changed {
+		s.revoked(Revocation{Username: username})
+	}
 	return info(u), nil
 }
 
-// DeleteUser removes username (its tokens stop working); the last admin cannot be removed.
+// DeleteUser removes username (its tokens stop working; the OnRevoke listeners are told);
+// the last admin cannot be removed.
 func (s *Service) DeleteUser(username string) error {
-	return s.db.DeleteUser(username)
+	if err := s.db.DeleteUser(username); err != nil {
+		return err
+	}
+	s.revoked(Revocation{Username: username})
+	return nil
 }
