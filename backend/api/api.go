@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"strings"
@@ -144,9 +145,10 @@ func (s *Server) App() *fiber.App { return s.app }
 // Listener serves on ln until Close.
 func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(ln) }
 
-// Close disconnects every websocket client, stops the stats pusher and shuts the HTTP
-// server down, waiting up to ctx for requests in flight.
+// Close sends every websocket client the close code 1001, stops the stats pusher and
+// shuts the HTTP server down, waiting up to ctx for websocket handlers and requests in
+// flight. It returns by ctx's deadline whatever the clients do.
 func (s *Server) Close(ctx context.Context) error {
-	s.hub.close()
-	return s.app.ShutdownWithContext(ctx)
+	werr := s.hub.close(ctx)
+	return errors.Join(werr, s.app.ShutdownWithContext(ctx))
 }

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/logsieve/logsieve/backend/auth"
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/factory"
 )
@@ -21,24 +24,41 @@ const (
 	wsSendQueue    = 64               // messages queued per client before it counts as slow
 	wsWriteTimeout = 10 * time.Second // a write that takes longer drops the client
 	wsReadLimit    = 4096             // the largest client message
+	wsCloseTimeout = time.Second      // the longest a close frame may wait before the connection is cut
+)
+
+// Close codes the server sends besides the standard ones (RFC 6455 §7.4.2: 4000-4999
+// belong to the application).
+const (
+	wsCloseUnauthorized = 4001 // the credentials ended: logout, password or role change, user deleted, expiry
 )
 
 // hub pushes stats to every websocket client and relays tails. A client that cannot keep
-// up (full queue or slow write) is dropped; nothing here ever blocks an engine.
+// up (full queue or slow write) is dropped; nothing here ever blocks an engine. A client
+// whose credentials end (auth.Service.OnRevoke, or found on the check before each stats
+// push) is closed with 4001.
 type hub struct {
-	s       *Server
-	mu      sync.Mutex
-	clients map[*wsClient]struct{}
-	closed  bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	s           *Server
+	mu          sync.Mutex
+	clients     map[*wsClient]struct{}
+	closed      bool
+	cancel      context.CancelFunc
+	unsubscribe func()
+	wg          sync.WaitGroup
 }
 
 type wsClient struct {
-	conn *websocket.Conn
-	send chan []byte
-	done chan struct{}
-	once sync.Once
+	conn  *websocket.Conn
+	raw   net.Conn // the TCP connection under conn
+	token string   // the credential the client connected with, checked again on every push
+	user  string
+	send  chan []byte
+	done  chan struct{}
+	once  sync.Once
+	// code and reason are the close frame of a drop decided by the server (code 0: the
+	// client left); written before done is closed.
+	code   int
+	reason string
 
 	tailMu     sync.Mutex
 	tailCancel func()
@@ -48,6 +68,7 @@ type wsClient struct {
 func newHub(s *Server) *hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &hub{s: s, clients: map[*wsClient]struct{}{}, cancel: cancel}
+	h.unsubscribe = s.d.Auth.OnRevoke(h.revoke)
 	h.wg.Add(1)
 	go h.run(ctx)
 	return h
@@ -76,6 +97,7 @@ func (h *hub) run(ctx context.Context) {
 			if h.count() == 0 {
 				continue
 			}
+			h.recheck(func(*wsClient) bool { return true })
 			h.broadcast(h.statsMessage())
 		}
 	}
@@ -141,16 +163,26 @@ func (h *hub) remove(cl *wsClient) {
 	h.wg.Done()
 }
 
-// close drops every client and waits until their handlers and the pusher returned.
-func (h *hub) close() {
+// close sends every client the close code 1001 and waits, up to ctx, until their
+// handlers and the pusher returned. Each handler ends within wsCloseTimeout of the drop
+// whatever its client does (reads, writes, or neither).
+func (h *hub) close(ctx context.Context) error {
 	h.mu.Lock()
 	h.closed = true
 	for cl := range h.clients {
-		cl.drop()
+		cl.drop(websocket.CloseGoingAway, "the server is shutting down")
 	}
 	h.mu.Unlock()
 	h.cancel()
-	h.wg.Wait()
+	h.unsubscribe()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("websocket clients still open at the shutdown deadline: %w", ctx.Err())
+	}
 }
 
 // enqueue queues msg without blocking; a full queue drops the client.
@@ -159,16 +191,35 @@ func (cl *wsClient) enqueue(msg []byte) {
 	case <-cl.done:
 	case cl.send <- msg:
 	default:
-		cl.drop()
+		cl.drop(websocket.CloseTryAgainLater, "the client did not read its messages in time")
 	}
 }
 
-// drop ends the connection once; the reader and writer return.
-func (cl *wsClient) drop() {
+// drop ends the client once and never blocks: the writer stops, the reader wakes up, and
+// the handler sends the close frame code/reason (code 0: none, the client left) and
+// closes the connection (finish). fasthttp's Close of a hijacked connection does
+// nothing until the handler returns, so the reader is woken through the socket's
+// deadline.
+func (cl *wsClient) drop(code int, reason string) {
 	cl.once.Do(func() {
+		cl.code, cl.reason = code, reason
 		close(cl.done)
-		_ = cl.conn.Close()
+		_ = cl.raw.SetReadDeadline(time.Now())
 	})
+}
+
+// finish runs after drop, on the handler's goroutine: it sends the close frame, waiting
+// at most wsCloseTimeout (a writer blocked on a client that does not read holds the
+// connection), then closes the TCP connection, which ends such a write.
+func (cl *wsClient) finish() {
+	if cl.code != 0 {
+		reason := cl.reason
+		if len(reason) > 123 { // the largest close reason (a control frame holds 125 bytes)
+			reason = reason[:123]
+		}
+		_ = cl.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(cl.code, reason), time.Now().Add(wsCloseTimeout))
+	}
+	_ = cl.raw.Close()
 }
 
 func (cl *wsClient) writeLoop(wg *sync.WaitGroup) {
@@ -178,9 +229,14 @@ func (cl *wsClient) writeLoop(wg *sync.WaitGroup) {
 		case <-cl.done:
 			return
 		case m := <-cl.send:
+			select {
+			case <-cl.done: // dropped meanwhile: nothing more goes out
+				return
+			default:
+			}
 			_ = cl.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
 			if err := cl.conn.WriteMessage(websocket.TextMessage, m); err != nil {
-				cl.drop()
+				cl.drop(0, "")
 				return
 			}
 		}
@@ -263,19 +319,42 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 			return &Error{Status: http.StatusForbidden, Msg: "the websocket origin is not this server"}
 		}
 	}
+	// The handler keeps the credential to check it again for as long as the socket lives.
+	c.Locals(wsTokenLocal, auth.TokenFrom(c))
+	if p := auth.Caller(c); p != nil {
+		c.Locals(wsUserLocal, p.Username)
+	}
 	return c.Next()
+}
+
+// Locals that carry the upgrade request's credential to the websocket handler.
+const (
+	wsTokenLocal = "logsieve.ws.token"
+	wsUserLocal  = "logsieve.ws.user"
+)
+
+// rawConn returns the TCP connection under a hijacked fasthttp connection.
+func rawConn(c net.Conn) net.Conn {
+	if u, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
+		return u.UnsafeConn()
+	}
+	return c
 }
 
 // wsHandler runs one websocket client: a writer goroutine drains its queue, this goroutine
 // reads tail/untail requests.
 func (s *Server) wsHandler() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
-		cl := &wsClient{conn: conn, send: make(chan []byte, wsSendQueue), done: make(chan struct{})}
+		cl := &wsClient{conn: conn, raw: rawConn(conn.NetConn()), send: make(chan []byte, wsSendQueue), done: make(chan struct{})}
+		cl.token, _ = conn.Locals(wsTokenLocal).(string)
+		cl.user, _ = conn.Locals(wsUserLocal).(string)
 		if !s.hub.add(cl) {
-			_ = conn.Close()
+			cl.drop(websocket.CloseGoingAway, "the server is shutting down")
+			cl.finish()
 			return
 		}
 		defer s.hub.remove(cl)
+		s.d.Log.Debug("websocket opened", "user", cl.user, "remote", cl.raw.RemoteAddr().String())
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go cl.writeLoop(&wg)
@@ -293,6 +372,10 @@ func (s *Server) wsHandler() fiber.Handler {
 			}
 			switch m.Type {
 			case "tail":
+				// Each subscription checks the credential and role as they are now.
+				if !s.hub.allow(cl) {
+					continue
+				}
 				cl.tail(s.d.Factory, m.Engine)
 			case "untail":
 				cl.untail()
@@ -300,8 +383,14 @@ func (s *Server) wsHandler() fiber.Handler {
 				cl.enqueue(errorMessage("unknown message type " + m.Type))
 			}
 		}
-		cl.drop()
+		cl.drop(0, "")
 		cl.untail()
+		cl.finish()
 		wg.Wait()
+		if cl.code == wsCloseUnauthorized || cl.code == websocket.ClosePolicyViolation {
+			s.d.Log.Info("websocket closed: its credentials ended", "user", cl.user, "code", cl.code, "reason", cl.reason)
+		} else {
+			s.d.Log.Debug("websocket closed", "user", cl.user, "code", cl.code, "reason", cl.reason)
+		}
 	}, websocket.Config{HandshakeTimeout: 10 * time.Second})
 }
