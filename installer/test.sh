@@ -189,7 +189,7 @@ for line in '^User=logsieve$' '^Group=logsieve$' '^ProtectSystem=strict$' \
 	'^NoNewPrivileges=yes$' '^ReadWritePaths=/var/lib/logsieve$' '^PrivateTmp=yes$' \
 	'^ProtectHome=yes$' '^ProtectKernelTunables=yes$' '^ProtectKernelModules=yes$' \
 	'^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK$' '^Restart=on-failure$' \
-	'^LimitNOFILE=[0-9]+$' '^WantedBy=multi-user.target$' \
+	'^LimitNOFILE=[0-9]+$' '^WantedBy=multi-user.target$' '^ExecReload=/bin/kill -HUP \$MAINPID$' \
 	'^ExecStart=/opt/logsieve/bin/logsieve serve --config /etc/logsieve/logsieve.toml --data /var/lib/logsieve$'; do
 	check "unit has $line" has_line "$UNIT" "$line"
 done

@@ -20,12 +20,19 @@ func (s *Server) putSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.ApplySettings(st)
+	s.audit(c, "settings.update", "")
+	return c.JSON(st)
+}
+
+// ApplySettings puts st into effect as PUT /settings does, without storing it: the API's
+// own settings here, the others through Deps.OnSettings. serve calls it on SIGHUP with
+// the stored settings.
+func (s *Server) ApplySettings(st meta.Settings) {
 	s.applySettings(st)
 	if s.d.OnSettings != nil {
 		s.d.OnSettings(st)
 	}
-	s.audit(c, "settings.update", "")
-	return c.JSON(st)
 }
 
 // applySettings hands the settings the API owns to the auth service.

@@ -19,9 +19,19 @@ import (
 	"github.com/logsieve/logsieve/backend/meta"
 )
 
-// serve runs the appliance until SIGINT or SIGTERM, then stops the HTTP server and
-// every engine, writing everything accepted.
+// Signals that stop serve, each after writing every accepted log. SIGQUIT also writes
+// every goroutine's stack to stderr first (what Go does by default, without the flush).
+// SIGHUP reloads the settings and never stops serve.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGQUIT}
+
+// serve runs the appliance until a stop signal, then stops the HTTP server and every
+// engine, writing everything accepted. SIGHUP applies the settings stored in the
+// metadata DB again (log level included).
 func serve(args []string, stdout, stderr io.Writer) int {
+	// Catch the signals first: until then SIGHUP would end the process unflushed.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, append(stopSignals, syscall.SIGHUP)...)
+	defer signal.Stop(sigs)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file, e.g. /etc/logsieve/logsieve.toml (env LOGSIEVE_CONFIG; default: none, built-in defaults)")
@@ -45,9 +55,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		Settings: fc.Settings,
 		Demo:     os.Getenv("LOGSIEVE_DEMO") != "0",
 		AdminPW:  os.Getenv("LOGSIEVE_ADMIN_PASSWORD"),
+		Signals:  sigs,
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if p := os.Getenv("LOGSIEVE_CPUPROFILE"); p != "" {
 		// Profiling aid for `make bench`: a CPU profile of the whole run.
 		pf, err := os.Create(p)
@@ -55,7 +64,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			defer func() { pprof.StopCPUProfile(); pf.Close() }()
 		}
 	}
-	if err := runServer(ctx, opts, stdout, stderr); err != nil {
+	if err := runServer(context.Background(), opts, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "logsieve:", err)
 		return 1
 	}
@@ -70,16 +79,37 @@ type serveOptions struct {
 	AdminPW  string
 	// Ready, when set, receives the bound HTTP address once serving (tests).
 	Ready func(addr string)
+	// Signals, when set, delivers stopSignals (stop) and SIGHUP (reload).
+	Signals <-chan os.Signal
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// httpStopTimeout bounds the first part of the stop: websocket clients closed and HTTP
+// requests in flight finished. The engines are closed (every accepted log written) after
+// it, whatever the HTTP clients do.
+const httpStopTimeout = 3 * time.Second
+
+// newLogger returns the server's logger and its level, which PUT /settings and SIGHUP
+// change while it runs.
+func newLogger(w io.Writer, level string) (*slog.Logger, *slog.LevelVar) {
+	lv := new(slog.LevelVar)
+	lv.Set(parseLevel(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), lv
+}
+
+// parseLevel maps a log_level setting to its slog level (info when unknown).
+func parseLevel(level string) slog.Level {
 	var lv slog.Level
-	_ = lv.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv}))
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return slog.LevelInfo
+	}
+	return lv
 }
 
-// runServer runs until ctx ends.
+// runServer runs until ctx ends, a stop signal arrives on o.Signals or the HTTP server
+// fails; a SIGHUP on o.Signals reloads the settings.
 func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
+	ctx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
 	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
 		return fmt.Errorf("cannot create data dir %q: %w", o.DataDir, err)
 	}
@@ -98,7 +128,7 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, settings.LogLevel)
+	log, level := newLogger(stderr, settings.LogLevel)
 	slog.SetDefault(log)
 
 	f, err := factory.New(factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
@@ -112,7 +142,7 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 			return fmt.Errorf("cannot seed first start: %w", err)
 		}
 	}
-	web, err := newWeb(webDeps{ctx: ctx, db: db, factory: f, dataDir: o.DataDir, settings: settings, adminPW: o.AdminPW, log: log, stdout: stdout})
+	web, err := newWeb(webDeps{ctx: ctx, db: db, factory: f, dataDir: o.DataDir, settings: settings, adminPW: o.AdminPW, log: log, level: level, stdout: stdout})
 	if err != nil {
 		_ = f.Close()
 		return err
@@ -131,18 +161,51 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- web.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-		log.Error("http server stopped", "err", err)
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = waitForStop(ctx, o.Signals, errc, web, log, stderr)
+	cancelRun()
+	// First the HTTP side, bounded: websockets closed, requests in flight given until
+	// the deadline. Then the engines: every accepted log is written.
+	start := time.Now()
+	sctx, cancel := context.WithTimeout(context.Background(), httpStopTimeout)
 	defer cancel()
-	_ = web.Shutdown(sctx)
+	if serr := web.Shutdown(sctx); serr != nil {
+		log.Warn("HTTP shutdown cut short; writing the accepted logs anyway", "err", serr)
+	}
 	if cerr := f.Close(); cerr != nil {
 		return cerr
 	}
-	log.Info("stopped; every accepted log is written")
+	log.Info("stopped; every accepted log is written", "took", time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// waitForStop returns when ctx ends, a stop signal arrives (nil) or the HTTP server
+// fails (its error). A SIGHUP reloads the settings meanwhile.
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, errc <-chan error, web *webServer, log *slog.Logger, stderr io.Writer) error {
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			return nil
+		case err := <-errc:
+			log.Error("http server stopped; shutting down", "err", err)
+			return err
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				st, err := web.Reload()
+				if err != nil {
+					log.Error("SIGHUP: cannot reload the settings; keeping the current ones", "err", err)
+					continue
+				}
+				log.Info("SIGHUP: settings reloaded from the metadata DB", "log_level", st.LogLevel,
+					"token_ttl", st.TokenTTL, "default_retention_days", st.DefaultRetentionDays,
+					"min_free_percent", st.MinFreePercent, "disk_full_policy", st.DiskFullPolicy)
+				continue
+			}
+			log.Info("shutting down", "signal", sig.String())
+			if sig == syscall.SIGQUIT {
+				_ = pprof.Lookup("goroutine").WriteTo(stderr, 2)
+			}
+			return nil
+		}
+	}
 }

@@ -21,11 +21,26 @@ type webDeps struct {
 	settings meta.Settings
 	adminPW  string
 	log      *slog.Logger
+	level    *slog.LevelVar // the level of log, set from the log_level setting
 	stdout   io.Writer
 }
 
 // webServer is the HTTP side of serve: the API, websocket, metrics and SPA.
-type webServer struct{ srv *api.Server }
+type webServer struct {
+	srv *api.Server
+	db  *meta.DB
+}
+
+// Reload applies the settings stored in the metadata DB again, as PUT /settings does
+// (SIGHUP).
+func (w *webServer) Reload() (meta.Settings, error) {
+	st, err := w.db.Settings()
+	if err != nil {
+		return meta.Settings{}, fmt.Errorf("cannot read the settings: %w", err)
+	}
+	w.srv.ApplySettings(st)
+	return st, nil
+}
 
 func (w *webServer) Serve(ln net.Listener) error { return w.srv.Listener(ln) }
 
@@ -46,6 +61,10 @@ func newWeb(d webDeps) (*webServer, error) {
 	}
 	srv, err := api.New(api.Deps{Meta: d.db, Factory: d.factory, Auth: as, DataDir: d.dataDir,
 		Version: version, Log: d.log, OnSettings: func(s meta.Settings) {
+			if lv := parseLevel(s.LogLevel); lv != d.level.Level() {
+				d.level.Set(lv)
+				d.log.Info("log level changed", "log_level", s.LogLevel)
+			}
 			d.factory.SetRcvBuf(s.UDPRcvBufBytes)
 			d.factory.SetDefaultRetention(s.DefaultRetentionDays)
 			d.factory.SetDiskPolicy(s.MinFreePercent, s.DiskFullPolicy)
@@ -53,5 +72,5 @@ func newWeb(d webDeps) (*webServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &webServer{srv: srv}, nil
+	return &webServer{srv: srv, db: d.db}, nil
 }
