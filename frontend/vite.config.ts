@@ -41,8 +41,18 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      // the server checks a websocket's Origin: present the proxied one as the server's own
-      '/api': { target: backend, ws: true, changeOrigin: true, rewriteWsOrigin: true },
+      // the server checks the Origin of a websocket and of every state-changing request:
+      // present the proxied one as the server's own
+      '/api': {
+        target: backend,
+        ws: true,
+        changeOrigin: true,
+        rewriteWsOrigin: true,
+        configure: (proxy) =>
+          proxy.on('proxyReq', (req) => {
+            if (req.getHeader('origin')) req.setHeader('origin', backend);
+          }),
+      },
       '/healthz': backend,
       '/metrics': backend,
     },

@@ -62,6 +62,10 @@ type Factory interface {
 // CSP is the Content-Security-Policy of every response (SPEC §8).
 const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
 
+// noStore is the Cache-Control of every /api answer (errors too): answers hold logs,
+// users and tokens that no browser or proxy cache should keep.
+const noStore = "no-store"
+
 // BodyLimit is the largest request body accepted (413 above).
 const BodyLimit = 1 << 20
 
@@ -122,7 +126,12 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy:     CSP,
 		CrossOriginEmbedderPolicy: "unsafe-none",
+		XFrameOptions:             "DENY", // as frame-ancestors 'none' says
 	}))
+	s.app.Use("/api", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, noStore)
+		return c.Next()
+	})
 	s.app.Use(compress.New(compress.Config{Next: func(c *fiber.Ctx) bool {
 		p := c.Path()
 		return strings.HasSuffix(p, "/export.csv") || strings.HasSuffix(p, "/ws") || p == "/metrics"

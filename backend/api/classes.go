@@ -208,6 +208,9 @@ type importSkipped struct {
 
 // importClasses: POST /classes/import with a Fast Logger GLOBAL_CONFIG.JSON body.
 func (s *Server) importClasses(c *fiber.Ctx) error {
+	if err := checkStrict(c.Body(), nil); err != nil {
+		return err
+	}
 	classes, skipped, err := class.ParseFastLogger(c.Body())
 	if err != nil {
 		return badRequest("", "cannot read the Fast Logger configuration: "+err.Error())

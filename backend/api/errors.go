@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -96,6 +97,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, body := classify(err)
 	if status >= 500 {
 		s.d.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	if strings.HasPrefix(c.Path(), "/api") {
+		c.Set(fiber.HeaderCacheControl, noStore) // errors raised before the /api middleware ran
 	}
 	var au *auth.Error
 	if errors.As(err, &au) && au.RetryAfter > 0 {

@@ -11,12 +11,15 @@ import (
 )
 
 // decode reads the JSON body into v, refusing unknown fields, trailing data and wrong
-// types with a 400 that names the field.
+// types with a 400 that names the field. The body must also pass checkStrict.
 func decode(c *fiber.Ctx, v any) error {
 	return decodeBytes(c.Body(), v)
 }
 
 func decodeBytes(body []byte, v any) error {
+	if err := checkStrict(body, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

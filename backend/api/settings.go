@@ -16,6 +16,9 @@ func (s *Server) getSettings(c *fiber.Ctx) error {
 
 // putSettings: PUT /settings — the keys given replace the stored ones (others are kept).
 func (s *Server) putSettings(c *fiber.Ctx) error {
+	if err := checkStrict(c.Body(), &meta.Settings{}); err != nil {
+		return err
+	}
 	st, err := s.d.Meta.PatchSettings(c.Body())
 	if err != nil {
 		return err

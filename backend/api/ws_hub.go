@@ -366,8 +366,8 @@ func (s *Server) wsHandler() fiber.Handler {
 				break
 			}
 			var m clientMessage
-			if err := json.Unmarshal(data, &m); err != nil {
-				cl.enqueue(errorMessage("messages must be JSON objects with a type"))
+			if err := decodeBytes(data, &m); err != nil {
+				cl.enqueue(errorMessage("messages must be JSON objects {type, engine?}: " + err.Error()))
 				continue
 			}
 			switch m.Type {

@@ -42,7 +42,8 @@ type Config struct {
 	Meta    *meta.DB
 	DataDir string        // holds jwt.secret and initial-admin-password
 	TTL     time.Duration // token lifetime; 12h when zero
-	// TrustedProxies are the peers whose X-Forwarded-For is believed; loopback when nil.
+	// TrustedProxies are the peers whose X-Forwarded-For is believed; loopback when nil,
+	// nobody when empty but not nil.
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time // clock; time.Now when nil
 	BcryptCost     int              // bcrypt.DefaultCost when zero
@@ -59,9 +60,13 @@ type Service struct {
 	log      *slog.Logger
 	ttl      atomic.Int64
 	proxies  atomic.Pointer[[]netip.Prefix]
-	throttle *Throttle
-	dummy    []byte // hash compared against for unknown users (same cost as a real check)
-	revokers revokers
+	throttle *Throttle // per (user, address), per address, per user's current password
+	// userThrottle counts login failures per user across addresses; known exempts the
+	// addresses a user logged in from.
+	userThrottle *Throttle
+	known        *knownAddresses
+	dummy        []byte // hash compared against for unknown users (same cost as a real check)
+	revokers     revokers
 }
 
 // New loads (creating on first start) the token secret in cfg.DataDir and returns a Service.
@@ -81,8 +86,14 @@ func New(cfg Config) (*Service, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.SetTTL(cfg.TTL)
-	s.SetTrustedProxies(cfg.TrustedProxies)
-	s.throttle = NewThrottle(5, time.Minute, s.now)
+	proxies := cfg.TrustedProxies
+	if proxies == nil {
+		proxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	s.SetTrustedProxies(proxies)
+	s.throttle = NewThrottle(FailLimit, FailWindow, s.now)
+	s.userThrottle = NewThrottle(UserFailLimit, UserFailWindow, s.now)
+	s.known = newKnownAddresses(s.now)
 	s.dummy, err = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), s.cost)
 	if err != nil {
 		return nil, fmt.Errorf("cannot prepare password checks: %w", err)
@@ -98,12 +109,9 @@ func (s *Service) SetTTL(d time.Duration) {
 	s.ttl.Store(int64(d))
 }
 
-// SetTrustedProxies replaces the proxies whose X-Forwarded-For is believed (loopback when
-// empty).
+// SetTrustedProxies replaces the proxies whose X-Forwarded-For is believed; an empty list
+// trusts nobody (the settings' default list holds loopback).
 func (s *Service) SetTrustedProxies(p []netip.Prefix) {
-	if len(p) == 0 {
-		p = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-	}
 	p = append([]netip.Prefix(nil), p...)
 	s.proxies.Store(&p)
 }

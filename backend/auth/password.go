@@ -4,14 +4,19 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
-// ValidatePassword checks a new password: at least MinPasswordLen characters, at most 72
-// bytes (bcrypt's limit). field names the request field in the returned *Error.
+// ValidatePassword checks a new password: at least MinPasswordLen characters, not only
+// white space, at most 72 bytes (bcrypt's limit). field names the request field in the
+// returned *Error.
 func ValidatePassword(field, pw string) error {
+	if pw != "" && strings.TrimSpace(pw) == "" {
+		return &Error{Status: http.StatusBadRequest, Field: field, Msg: "the password must not be only white space"}
+	}
 	if utf8.RuneCountInString(pw) < MinPasswordLen {
 		return &Error{Status: http.StatusBadRequest, Field: field, Msg: fmt.Sprintf("the password must have at least %d characters", MinPasswordLen)}
 	}

@@ -26,12 +26,24 @@ type Session struct {
 	User      Principal
 }
 
-// Login checks username and password from client ip. Five failures within a minute for one
-// (username, ip) pair or one ip block further attempts with a 429 *Error carrying RetryAfter.
+// Login checks username and password from client ip. FailLimit failures within FailWindow
+// for one (username, ip) pair or one ip, or UserFailLimit failures within UserFailWindow
+// for username from any addresses while ip never logged in as username, block further
+// attempts with a 429 *Error carrying RetryAfter.
 func (s *Service) Login(username, password, ip string) (*Session, error) {
-	pairKey, ipKey := "u\x00"+username+"\x00"+ip, "ip\x00"+ip
-	if d, blocked := s.throttle.Blocked(pairKey, ipKey); blocked {
-		return nil, &Error{Status: http.StatusTooManyRequests, Msg: "too many failed logins; try again later", RetryAfter: d}
+	pairKey, ipKey, userKey := "u\x00"+username+"\x00"+ip, "ip\x00"+ip, "user\x00"+username
+	d, blocked := s.throttle.Blocked(pairKey, ipKey)
+	if !s.known.has(username, ip) {
+		if du, b := s.userThrottle.Blocked(userKey); b {
+			d, blocked = max(d, du), true
+		}
+	}
+	if blocked {
+		return nil, errThrottled(d)
+	}
+	fail := func() {
+		s.throttle.Fail(pairKey, ipKey)
+		s.userThrottle.Fail(userKey)
 	}
 	u, err := s.db.User(username)
 	if err != nil && !meta.IsNotFound(err) {
@@ -39,14 +51,15 @@ func (s *Service) Login(username, password, ip string) (*Session, error) {
 	}
 	if err != nil {
 		CheckPassword(string(s.dummy), password) // same cost as a real check
-		s.throttle.Fail(pairKey, ipKey)
+		fail()
 		return nil, errUnauthorized("wrong username or password")
 	}
 	if !CheckPassword(u.PasswordHash, password) {
-		s.throttle.Fail(pairKey, ipKey)
+		fail()
 		return nil, errUnauthorized("wrong username or password")
 	}
 	s.throttle.Reset(pairKey)
+	s.known.remember(username, ip)
 	return s.session(u)
 }
 
@@ -109,8 +122,14 @@ func (s *Service) Logout(p *Principal) error {
 // ChangePassword replaces the password of username after checking current. It clears
 // must_change_password, ends every older token of the user (telling the OnRevoke
 // listeners) and returns a fresh session.
-// The initial-admin-password file is deleted after the change.
+// The initial-admin-password file is deleted after the change. FailLimit wrong current
+// passwords within FailWindow block further attempts of username (429 with RetryAfter),
+// so a stolen session cannot guess the password it would need to take the account over.
 func (s *Service) ChangePassword(username, current, next string) (*Session, error) {
+	curKey := "current\x00" + username
+	if d, blocked := s.throttle.Blocked(curKey); blocked {
+		return nil, &Error{Status: http.StatusTooManyRequests, Field: "current", Msg: "too many wrong current passwords; try again later", RetryAfter: d}
+	}
 	if err := ValidatePassword("new", next); err != nil {
 		return nil, err
 	}
@@ -133,10 +152,14 @@ func (s *Service) ChangePassword(username, current, next string) (*Session, erro
 	if err != nil {
 		var fe *meta.FieldError
 		if errors.As(err, &fe) {
+			if fe.Field == "current" {
+				s.throttle.Fail(curKey)
+			}
 			return nil, &Error{Status: http.StatusBadRequest, Field: fe.Field, Msg: fe.Reason}
 		}
 		return nil, err
 	}
+	s.throttle.Reset(curKey)
 	s.revoked(Revocation{Username: username})
 	if username == AdminUsername {
 		if err := os.Remove(filepath.Join(s.dataDir, InitialPasswordFile)); err != nil && !os.IsNotExist(err) {
