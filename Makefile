@@ -112,7 +112,8 @@ bench-all: build
 # deadline on a loaded box (go.dev/issue/75804, fixed in Go 1.27).
 # Crashers land in the package's testdata/fuzz.
 FUZZ_TARGETS := class:FuzzExtract:30000 class:FuzzCompile:30000 \
-                class:FuzzClassNames:30000 api:FuzzQueryParams:3000
+                class:FuzzClassNames:30000 api:FuzzQueryParams:3000 \
+                store:FuzzCSVText:30000
 FUZZTIME ?= 60s
 
 .PHONY: test-fuzz soak
