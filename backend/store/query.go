@@ -27,9 +27,9 @@ type Query struct {
 	Limit   int      // QueryDay page size: 0 = 100, at most 1000
 	// MaxBytes bounds the cell bytes of a QueryDay page: 0 = DefaultMaxPageBytes.
 	MaxBytes int
-	Cursor  string   // NextCursor of the previous page; empty = first page
-	Desc    bool     // newest first
-	Order   []string // current class value columns; other table columns (removed keys) follow
+	Cursor   string   // NextCursor of the previous page; empty = first page
+	Desc     bool     // newest first
+	Order    []string // current class value columns; other table columns (removed keys) follow
 }
 
 // Page is one page of QueryDay.
