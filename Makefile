@@ -113,7 +113,7 @@ bench-all: build
 # Crashers land in the package's testdata/fuzz.
 FUZZ_TARGETS := class:FuzzExtract:30000 class:FuzzCompile:30000 \
                 class:FuzzClassNames:30000 api:FuzzQueryParams:3000 \
-                api:FuzzDecodeStrict:30000
+                api:FuzzDecodeStrict:30000 store:FuzzCSVText:30000
 FUZZTIME ?= 60s
 
 .PHONY: test-fuzz soak

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"io/fs"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -183,6 +185,9 @@ func (s *Server) deleteDay(c *fiber.Ctx) error {
 		return err
 	}
 	if err := store.DeleteDay(dir, date); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return dayNotFound(name, date)
+		}
 		return err
 	}
 	s.audit(c, "day.delete", name+"/"+date)

@@ -75,8 +75,11 @@ func classify(err error) (int, ErrorBody) {
 		return http.StatusConflict, ErrorBody{"the last admin cannot be removed or demoted", "role"}
 	case errors.Is(err, meta.ErrExists):
 		return http.StatusConflict, ErrorBody{"a user with this name already exists", "username"}
-	case meta.IsNotFound(err), errors.Is(err, fs.ErrNotExist):
+	case meta.IsNotFound(err):
 		return http.StatusNotFound, ErrorBody{"not found: " + err.Error(), ""}
+	case errors.Is(err, fs.ErrNotExist):
+		// The text of a file-system error holds the path under the data dir: never shown.
+		return http.StatusNotFound, ErrorBody{"not found", ""}
 	case errors.As(err, &fb):
 		msg := fb.Message
 		switch fb.Code {

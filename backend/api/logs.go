@@ -3,10 +3,12 @@ package api
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"strings"
 	"time"
 
@@ -53,10 +55,10 @@ func (s *Server) today(name string) (string, error) {
 	return s.d.Now().In(loc).Format(store.DateLayout), nil
 }
 
-type logsPage struct {
-	Columns    []string    `json:"columns"`
-	Rows       [][]*string `json:"rows"`
-	NextCursor *string     `json:"next_cursor"`
+// dayNotFound is the 404 of a day without a file. It names the engine and the date only:
+// the file-system error behind it holds the path of the data dir.
+func dayNotFound(name, date string) error {
+	return &Error{Status: http.StatusNotFound, Field: "date", Msg: fmt.Sprintf("engine %q has no logs for %s", name, date)}
 }
 
 // queryLogs: GET /engines/:name/logs — one page of a day's rows.
@@ -86,29 +88,68 @@ func (s *Server) queryLogs(c *fiber.Ctx) error {
 	}
 	page, err := store.QueryDay(c.UserContext(), dir, q)
 	if errors.Is(err, fs.ErrNotExist) {
-		return s.emptyPage(c, name, q.Order)
+		page, err = s.emptyPage(name, q.Order)
 	}
 	if err != nil {
 		return err
 	}
-	if page.Rows == nil {
-		page.Rows = [][]*string{}
-	}
-	return c.JSON(logsPage{Columns: page.Columns, Rows: page.Rows, NextCursor: page.NextCursor})
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := writeLogsPage(w, page); err != nil {
+			s.d.Log.Debug("logs page not fully sent", "engine", name, "err", err)
+		}
+	})
+	return nil
 }
 
-// emptyPage answers a day without a file (no log arrived that day) with no rows and the
-// columns such a day would have.
-func (s *Server) emptyPage(c *fiber.Ctx, name string, order []string) error {
+// writeLogsPage writes page as the JSON of GET /logs, {columns, rows, next_cursor,
+// limit_reason}, one row at a time, so that no second copy of the page is built in
+// memory; each row is released once written. Invalid UTF-8 in a cell becomes U+FFFD
+// (encoding/json).
+func writeLogsPage(w *bufio.Writer, page *store.Page) error {
+	enc := json.NewEncoder(w)
+	w.WriteString(`{"columns":`)
+	if err := enc.Encode(page.Columns); err != nil {
+		return err
+	}
+	w.WriteString(`,"rows":[`)
+	for i, row := range page.Rows {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		if err := enc.Encode(row); err != nil {
+			return err
+		}
+		page.Rows[i] = nil
+	}
+	w.WriteString(`],"next_cursor":`)
+	if err := enc.Encode(page.NextCursor); err != nil {
+		return err
+	}
+	w.WriteString(`,"limit_reason":`)
+	var reason *string
+	if page.LimitReason != "" {
+		reason = &page.LimitReason
+	}
+	if err := enc.Encode(reason); err != nil {
+		return err
+	}
+	w.WriteByte('}')
+	return w.Flush()
+}
+
+// emptyPage is the page of a day without a file (no log arrived that day): no rows and
+// the columns such a day would have.
+func (s *Server) emptyPage(name string, order []string) (*store.Page, error) {
 	e, err := s.d.Factory.Engine(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cols := append([]string{"id", "log_sender_ip", "client", "time", "time_zone"}, order...)
 	if e.KeepOriginal {
 		cols = append(cols, "original_log")
 	}
-	return c.JSON(logsPage{Columns: cols, Rows: [][]*string{}})
+	return &store.Page{Columns: cols, Rows: [][]*string{}}, nil
 }
 
 // exportCSV: GET /engines/:name/export.csv — streams every matching row of one day (date)
@@ -139,6 +180,9 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	n, rerr := pr.Read(buf) // returns once the export validated its input and wrote, or failed
 	if n == 0 && rerr != nil && rerr != io.EOF {
 		cancel()
+		if errors.Is(rerr, fs.ErrNotExist) && len(dates) == 1 {
+			return dayNotFound(name, dates[0])
+		}
 		return rerr
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

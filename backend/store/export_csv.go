@@ -8,14 +8,17 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
 // ExportCSV streams as CSV every row of dates in dir that matches q (no
 // limit; q.Limit and q.Cursor are ignored), day by day and rows in id order:
 // oldest first, or newest first with q.Desc. The header is the QueryDay
 // columns without id, for the union of the days' columns; with more than one
-// date a first column `date` is added. NULL is an empty cell; a cell starting
-// with =, +, -, @, tab or CR gets a ' prefix. A missing day is skipped in a
+// date a first column `date` is added. NULL is an empty cell; a cell that is
+// not valid UTF-8 or holds `\x` is escaped (csvText), so the CSV is always
+// UTF-8; a cell starting with =, +, -, @, tab or CR gets a ' prefix. A missing day is skipped in a
 // range and an error wrapping fs.ErrNotExist for a single date. Invalid input
 // is a *FieldError, reported before anything is written.
 func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Query) error {
@@ -126,8 +129,10 @@ func exportDay(ctx context.Context, cw *csv.Writer, dir, date string, q Query, s
 	return nil
 }
 
-// csvCell defuses a cell a spreadsheet would run as a formula.
+// csvCell escapes a cell (csvText) and defuses one a spreadsheet would run as
+// a formula.
 func csvCell(s string) string {
+	s = csvText(s)
 	if s == "" {
 		return s
 	}
@@ -136,4 +141,35 @@ func csvCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// csvText returns a stored cell as the CSV writes it, always valid UTF-8. A
+// cell that is valid UTF-8 and does not hold the two characters `\x` is
+// written as stored. Any other cell is escaped: each backslash becomes `\\`
+// and each byte that is not part of a valid UTF-8 sequence becomes `\xNN`
+// (two uppercase hex digits). So a CSV cell was escaped exactly when it holds
+// `\x`, and reading it left to right, `\\` -> `\` and `\xNN` -> byte 0xNN,
+// gives back the stored bytes.
+func csvText(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, `\x`) {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x`)
+			b.WriteByte(hex[s[i]>>4])
+			b.WriteByte(hex[s[i]&15])
+		case r == '\\':
+			b.WriteString(`\\`)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

@@ -25,9 +25,11 @@ type Query struct {
 	From    string   // HH:MM:SS, inclusive; empty = start of day
 	To      string   // HH:MM:SS, inclusive; empty = end of day
 	Limit   int      // QueryDay page size: 0 = 100, at most 1000
-	Cursor  string   // NextCursor of the previous page; empty = first page
-	Desc    bool     // newest first
-	Order   []string // current class value columns; other table columns (removed keys) follow
+	// MaxBytes bounds the cell bytes of a QueryDay page: 0 = DefaultMaxPageBytes.
+	MaxBytes int
+	Cursor   string   // NextCursor of the previous page; empty = first page
+	Desc     bool     // newest first
+	Order    []string // current class value columns; other table columns (removed keys) follow
 }
 
 // Page is one page of QueryDay.
@@ -35,12 +37,30 @@ type Page struct {
 	Columns    []string    // "id" then the SPEC §8 order
 	Rows       [][]*string // cells aligned with Columns; nil = NULL
 	NextCursor *string     // nil on the last page
+	// LimitReason says why a page with a NextCursor ended: LimitRows,
+	// LimitBytes or LimitTime; "" on the last page.
+	LimitReason string
 }
+
+// Why a page ended before the end of the listing (Page.LimitReason).
+const (
+	LimitRows  = "limit" // the page holds Query.Limit rows
+	LimitBytes = "bytes" // one more row would pass Query.MaxBytes
+	LimitTime  = "time"  // the scan ran out of its time budget
+)
 
 // Query limits.
 const (
 	DefaultLimit = 100
 	MaxLimit     = 1000
+	// DefaultMaxPageBytes bounds the cell bytes of one QueryDay page, so that
+	// 1000 rows of 64 KB logs make a page of 4 MiB, not 64 MB.
+	DefaultMaxPageBytes = 4 << 20
+	// MaxFilters bounds the filters of one query (SQLite nests each one in
+	// the WHERE expression, whose depth it limits to 1000).
+	MaxFilters = 32
+	// MaxNeedleBytes bounds q and each filter's text.
+	MaxNeedleBytes = 1024
 )
 
 // scanBudget is how long one QueryDay scans before it returns what it has.
@@ -53,9 +73,12 @@ var scanChunk int64 = 1 << 15
 // QueryDay returns one page of the rows of q.Date in dir that match q, in id
 // order (newest first with q.Desc). Columns: id, log_sender_ip, client, time,
 // time_zone, q.Order (NULL where the file lacks one), the file's other value
-// columns, original_log when the file has it. A scan stops at q.Limit rows or
-// after 2 s, returning what it found and a cursor to continue. Invalid input
-// is a *FieldError; a missing day an error wrapping fs.ErrNotExist.
+// columns, original_log when the file has it. A scan stops at q.Limit rows,
+// before a row that would take the page's cell bytes (the sum of the lengths
+// of its cells) past q.MaxBytes (a first row is returned whatever its size),
+// or after 2 s, returning what it found, a cursor to continue exactly after
+// the last row returned and the LimitReason. Invalid input is a *FieldError;
+// a missing day an error wrapping fs.ErrNotExist.
 func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 	if err := ValidDate(q.Date); err != nil {
 		return nil, err
@@ -66,6 +89,10 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 		limit = DefaultLimit
 	case limit < 0 || limit > MaxLimit:
 		return nil, &FieldError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, MaxLimit)}
+	}
+	maxBytes := q.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxPageBytes
 	}
 	var cursor int64
 	if q.Cursor != "" {
@@ -124,8 +151,8 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 	sc := newRowScanner(len(shown))
 	qargs := make([]any, 2, 3+len(args))
 	qargs = append(qargs, args...)
-	timedOut := false
-	for {
+	timedOut, full, pageBytes := false, false, 0
+	for !full {
 		more := pos > lo.Int64
 		if !q.Desc {
 			more = pos < hi.Int64
@@ -151,6 +178,12 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 					rows.Close()
 					return nil, fmt.Errorf("cannot read day file %q: %w", v.path, serr)
 				}
+				n := cellBytes(cells)
+				if len(page.Rows) > 0 && len(page.Rows) < limit && pageBytes+n > maxBytes {
+					full = true // this row starts the next page
+					break
+				}
+				pageBytes += n
 				page.Rows = append(page.Rows, cells)
 				pos = id
 			}
@@ -167,7 +200,7 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 			}
 			return nil, fmt.Errorf("cannot query day file %q: %w", v.path, err)
 		}
-		if len(page.Rows) <= limit {
+		if len(page.Rows) <= limit && !full {
 			pos = end
 		}
 	}
@@ -175,16 +208,41 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 	case len(page.Rows) > limit:
 		page.Rows = page.Rows[:limit]
 		next := *page.Rows[limit-1][0]
-		page.NextCursor = &next
+		page.NextCursor, page.LimitReason = &next, LimitRows
+	case full:
+		next := strconv.FormatInt(pos, 10)
+		page.NextCursor, page.LimitReason = &next, LimitBytes
 	case timedOut:
 		next := strconv.FormatInt(pos, 10)
-		page.NextCursor = &next
+		page.NextCursor, page.LimitReason = &next, LimitTime
 	}
 	return page, nil
 }
 
-// checkRange validates q.From, q.To and the filter columns' syntax.
+// cellBytes is the byte size of a row's cells (NULL counts 0).
+func cellBytes(cells []*string) int {
+	n := 0
+	for _, c := range cells {
+		if c != nil {
+			n += len(*c)
+		}
+	}
+	return n
+}
+
+// checkRange validates q.From, q.To and the size of q.Q and q.Filters.
 func checkRange(q Query) error {
+	if len(q.Filters) > MaxFilters {
+		return &FieldError{Field: "filter", Reason: fmt.Sprintf("%d filters given; at most %d", len(q.Filters), MaxFilters)}
+	}
+	for _, f := range q.Filters {
+		if len(f.Text) > MaxNeedleBytes {
+			return &FieldError{Field: "filter", Reason: fmt.Sprintf("the text of a filter on %q is longer than %d bytes", f.Column, MaxNeedleBytes)}
+		}
+	}
+	if len(q.Q) > MaxNeedleBytes {
+		return &FieldError{Field: "q", Reason: fmt.Sprintf("q is longer than %d bytes", MaxNeedleBytes)}
+	}
 	if q.From != "" && !validClock(q.From) {
 		return &FieldError{Field: "from", Reason: fmt.Sprintf("%q is not a HH:MM:SS time", q.From)}
 	}
@@ -324,7 +382,7 @@ func whereClause(q Query, shown []string, has map[string]bool) (string, []any, e
 		if len(ors) == 0 {
 			ors = []string{"0"}
 		}
-		b.WriteString(" AND (" + strings.Join(ors, " OR ") + ")")
+		b.WriteString(" AND " + balanced(ors, " OR "))
 	}
 	if q.From != "" {
 		b.WriteString(" AND time >= ?")
@@ -335,6 +393,17 @@ func whereClause(q Query, shown []string, has map[string]bool) (string, []any, e
 		args = append(args, q.To)
 	}
 	return b.String(), args, nil
+}
+
+// balanced joins terms with op as a balanced tree: SQLite limits the depth of
+// an expression to 1000, and a flat chain of one term per column (a class may
+// have hundreds of keys) is as deep as it is long.
+func balanced(terms []string, op string) string {
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	m := len(terms) / 2
+	return "(" + balanced(terms[:m], op) + op + balanced(terms[m:], op) + ")"
 }
 
 // asciiLower lowers ASCII letters only, as SQLite's lower() does.

@@ -112,6 +112,8 @@ export interface LogsPage {
   columns: string[];
   rows: (string | null)[][];
   next_cursor: string | null;
+  // why a page with a next_cursor ended: `limit` rows, the 4 MiB `bytes` cap, the 2 s scan `time`
+  limit_reason?: 'limit' | 'bytes' | 'time' | null;
 }
 
 export interface SystemInfo {
