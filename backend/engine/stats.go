@@ -52,12 +52,37 @@ type Worker struct {
 	BusyPct float64 `json:"busy_pct"`
 }
 
-// Point is one second of history.
+// Point is one second of history: how much each counter of Stats grew in that
+// second. Every loss kind has its own field, with the meaning it has in Stats:
+// Dropped is the queue-full loss only, KernelDrops the socket buffer overflow.
 type Point struct {
-	T       int64  `json:"t"` // unix ms
-	In      uint64 `json:"in"`
-	Stored  uint64 `json:"stored"`
-	Dropped uint64 `json:"dropped"`
+	T           int64  `json:"t"` // unix ms
+	In          uint64 `json:"in"`
+	Stored      uint64 `json:"stored"`
+	Dropped     uint64 `json:"dropped"`
+	KernelDrops uint64 `json:"kernel_drops"`
+	Rejected    uint64 `json:"rejected"`
+	Refused     uint64 `json:"refused"`
+	WriteErrors uint64 `json:"write_errors"`
+}
+
+// tally is a snapshot of the counters a history point is the growth of.
+type tally struct {
+	in, stored, dropped, kernelDrops, rejected, refused, writeErrors uint64
+}
+
+func (c *counters) tally() tally {
+	return tally{in: c.received.Load(), stored: c.stored.Load(), dropped: c.dropped.Load(),
+		kernelDrops: c.kernelDrops.Load(), rejected: c.rejected.Load(), refused: c.refused.Load(),
+		writeErrors: c.writeErrors.Load()}
+}
+
+// since returns the point at t of the growth from prev to cur.
+func (cur tally) since(prev tally, t time.Time) Point {
+	return Point{T: t.UnixMilli(), In: cur.in - prev.in, Stored: cur.stored - prev.stored,
+		Dropped: cur.dropped - prev.dropped, KernelDrops: cur.kernelDrops - prev.kernelDrops,
+		Rejected: cur.rejected - prev.rejected, Refused: cur.refused - prev.refused,
+		WriteErrors: cur.writeErrors - prev.writeErrors}
 }
 
 // history is a ring of per-second points.
@@ -143,30 +168,31 @@ func (e *Engine) Stats() Stats {
 func (e *Engine) History(seconds int) []Point { return e.hist.last(seconds) }
 
 // sample records one history point a second and refreshes kernel drops and
-// worker load until ctx ends.
+// worker load until ctx ends. Kernel drops are refreshed before the point is
+// taken, so a second's point holds the kernel drops Stats shows from then on.
 func (e *Engine) sample(ctx context.Context, kd *kernelDrops) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	prevIn, prevStored, prevDropped := e.ctr.received.Load(), e.ctr.stored.Load(), e.ctr.dropped.Load()
 	var kdBase uint64
 	if d, ok := kd.read(); ok {
 		kdBase = d
 	}
 	kdPrev := e.ctr.kernelDrops.Load()
-	dw := dropWatch{prevD: prevDropped, prevK: kdPrev}
+	prev := e.ctr.tally()
+	dw := dropWatch{prevD: prev.dropped, prevK: kdPrev}
 	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			in, stored, dropped := e.ctr.received.Load(), e.ctr.stored.Load(), e.ctr.dropped.Load()
-			e.hist.add(Point{T: now.UnixMilli(), In: in - prevIn, Stored: stored - prevStored, Dropped: dropped - prevDropped})
-			prevIn, prevStored, prevDropped = in, stored, dropped
 			if d, ok := kd.read(); ok && d >= kdBase {
 				e.ctr.kernelDrops.Store(kdPrev + d - kdBase)
 			}
-			dw.observe(e, dropped, e.ctr.kernelDrops.Load())
+			cur := e.ctr.tally()
+			e.hist.add(cur.since(prev, now))
+			prev = cur
+			dw.observe(e, cur.dropped, cur.kernelDrops)
 			el := now.Sub(last)
 			last = now
 			for _, w := range e.workers {

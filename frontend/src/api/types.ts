@@ -94,12 +94,18 @@ export interface EngineStats {
   workers: Worker[] | null;
 }
 
-/** One second of an engine's history: counts in that second. */
+/** One second of an engine's history: how much each stats counter grew in that second
+ * (`in` is `received`). Every loss kind has its own field, with its meaning in EngineStats:
+ * `dropped` is the queue-full loss only, `kernel_drops` the socket buffer overflow. */
 export interface HistoryPoint {
   t: number; // unix ms
   in: number;
   stored: number;
   dropped: number;
+  kernel_drops: number;
+  rejected: number;
+  refused: number;
+  write_errors: number;
 }
 
 export interface DayInfo {

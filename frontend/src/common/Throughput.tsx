@@ -1,9 +1,10 @@
-// The one throughput chart: per-second in / stored / dropped on uPlot.
+// The one throughput chart: per-second in / stored and every loss kind on uPlot (one
+// series per kind, named in the legend), the same whether a point came from history or live.
 import { Box, useTheme } from '@mui/material';
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { CHART_WINDOW_S, type Series } from './chartData';
+import { CHART_WINDOW_S, chartColumns, SERIES_KEYS, SERIES_LABELS, type Series, type SeriesKey } from './chartData';
 
 export function Throughput({ series, height = 260, timeZone }: { series: Series; height?: number; timeZone?: string }) {
   const box = useRef<HTMLDivElement>(null);
@@ -15,7 +16,17 @@ export function Throughput({ series, height = 260, timeZone }: { series: Series;
   const dark = theme.palette.mode === 'dark';
   const axisColor = theme.palette.text.secondary;
   const gridColor = theme.palette.divider;
-  const colors = { in: theme.palette.primary.main, stored: theme.palette.success.main, dropped: theme.palette.error.main };
+  const p = theme.palette;
+  const style: Record<SeriesKey, { stroke: string; dash?: number[] }> = {
+    in: { stroke: p.primary.main },
+    stored: { stroke: p.success.main },
+    dropped: { stroke: p.error.main },
+    kernel_drops: { stroke: p.warning.main },
+    rejected: { stroke: p.secondary.main, dash: [6, 3] },
+    refused: { stroke: p.info.main, dash: [6, 3] },
+    write_errors: { stroke: p.error.dark, dash: [2, 2] },
+  };
+  const styleKey = SERIES_KEYS.map((k) => style[k].stroke).join();
 
   useEffect(() => {
     const el = box.current;
@@ -29,39 +40,34 @@ export function Throughput({ series, height = 260, timeZone }: { series: Series;
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: (_u, _min, max) => [max - CHART_WINDOW_S, max] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [axis, { ...axis, size: 56 }],
-      series: [
-        {},
-        { label: 'in/s', stroke: colors.in, width: 2 },
-        { label: 'stored/s', stroke: colors.stored, width: 2 },
-        { label: 'dropped/s', stroke: colors.dropped, width: 2 },
-      ],
+      series: [{}, ...SERIES_KEYS.map((k) => ({ label: SERIES_LABELS[k], stroke: style[k].stroke, dash: style[k].dash, width: k === 'in' || k === 'stored' ? 2 : 1.5 }))],
     };
-    const s = dataRef.current;
-    const p = new uPlot(opts, [s.t, s.in, s.stored, s.dropped], el);
-    plot.current = p;
-    const ro = new ResizeObserver(() => p.setSize({ width: Math.max(200, el.clientWidth), height }));
+    const u = new uPlot(opts, chartColumns(dataRef.current), el);
+    plot.current = u;
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
     ro.observe(el);
     return () => {
       ro.disconnect();
-      p.destroy();
+      u.destroy();
       plot.current = null;
     };
     // re-create on theme/size changes only; data flows through setData below
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [height, dark, axisColor, gridColor, timeZone]);
+  }, [height, dark, axisColor, gridColor, timeZone, styleKey]);
 
   useEffect(() => {
-    plot.current?.setData([series.t, series.in, series.stored, series.dropped]);
+    plot.current?.setData(chartColumns(series));
   }, [series]);
 
   return (
     <Box
       ref={box}
       role="img"
-      aria-label="Throughput chart: logs in, stored and dropped per second, last 15 minutes"
+      aria-label="Throughput chart: logs in, stored and lost per second (dropped, kernel drops, rejected, refused, write errors), last 15 minutes"
       data-testid="throughput"
       data-points={series.t.length}
       data-last-in={series.in[series.in.length - 1] ?? 0}
+      data-series={SERIES_KEYS.join(' ')}
       sx={{ width: '100%', overflow: 'hidden', '& .u-legend': { color: 'text.primary', fontSize: 13 } }}
     />
   );

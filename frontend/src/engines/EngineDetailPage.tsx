@@ -26,7 +26,7 @@ import { Link as RouterLink, useParams } from 'react-router-dom';
 import { useDays, useEngine, useEngineEvents, useEngineHistory, useEngineMutations, useEngineStats } from '../api/queries';
 import type { EngineStats, WsStats } from '../api/types';
 import { useAuth } from '../auth/authContext';
-import { appendPoint, CHART_WINDOW_S, emptySeries, pointFromStats, seedSeries, type Series } from '../common/chartData';
+import { appendPoint, CHART_WINDOW_S, emptySeries, pointAt, pointFromStats, seedSeries, type LiveSample, type Series } from '../common/chartData';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRate, formatTimeInZone } from '../common/format';
 import { Throughput } from '../common/Throughput';
 import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, StateChip } from '../common/ui';
@@ -39,12 +39,12 @@ import { EngineDialog } from './EngineDialog';
 function useThroughput(name: string): { series: Series; stats: EngineStats | undefined; historyError: unknown } {
   const history = useEngineHistory(name, CHART_WINDOW_S);
   const [series, setSeries] = useState<Series>(emptySeries);
-  const prev = useRef<EngineStats | undefined>(undefined);
+  const prev = useRef<LiveSample | undefined>(undefined);
   const onStats = (m: WsStats) => {
     const cur = m.engines?.[name];
     if (!cur) return;
     const p = pointFromStats(m.t, cur, prev.current);
-    prev.current = cur;
+    prev.current = { t: m.t, stats: cur };
     setSeries((s) => appendPoint(s, p));
   };
   const { stats } = useLive({ onStats });
@@ -54,7 +54,7 @@ function useThroughput(name: string): { series: Series; stats: EngineStats | und
     setSeries((live) => {
       let s = seeded;
       for (let i = 0; i < live.t.length; i++) {
-        s = appendPoint(s, { t: live.t[i] * 1000, in: live.in[i], stored: live.stored[i], dropped: live.dropped[i] });
+        s = appendPoint(s, pointAt(live, i));
       }
       return s;
     });

@@ -1,4 +1,7 @@
 // Create / edit an engine; server-side 400/409 errors land on the field they name.
+// Retention: a new engine starts at the server's default_retention_days (GET /settings);
+// 0 (keep every day forever) is sent only when the operator turns on "Keep logs forever",
+// which shows a warning.
 import {
   Alert,
   Autocomplete,
@@ -16,8 +19,8 @@ import {
 } from '@mui/material';
 import { useMemo, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '../api/client';
-import { useClasses, useEngineMutations } from '../api/queries';
-import type { EngineInfo, EngineSpec } from '../api/types';
+import { useClasses, useEngineMutations, useSettings } from '../api/queries';
+import type { EngineInfo, EngineSpec, Settings } from '../api/types';
 import { timeZones } from '../common/format';
 
 function hostZone(): string {
@@ -34,7 +37,8 @@ interface Form {
   bind: string;
   port: string;
   timezone: string;
-  retention_days: string;
+  retention_days: string; // '' on create: the server default once known
+  keep_forever: boolean; // retention_days 0
   keep_original: boolean;
   enabled: boolean;
 }
@@ -46,15 +50,30 @@ function toForm(e?: EngineInfo): Form {
     bind: e?.bind ?? '0.0.0.0',
     port: e ? String(e.port) : '',
     timezone: e?.timezone ?? hostZone(),
-    retention_days: e ? String(e.retention_days) : '0',
+    retention_days: e && e.retention_days > 0 ? String(e.retention_days) : '',
+    keep_forever: e ? e.retention_days === 0 : false,
     keep_original: e?.keep_original ?? true,
     enabled: e?.enabled ?? true,
   };
 }
 
+const MAX_RETENTION_DAYS = 36500;
+
+/** defaultRetention reads default_retention_days from the settings, or undefined while
+ * they load or when they cannot be read (the server then applies its default itself). */
+function defaultRetention(settings: Settings | undefined): number | undefined {
+  const d = settings?.default_retention_days;
+  return typeof d === 'number' && Number.isInteger(d) && d >= 0 ? d : undefined;
+}
+
 export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?: EngineInfo; onClose: (saved?: string) => void }) {
   const editing = !!engine;
   const [f, setF] = useState<Form>(() => toForm(engine));
+  // retentionTouched: the operator changed retention; until then a new engine follows the
+  // server default as it loads.
+  const [retentionTouched, setRetentionTouched] = useState(editing);
+  const settings = useSettings();
+  const serverDefault = defaultRetention(settings.data);
   const [err, setErr] = useState<ApiError | Error | null>(null);
   const classes = useClasses();
   const { create, update } = useEngineMutations();
@@ -68,6 +87,27 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
   const portNum = Number(f.port);
   const portInvalid = f.port !== '' && !(Number.isInteger(portNum) && portNum >= 1 && portNum <= 65535);
 
+  // What the retention controls show: the form once touched (or editing), else the server default.
+  const followDefault = !retentionTouched && serverDefault !== undefined;
+  const keepForever = followDefault ? serverDefault === 0 : f.keep_forever;
+  const retentionText = followDefault ? (serverDefault > 0 ? String(serverDefault) : '') : f.retention_days;
+  const retentionNum = Number(retentionText);
+  // Empty is allowed only for a new engine whose server default is not known (left out of
+  // the POST, the server applies it); otherwise a number of days or keep-forever is needed.
+  const retentionMissing = !keepForever && retentionText === '' && (editing || serverDefault !== undefined);
+  const retentionInvalid =
+    retentionMissing || (!keepForever && retentionText !== '' && !(Number.isInteger(retentionNum) && retentionNum >= 1 && retentionNum <= MAX_RETENTION_DAYS));
+  const setRetention = (days: string, forever: boolean) => {
+    setRetentionTouched(true);
+    setF((p) => ({ ...p, retention_days: days, keep_forever: forever }));
+  };
+  const defaultHint =
+    serverDefault === undefined
+      ? settings.isPending
+        ? 'Loading the server default…'
+        : 'Left empty, the server default applies'
+      : `Server default: ${serverDefault === 0 ? 'keep forever' : `${serverDefault} days`}`;
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setErr(null);
@@ -77,10 +117,13 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
       bind: f.bind.trim() || '0.0.0.0',
       port: portNum,
       timezone: f.timezone,
-      retention_days: Number(f.retention_days) || 0,
       keep_original: f.keep_original,
       enabled: f.enabled,
     };
+    // 0 only by an explicit keep-forever; an empty field (default not known) is left out
+    // so the server applies its default (create) or keeps the current value (edit).
+    if (keepForever) spec.retention_days = 0;
+    else if (retentionText !== '') spec.retention_days = retentionNum;
     try {
       if (editing) await update.mutateAsync({ name: engine.name, patch: spec });
       else await create.mutateAsync({ name: f.name.trim(), ...spec });
@@ -150,15 +193,40 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
               disableClearable
               renderInput={(p) => <TextField {...p} label="Timezone" error={!!fieldErr('timezone')} helperText={fieldErr('timezone') ?? 'Used for day files and the time column'} />}
             />
-            <TextField
-              label="Retention days"
-              type="number"
-              value={f.retention_days}
-              onChange={(e) => set('retention_days', e.target.value)}
-              error={!!fieldErr('retention_days')}
-              helperText={fieldErr('retention_days') ?? '0 keeps every day'}
-              slotProps={{ htmlInput: { min: 0 } }}
-            />
+            <Stack direction={{ xs: 'column', sm: 'row' }} spacing={2} sx={{ alignItems: { sm: 'flex-start' } }}>
+              <TextField
+                label="Retention days"
+                type="number"
+                value={keepForever ? '' : retentionText}
+                onChange={(e) => setRetention(e.target.value, false)}
+                disabled={keepForever}
+                error={retentionInvalid || !!fieldErr('retention_days')}
+                helperText={
+                  fieldErr('retention_days') ??
+                  (retentionInvalid ? `1 to ${MAX_RETENTION_DAYS} days, or keep logs forever` : `Older day files are deleted. ${defaultHint}`)
+                }
+                slotProps={{ htmlInput: { min: 1, max: MAX_RETENTION_DAYS } }}
+                fullWidth
+              />
+              <FormControlLabel
+                sx={{ minWidth: 'max-content', pt: { sm: 1 } }}
+                control={
+                  <Switch
+                    checked={keepForever}
+                    onChange={(e) =>
+                      setRetention(e.target.checked ? '' : retentionText || (serverDefault && serverDefault > 0 ? String(serverDefault) : ''), e.target.checked)
+                    }
+                  />
+                }
+                label="Keep logs forever"
+              />
+            </Stack>
+            {keepForever && (
+              <Alert severity="warning" data-testid="keep-forever-warning">
+                Keep forever: this engine&apos;s day files are never deleted by retention. The disk fills up unless days are
+                deleted by hand or the disk guard (policy delete_oldest) deletes the oldest days when free space runs short.
+              </Alert>
+            )}
             <FormControlLabel control={<Switch checked={f.keep_original} onChange={(e) => set('keep_original', e.target.checked)} />} label="Keep original log" />
             <FormControlLabel control={<Switch checked={f.enabled} onChange={(e) => set('enabled', e.target.checked)} />} label="Enabled (start now and on boot)" />
           </Stack>
@@ -170,7 +238,7 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
           <Button
             type="submit"
             variant="contained"
-            disabled={busy || !f.class || !f.port || portInvalid || (!editing && !f.name.trim())}
+            disabled={busy || !f.class || !f.port || portInvalid || retentionInvalid || (!editing && !f.name.trim())}
             startIcon={busy ? <CircularProgress size={16} color="inherit" /> : undefined}
           >
             {editing ? 'Save' : 'Create'}

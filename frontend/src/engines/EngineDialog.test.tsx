@@ -1,0 +1,133 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, configure, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EngineDialog } from './EngineDialog';
+
+// MUI dialogs render slowly in jsdom on a loaded machine: give waits and tests room.
+configure({ asyncUtilTimeout: 5000 });
+vi.setConfig({ testTimeout: 30_000 });
+
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+// fakeServer answers the dialog's requests and records the bodies of POST /engines.
+function fakeServer(settings: { status: number; body: unknown }) {
+  const posts: Record<string, unknown>[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      const method = init?.method ?? 'GET';
+      if (url === '/api/v1/settings' && method === 'GET') return json(settings.body, settings.status);
+      if (url === '/api/v1/classes' && method === 'GET') return json([{ name: 't1', patterns: { msg: 'msg=(\\S+)' }, keys: ['msg'], columns: [], engines: [] }]);
+      if (url === '/api/v1/engines' && method === 'POST') {
+        const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
+        posts.push(body);
+        return json({ ...body, state: 'running' }, 201);
+      }
+      return json({ error: `unexpected ${method} ${url}` }, 404);
+    }),
+  );
+  return posts;
+}
+
+function renderDialog(onClose = vi.fn()) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={qc}>
+      <EngineDialog open onClose={onClose} />
+    </QueryClientProvider>,
+  );
+  return onClose;
+}
+
+async function fillRequired() {
+  fireEvent.change(screen.getByLabelText(/^Name/), { target: { value: 'edge' } });
+  fireEvent.mouseDown(screen.getByRole('combobox', { name: /Class/ }));
+  fireEvent.click(await screen.findByRole('option', { name: 't1' }));
+  fireEvent.change(screen.getByLabelText(/^UDP port/), { target: { value: '5514' } });
+}
+
+const retentionField = () => screen.getByLabelText(/^Retention days/) as HTMLInputElement;
+const keepForever = () => screen.getByLabelText('Keep logs forever') as HTMLInputElement;
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe('EngineDialog retention', () => {
+  it('shows the server default and sends it', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30, min_free_percent: 5 } });
+    const onClose = renderDialog();
+    await waitFor(() => expect(retentionField().value).toBe('30'));
+    expect(keepForever().checked).toBe(false);
+    expect(screen.queryByTestId('keep-forever-warning')).toBeNull();
+    await fillRequired();
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0]).toMatchObject({ name: 'edge', class: 't1', port: 5514, retention_days: 30 });
+    await waitFor(() => expect(onClose).toHaveBeenCalledWith('edge'));
+  });
+
+  it('sends 0 only when keep-forever is chosen, and warns about it', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await waitFor(() => expect(retentionField().value).toBe('30'));
+    await fillRequired();
+    fireEvent.click(keepForever());
+    expect(keepForever().checked).toBe(true);
+    expect(screen.getByTestId('keep-forever-warning')).toHaveTextContent(/never deleted/);
+    expect(retentionField()).toBeDisabled();
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0].retention_days).toBe(0);
+  });
+
+  it('turning keep-forever off again restores a number of days and hides the warning', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await waitFor(() => expect(retentionField().value).toBe('30'));
+    await fillRequired();
+    fireEvent.click(keepForever());
+    fireEvent.click(keepForever());
+    expect(screen.queryByTestId('keep-forever-warning')).toBeNull();
+    expect(retentionField().value).toBe('30');
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0].retention_days).toBe(30);
+  });
+
+  it('does not take a typed 0 or an empty field as keep-forever', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await waitFor(() => expect(retentionField().value).toBe('30'));
+    await fillRequired();
+    const create = screen.getByRole('button', { name: 'Create' });
+    for (const v of ['0', '']) {
+      fireEvent.change(retentionField(), { target: { value: v } });
+      expect(retentionField()).toHaveAttribute('aria-invalid', 'true');
+      expect(create).toBeDisabled();
+    }
+    fireEvent.change(retentionField(), { target: { value: '7' } });
+    expect(create).toBeEnabled();
+    fireEvent.click(create);
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0].retention_days).toBe(7);
+  });
+
+  it('leaves retention to the server when the settings cannot be read', async () => {
+    const posts = fakeServer({ status: 500, body: { error: 'boom' } });
+    renderDialog();
+    await screen.findByText(/server default applies/);
+    await fillRequired();
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0]).not.toHaveProperty('retention_days');
+  });
+
+  it('shows a server default of keep-forever with the warning', async () => {
+    fakeServer({ status: 200, body: { default_retention_days: 0 } });
+    renderDialog();
+    await waitFor(() => expect(keepForever().checked).toBe(true));
+    expect(screen.getByTestId('keep-forever-warning')).toBeVisible();
+  });
+});
