@@ -67,6 +67,12 @@ func (db *DB) CountUsers() (int64, error) {
 
 // CreateUser inserts a new user; ErrExists when the name is taken.
 func (db *DB) CreateUser(u User) error {
+	if u.TokenEpoch == 0 {
+		// A new account starts at an epoch no earlier account of the same name reached
+		// (epochs grow by one per change), so a token of a deleted user never works for
+		// a later user created under that name.
+		u.TokenEpoch = time.Now().UnixNano()
+	}
 	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&User{}).Where("username = ?", u.Username).Count(&n).Error; err != nil {
