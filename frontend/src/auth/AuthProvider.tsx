@@ -21,6 +21,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [qc],
   );
 
+  // The server closes the websocket when the session ends (logout elsewhere, password or
+  // role change, deleted user): ask who is signed in now; a 401 signs out.
+  useEffect(() => live.onAuthClosed(() => void qc.invalidateQueries({ queryKey: keys.me })), [qc]);
+
   const signedIn = !!user && !user.must_change_password;
   useEffect(() => {
     if (signedIn) live.start();

@@ -9,6 +9,11 @@ export function backoffDelay(attempt: number): number {
 
 type Fn = () => void;
 
+/** Close codes the server uses when the socket's credentials ended (logout, password or
+ * role change, deleted user: 4001; a pending password change: 1008). Reconnecting cannot
+ * help: the session has to be checked again. */
+export const AUTH_CLOSE_CODES: readonly number[] = [4001, 1008];
+
 export class LiveSocket {
   private ws: WebSocket | null = null;
   private attempt = 0;
@@ -21,6 +26,7 @@ export class LiveSocket {
   private readonly statsListeners = new Set<(m: WsStats) => void>();
   private readonly tailListeners = new Set<(m: WsTail) => void>();
   private readonly eventListeners = new Set<(m: WsEvent) => void>();
+  private readonly authListeners = new Set<(code: number, reason: string) => void>();
 
   constructor(private readonly url: () => string) {}
 
@@ -68,9 +74,17 @@ export class LiveSocket {
       }
       this.dispatch(msg);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev: CloseEvent) => {
       this.ws = null;
       this.setConnected(false);
+      if (AUTH_CLOSE_CODES.includes(ev.code)) {
+        // The server ended the session: stop here and let the app check who is signed in.
+        this.running = false;
+        this.latest = null;
+        this.emitChange();
+        this.authListeners.forEach((f) => f(ev.code, ev.reason));
+        return;
+      }
       this.scheduleReconnect();
     };
   }
@@ -135,6 +149,12 @@ export class LiveSocket {
   onTail(f: (m: WsTail) => void): () => void {
     this.tailListeners.add(f);
     return () => this.tailListeners.delete(f);
+  }
+  /** onAuthClosed is told when the server closed the socket because its credentials ended;
+   * the socket then stays closed until start() is called again. */
+  onAuthClosed(f: (code: number, reason: string) => void): () => void {
+    this.authListeners.add(f);
+    return () => this.authListeners.delete(f);
   }
   onEvent(f: (m: WsEvent) => void): () => void {
     this.eventListeners.add(f);

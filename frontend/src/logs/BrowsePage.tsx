@@ -28,7 +28,7 @@ import { formatBytes, formatCount } from '../common/format';
 import { ErrorState, Loading, PageHeader, ScrollBox } from '../common/ui';
 import { useDebounced } from '../common/useDebounced';
 import { useLive } from '../common/useLive';
-import { canPrevious, current, firstPage, next, pageNumber, previous, type CursorStack } from './cursorStack';
+import { canPrevious, current, firstPage, next, pageNote, pageNumber, previous, type CursorStack } from './cursorStack';
 import { exportUrl, logsQuery, type LogFilters } from './query';
 import { pushTail, type TailBuffer } from './tailBuffer';
 
@@ -219,6 +219,11 @@ export default function BrowsePage() {
                 </MenuItem>
               ))}
             </TextField>
+            {pageNote(logs.data?.limit_reason) && (
+              <Box component="span" sx={{ px: 1, color: 'text.secondary', fontSize: '0.875rem', flex: '1 1 240px' }}>
+                {pageNote(logs.data?.limit_reason)}
+              </Box>
+            )}
             <Box sx={{ px: 1 }} aria-live="polite">
               Page {pageNumber(cursors)}
             </Box>

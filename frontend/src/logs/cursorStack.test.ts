@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canPrevious, current, firstPage, next, pageNumber, previous } from './cursorStack';
+import { canPrevious, current, firstPage, next, pageNote, pageNumber, previous } from './cursorStack';
 
 describe('cursor stack', () => {
   it('starts on page 1 with no cursor', () => {
@@ -22,5 +22,15 @@ describe('cursor stack', () => {
     const s = next(firstPage, 'a');
     expect(next(s, null)).toBe(s);
     expect(next(s, undefined)).toBe(s);
+  });
+});
+
+describe('pageNote', () => {
+  it('explains a page cut by size or time, and says nothing otherwise', () => {
+    expect(pageNote('bytes')).toMatch(/4 MiB/);
+    expect(pageNote('time')).toMatch(/2 s/);
+    expect(pageNote('limit')).toBeNull();
+    expect(pageNote(null)).toBeNull();
+    expect(pageNote(undefined)).toBeNull();
   });
 });

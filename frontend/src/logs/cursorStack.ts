@@ -29,3 +29,16 @@ export function previous(s: CursorStack): CursorStack {
 export function canPrevious(s: CursorStack): boolean {
   return s.length > 1;
 }
+
+/** pageNote explains a page that ended before its row limit (the server's `limit_reason`),
+ * or null when there is nothing to say. */
+export function pageNote(reason: 'limit' | 'bytes' | 'time' | null | undefined): string | null {
+  switch (reason) {
+    case 'bytes':
+      return 'This page stopped at 4 MiB of data; Next continues from the last row shown.';
+    case 'time':
+      return 'The search stopped after 2 s; Next continues where it left off.';
+    default:
+      return null;
+  }
+}
