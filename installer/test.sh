@@ -184,6 +184,7 @@ check "TLS key matches the certificate" test \
 	"$(openssl pkey -in "$R/etc/logsieve/tls/logsieve.key" -pubout 2>/dev/null)"
 
 UNIT="$R/etc/systemd/system/logsieve.service"
+# shellcheck disable=SC2016 # $MAINPID is systemd's, matched literally.
 for line in '^User=logsieve$' '^Group=logsieve$' '^ProtectSystem=strict$' \
 	'^AmbientCapabilities=CAP_NET_BIND_SERVICE$' '^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$' \
 	'^NoNewPrivileges=yes$' '^ReadWritePaths=/var/lib/logsieve$' '^PrivateTmp=yes$' \
