@@ -44,6 +44,7 @@ type Factory interface {
 	Stats(name string) (engine.Stats, error)
 	History(name string, seconds int) ([]engine.Point, error)
 	Dir(name string) (string, error)
+	Days(name string) (factory.EngineDays, error)
 	Location(name string) (*time.Location, error)
 	Order(name string) ([]string, error)
 	Tail(name string) (<-chan engine.TailBatch, func(), error)

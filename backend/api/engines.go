@@ -6,8 +6,6 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/logsieve/logsieve/backend/store"
 )
 
 func (s *Server) listEngines(c *fiber.Ctx) error { return c.JSON(s.d.Factory.Engines()) }
@@ -151,13 +149,13 @@ func (s *Server) listDays(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	dir, err := s.d.Factory.Dir(name)
+	ed, err := s.engineDays(name)
 	if err != nil {
 		return err
 	}
-	days, err := store.ListDays(dir)
+	days, err := ed.Days.List(c.UserContext())
 	if err != nil {
-		return err
+		return engineGone(name, err)
 	}
 	type day struct {
 		Date  string `json:"date"`
@@ -180,11 +178,11 @@ func (s *Server) deleteDay(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	dir, err := s.d.Factory.Dir(name)
+	ed, err := s.engineDays(name)
 	if err != nil {
 		return err
 	}
-	if err := store.DeleteDay(dir, date); err != nil {
+	if err := ed.Days.Delete(date); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return dayNotFound(name, date)
 		}

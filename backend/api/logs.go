@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/logsieve/logsieve/backend/factory"
 	"github.com/logsieve/logsieve/backend/store"
 )
 
@@ -21,8 +22,8 @@ import (
 const maxExportDays = 3660
 
 // logQuery reads the shared filters of /logs and export.csv: q, filter (repeatable,
-// col:text substring or col=text exact), from, to, order.
-func (s *Server) logQuery(c *fiber.Ctx, name string) (store.Query, error) {
+// col:text substring or col=text exact), from, to, order; ed gives the class order.
+func logQuery(c *fiber.Ctx, ed factory.EngineDays) (store.Query, error) {
 	q := store.Query{Q: c.Query("q"), From: c.Query("from"), To: c.Query("to"), Desc: true}
 	switch c.Query("order") {
 	case "", "desc":
@@ -39,20 +40,28 @@ func (s *Server) logQuery(c *fiber.Ctx, name string) (store.Query, error) {
 		}
 		q.Filters = append(q.Filters, store.Filter{Column: f[:i], Text: f[i+1:], Exact: f[i] == '='})
 	}
-	order, err := s.d.Factory.Order(name)
-	if err != nil {
-		return q, err
-	}
-	q.Order = order
+	q.Order = ed.Order
 	return q, nil
 }
 
-func (s *Server) today(name string) (string, error) {
-	loc, err := s.d.Factory.Location(name)
-	if err != nil {
-		return "", err
+// today is the date now in the engine's timezone.
+func (s *Server) today(ed factory.EngineDays) string {
+	return s.d.Now().In(ed.Location).Format(store.DateLayout)
+}
+
+// engineDays asks the factory, once per request, for the engine's day files, class
+// order and timezone.
+func (s *Server) engineDays(name string) (factory.EngineDays, error) {
+	return s.d.Factory.Days(name)
+}
+
+// engineGone answers a request whose engine was deleted while it ran: its day files
+// were closed.
+func engineGone(name string, err error) error {
+	if errors.Is(err, store.ErrClosed) {
+		return &Error{Status: http.StatusNotFound, Msg: fmt.Sprintf("engine %q does not exist", name)}
 	}
-	return s.d.Now().In(loc).Format(store.DateLayout), nil
+	return err
 }
 
 // dayNotFound is the 404 of a day without a file. It names the engine and the date only:
@@ -67,7 +76,11 @@ func (s *Server) queryLogs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q, err := s.logQuery(c, name)
+	ed, err := s.engineDays(name)
+	if err != nil {
+		return err
+	}
+	q, err := logQuery(c, ed)
 	if err != nil {
 		return err
 	}
@@ -76,22 +89,16 @@ func (s *Server) queryLogs(c *fiber.Ctx) error {
 	}
 	q.Cursor = c.Query("cursor")
 	if q.Date = c.Query("date"); q.Date == "" {
-		if q.Date, err = s.today(name); err != nil {
-			return err
-		}
+		q.Date = s.today(ed)
 	} else if err := store.ValidDate(q.Date); err != nil {
 		return badRequest("date", "the date must be YYYY-MM-DD")
 	}
-	dir, err := s.d.Factory.Dir(name)
-	if err != nil {
-		return err
-	}
-	page, err := store.QueryDay(c.UserContext(), dir, q)
+	page, err := ed.Days.Query(c.UserContext(), q)
 	if errors.Is(err, fs.ErrNotExist) {
-		page, err = s.emptyPage(name, q.Order)
+		page, err = emptyPage(ed), nil
 	}
 	if err != nil {
-		return err
+		return engineGone(name, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
@@ -140,16 +147,12 @@ func writeLogsPage(w *bufio.Writer, page *store.Page) error {
 
 // emptyPage is the page of a day without a file (no log arrived that day): no rows and
 // the columns such a day would have.
-func (s *Server) emptyPage(name string, order []string) (*store.Page, error) {
-	e, err := s.d.Factory.Engine(name)
-	if err != nil {
-		return nil, err
-	}
-	cols := append([]string{"id", "log_sender_ip", "client", "time", "time_zone"}, order...)
-	if e.KeepOriginal {
+func emptyPage(ed factory.EngineDays) *store.Page {
+	cols := append([]string{"id", "log_sender_ip", "client", "time", "time_zone"}, ed.Order...)
+	if ed.KeepOriginal {
 		cols = append(cols, "original_log")
 	}
-	return &store.Page{Columns: cols, Rows: [][]*string{}}, nil
+	return &store.Page{Columns: cols, Rows: [][]*string{}}
 }
 
 // exportCSV: GET /engines/:name/export.csv — streams every matching row of one day (date)
@@ -160,22 +163,22 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q, err := s.logQuery(c, name)
+	ed, err := s.engineDays(name)
 	if err != nil {
 		return err
 	}
-	dates, filename, err := s.exportDates(c, name)
+	q, err := logQuery(c, ed)
 	if err != nil {
 		return err
 	}
-	dir, err := s.d.Factory.Dir(name)
+	dates, filename, err := s.exportDates(c, name, ed)
 	if err != nil {
 		return err
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(store.ExportCSV(ctx, pw, dir, dates, q)) }()
+	go func() { pw.CloseWithError(ed.Days.Export(ctx, pw, dates, q)) }()
 	buf := make([]byte, 32<<10)
 	n, rerr := pr.Read(buf) // returns once the export validated its input and wrote, or failed
 	if n == 0 && rerr != nil && rerr != io.EOF {
@@ -183,7 +186,7 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 		if errors.Is(rerr, fs.ErrNotExist) && len(dates) == 1 {
 			return dayNotFound(name, dates[0])
 		}
-		return rerr
+		return engineGone(name, rerr)
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
@@ -217,15 +220,11 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 }
 
 // exportDates returns the dates of an export and its file name.
-func (s *Server) exportDates(c *fiber.Ctx, name string) ([]string, string, error) {
+func (s *Server) exportDates(c *fiber.Ctx, name string, ed factory.EngineDays) ([]string, string, error) {
 	date, from, to := c.Query("date"), c.Query("from_date"), c.Query("to_date")
 	if from == "" && to == "" {
 		if date == "" {
-			d, err := s.today(name)
-			if err != nil {
-				return nil, "", err
-			}
-			date = d
+			date = s.today(ed)
 		}
 		if err := store.ValidDate(date); err != nil {
 			return nil, "", badRequest("date", "the date must be YYYY-MM-DD")

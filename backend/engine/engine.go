@@ -28,10 +28,14 @@ const (
 
 // Config is what an engine needs to run. Zero values take the defaults noted.
 type Config struct {
-	Name         string
-	Bind         string // IP to bind; default 0.0.0.0
-	Port         int
-	Dir          string // the engine's day-file directory
+	Name string
+	Bind string // IP to bind; default 0.0.0.0
+	Port int
+	Dir  string // the engine's day-file directory
+	// Days, when set, owns the day files (a factory holds it across restarts);
+	// the writer gets its files through it. Otherwise the engine's writer
+	// opens a Days of its own on Dir for each run.
+	Days         *store.Days
 	Location     *time.Location
 	TZName       string
 	KeepOriginal bool
@@ -168,7 +172,13 @@ func (e *Engine) Start() error {
 		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
 	}
-	w, err := store.OpenWriter(e.cfg.Dir, store.Options{Location: e.cfg.Location, TZName: e.cfg.TZName})
+	opt := store.Options{Location: e.cfg.Location, TZName: e.cfg.TZName}
+	var w *store.Writer
+	if e.cfg.Days != nil {
+		w, err = e.cfg.Days.OpenWriter(opt)
+	} else {
+		w, err = store.OpenWriter(e.cfg.Dir, opt)
+	}
 	if err != nil {
 		_ = conn.Close()
 		e.state, e.reason = StateFailed, err.Error()

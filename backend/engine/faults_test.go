@@ -289,11 +289,13 @@ func TestDiskFullCountsWriteErrorsOtherEnginesContinueAndItResumes(t *testing.T)
 
 func TestDayFileDeletedUnderRunningEngineIsRecreated(t *testing.T) {
 	dir := t.TempDir()
-	e, addr := startEngine(t, Config{Dir: dir, KeepOriginal: true}, seqClass(t))
+	days := store.NewDays(dir)
+	t.Cleanup(func() { days.Close() })
+	e, addr := startEngine(t, Config{Dir: dir, Days: days, KeepOriginal: true}, seqClass(t))
 	send(t, addr, numbered(0, 10, 100)...)
 	waitStored(t, e, 10)
 	today := time.Now().UTC().Format(store.DateLayout)
-	if err := store.DeleteDay(dir, today); err != nil {
+	if err := days.Delete(today); err != nil {
 		t.Fatal(err)
 	}
 	send(t, addr, numbered(10, 20, 100)...)
@@ -407,7 +409,9 @@ func TestClockJumpingAcrossMidnightRoutesRowsByReceiveDate(t *testing.T) {
 	// Closed days got their indexes even though the clock came back to them.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := store.QueryDay(ctx, dir, store.Query{Date: d1(0).Format(store.DateLayout), Filters: []store.Filter{{Column: "n", Text: "25", Exact: true}}}); err != nil {
+	days := store.NewDays(dir)
+	defer days.Close()
+	if _, err := days.Query(ctx, store.Query{Date: d1(0).Format(store.DateLayout), Filters: []store.Filter{{Column: "n", Text: "25", Exact: true}}}); err != nil {
 		t.Fatalf("query of a day the clock came back to: %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/meta"
-	"github.com/logsieve/logsieve/backend/store"
 )
 
 // ClientSpec is a known sender of an engine: a name (engine-name rule) and a
@@ -75,8 +74,9 @@ func (f *Factory) Clients(ctx context.Context, name string) ([]ClientInfo, error
 		return nil, err
 	}
 	cs := append([]ClientSpec(nil), m.clients...)
+	days := m.days
 	f.mu.Unlock()
-	counts, err := store.CountByClient(ctx, store.EngineDir(f.cfg.DataDir, name))
+	counts, err := days.CountByClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,18 +172,17 @@ func (f *Factory) DeleteClient(name, client string, purge bool) (*Job, error) {
 	if !purge {
 		return nil, nil
 	}
-	dir := store.EngineDir(f.cfg.DataDir, name)
+	days := m.days
 	events := m.events
 	j := f.jobs.start("purge_client", name+"/"+client, func(ctx context.Context, set func(func(*Job))) error {
 		events.Add(engine.LevelInfo, "purging the rows of client %q", client)
-		n, err := store.PurgeClient(ctx, dir, client, func(done, total int64) {
+		n, err := days.PurgeClient(ctx, client, func(done, total int64) {
 			set(func(j *Job) {
 				if total > 0 {
 					j.Progress = float64(done) / float64(total)
 				}
 			})
 		})
-		store.ForgetClientCounts(dir)
 		set(func(j *Job) { j.Deleted = n })
 		if err != nil {
 			events.Add(engine.LevelError, "purge of client %q failed after %d rows: %v", client, n, err)

@@ -2,6 +2,7 @@ package factory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -121,32 +122,49 @@ func (f *Factory) setFree(free float64) {
 }
 
 // deleteOldest deletes closed day files of every engine, oldest first, until
-// free space reaches target; it returns the free space then.
+// free space reaches target; it returns the free space then. The days are
+// listed from stat alone (Days.Sizes), outside the factory lock.
 func (f *Factory) deleteOldest(target float64, minFree int, free float64) float64 {
-	type day struct{ engine, date, dir string }
-	var days []day
-	logs := map[string]*engine.EventLog{}
+	type source struct {
+		engine, today string
+		days          *store.Days
+		events        *engine.EventLog
+	}
+	var sources []source
 	f.mu.Lock()
 	for n, m := range f.engines {
-		dir := store.EngineDir(f.cfg.DataDir, n)
 		loc, err := time.LoadLocation(m.spec.Timezone)
 		if err != nil {
 			continue
 		}
-		today := f.cfg.Now().In(loc).Format(store.DateLayout)
-		ds, err := store.ListDays(dir)
-		if err != nil {
-			f.cfg.Log.Error("disk guard cannot list days", "engine", n, "err", err)
-			continue
-		}
-		for _, d := range ds {
-			if d.Date < today {
-				days = append(days, day{n, d.Date, dir})
-			}
-		}
-		logs[n] = m.events
+		sources = append(sources, source{n, f.cfg.Now().In(loc).Format(store.DateLayout), m.days, m.events})
 	}
 	f.mu.Unlock()
+	type day struct {
+		engine, date string
+		days         *store.Days
+	}
+	var days []day
+	logs := map[string]*engine.EventLog{}
+	for _, s := range sources {
+		if f.listHook != nil {
+			f.listHook()
+		}
+		sizes, err := s.days.Sizes()
+		if errors.Is(err, store.ErrClosed) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			f.cfg.Log.Error("disk guard cannot list days", "engine", s.engine, "err", err)
+			continue
+		}
+		for _, d := range sizes {
+			if d.Date < s.today {
+				days = append(days, day{s.engine, d.Date, s.days})
+			}
+		}
+		logs[s.engine] = s.events
+	}
 	sort.Slice(days, func(i, j int) bool {
 		if days[i].date != days[j].date {
 			return days[i].date < days[j].date
@@ -157,7 +175,7 @@ func (f *Factory) deleteOldest(target float64, minFree int, free float64) float6
 		if free >= target {
 			break
 		}
-		if err := store.DeleteDay(d.dir, d.date); err != nil {
+		if err := d.days.Delete(d.date); err != nil {
 			f.cfg.Log.Error("disk guard cannot delete a day", "engine", d.engine, "date", d.date, "err", err)
 			continue
 		}

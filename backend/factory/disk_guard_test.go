@@ -58,7 +58,7 @@ func allDays(t *testing.T, dir string, engines ...string) []string {
 	t.Helper()
 	var out []string
 	for _, n := range engines {
-		ds, err := store.ListDays(store.EngineDir(dir, n))
+		ds, err := listDays(store.EngineDir(dir, n))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -159,15 +159,17 @@ func (f *Factory) CreateEngine(s EngineSpec) error {
 	if err := f.portTaken(s, ""); err != nil {
 		return err
 	}
-	m := &managed{spec: s, events: f.newEventLog(s.Name)}
+	m := &managed{spec: s, events: f.newEventLog(s.Name), days: store.NewDays(store.EngineDir(f.cfg.DataDir, s.Name))}
 	f.attach(m, loc)
 	if s.Enabled {
 		if err := m.eng.Start(); err != nil {
+			_ = m.days.Close()
 			return startErr(s, err)
 		}
 	}
 	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
 		_ = m.eng.Stop()
+		_ = m.days.Close()
 		return err
 	}
 	f.engines[s.Name] = m
@@ -275,6 +277,9 @@ func (f *Factory) DeleteEngine(name string, purge bool) error {
 		return err
 	}
 	delete(f.engines, name)
+	if err := m.days.Close(); err != nil {
+		f.cfg.Log.Warn("cannot close day files", "engine", name, "err", err)
+	}
 	if purge {
 		if err := os.RemoveAll(store.EngineDir(f.cfg.DataDir, name)); err != nil {
 			return fmt.Errorf("cannot purge day files of engine %q: %w", name, err)
@@ -360,6 +365,27 @@ func (f *Factory) History(name string, seconds int) ([]engine.Point, error) {
 func (f *Factory) Dir(name string) (string, error) {
 	return withEngine(f, name, func(m *managed) (string, error) {
 		return store.EngineDir(f.cfg.DataDir, m.spec.Name), nil
+	})
+}
+
+// EngineDays is what a request about an engine's stored logs needs, read
+// under one lock: the owner of its day files, its class order and timezone.
+type EngineDays struct {
+	Days         *store.Days
+	Order        []string // current class value columns (store.Query.Order)
+	Location     *time.Location
+	KeepOriginal bool
+}
+
+// Days returns an engine's day files with its class order and timezone.
+func (f *Factory) Days(name string) (EngineDays, error) {
+	return withEngine(f, name, func(m *managed) (EngineDays, error) {
+		loc, err := time.LoadLocation(m.spec.Timezone)
+		if err != nil {
+			return EngineDays{}, err
+		}
+		return EngineDays{Days: m.days, Order: f.classes[m.spec.Class].Columns(), Location: loc,
+			KeepOriginal: m.spec.KeepOriginal}, nil
 	})
 }
 

@@ -59,6 +59,7 @@ type Factory struct {
 	guardMu     sync.Mutex // one disk check at a time
 	guardCancel context.CancelFunc
 	guardDone   chan struct{}
+	listHook    func()   // tests: called before the disk guard lists an engine's days
 	disk        struct { // guarded by mu
 		free   float64
 		paused bool
@@ -73,6 +74,7 @@ type managed struct {
 	eng     *engine.Engine
 	clients []ClientSpec
 	events  *engine.EventLog
+	days    *store.Days // the engine's day files, shared with its writer; outlives restarts
 }
 
 // New loads classes and engine definitions from the metadata DB. Nothing starts
@@ -127,7 +129,7 @@ func New(cfg Config) (*Factory, error) {
 		if err != nil {
 			return nil, err
 		}
-		m := &managed{spec: spec, events: f.newEventLog(spec.Name)}
+		m := &managed{spec: spec, events: f.newEventLog(spec.Name), days: store.NewDays(store.EngineDir(cfg.DataDir, spec.Name))}
 		for _, cr := range crs {
 			m.clients = append(m.clients, ClientSpec{Name: cr.Name, Match: cr.Match})
 		}
@@ -142,6 +144,7 @@ func New(cfg Config) (*Factory, error) {
 func (f *Factory) attach(m *managed, loc *time.Location) {
 	cfg := f.engineConfig(m.spec, loc)
 	cfg.Events = m.events
+	cfg.Days = m.days
 	m.eng = engine.New(cfg, f.classes[m.spec.Class])
 	applyClients(m)
 	if f.disk.paused {
@@ -204,7 +207,7 @@ func (f *Factory) Close() error {
 	defer f.mu.Unlock()
 	var errs []error
 	for _, m := range f.engines {
-		errs = append(errs, m.eng.Stop())
+		errs = append(errs, m.eng.Stop(), m.days.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -237,8 +240,9 @@ func (f *Factory) sweepLoop(ctx context.Context) {
 func (f *Factory) Sweep() {
 	f.mu.Lock()
 	type job struct {
-		name, dir, today string
-		days             int
+		name, today string
+		ds          *store.Days
+		days        int
 	}
 	var jobs []job
 	for n, m := range f.engines {
@@ -246,11 +250,11 @@ func (f *Factory) Sweep() {
 			continue
 		}
 		loc, _ := time.LoadLocation(m.spec.Timezone)
-		jobs = append(jobs, job{n, store.EngineDir(f.cfg.DataDir, n), f.cfg.Now().In(loc).Format(store.DateLayout), m.spec.RetentionDays})
+		jobs = append(jobs, job{n, f.cfg.Now().In(loc).Format(store.DateLayout), m.days, m.spec.RetentionDays})
 	}
 	f.mu.Unlock()
 	for _, j := range jobs {
-		deleted, err := store.Sweep(j.dir, j.today, j.days)
+		deleted, err := j.ds.Sweep(j.today, j.days)
 		if err != nil {
 			f.cfg.Log.Error("retention sweep failed", "engine", j.name, "err", err)
 		}

@@ -137,7 +137,7 @@ func TestTwoEnginesRunIndependently(t *testing.T) {
 	sendTo(t, b.Port, mikrotikLog, 5)
 	waitStored(t, e.f, "beta", 25)
 	for name, want := range map[string]int64{"alpha": 10, "beta": 25} {
-		days, err := store.ListDays(store.EngineDir(e.dir, name))
+		days, err := listDays(store.EngineDir(e.dir, name))
 		if err != nil || len(days) != 1 || days[0].Rows != want {
 			t.Fatalf("engine %q: got days %+v err %v; want one day of %d rows", name, days, err, want)
 		}
@@ -212,7 +212,7 @@ func TestRestartOfFactoryKeepsDataAndRestartsEnabledEngines(t *testing.T) {
 	}
 	sendTo(t, s.Port, mikrotikLog, 1)
 	waitStored(t, e2.f, "keep", 1)
-	days, _ := store.ListDays(store.EngineDir(dir, "keep"))
+	days, _ := listDays(store.EngineDir(dir, "keep"))
 	if len(days) != 1 || days[0].Rows != 8 {
 		t.Fatalf("got days %+v; want 8 rows kept across the restart", days)
 	}

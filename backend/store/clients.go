@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -19,24 +18,26 @@ const purgeStep = 20000
 // PurgeProgress reports a purge's progress: done of total id slots scanned.
 type PurgeProgress func(done, total int64)
 
-// PurgeClient deletes the rows of client from every day file of dir, in short
+// PurgeClient deletes the rows of client from every day, in short
 // transactions over id ranges so ingest into today's file keeps going. It
 // returns how many rows it deleted. progress, when set, is called after each
-// step. A file deleted meanwhile is skipped.
-func PurgeClient(ctx context.Context, dir, client string, progress PurgeProgress) (deleted int64, err error) {
-	dates, err := dayDates(dir)
+// step. A day deleted meanwhile is skipped.
+func (ds *Days) PurgeClient(ctx context.Context, client string, progress PurgeProgress) (deleted int64, err error) {
+	ds.mu.Lock()
+	all, err := ds.scan()
+	ds.mu.Unlock()
 	if err != nil {
 		return 0, err
 	}
+	defer ds.forgetClientCounts()
 	type span struct {
-		path     string
+		date     string
 		min, max int64
 	}
 	var spans []span
 	var total int64
-	for _, date := range dates {
-		path := dayPath(dir, date)
-		lo, hi, err := idSpan(path)
+	for _, d := range all {
+		lo, hi, err := ds.idSpan(ctx, d.date)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -44,7 +45,7 @@ func PurgeClient(ctx context.Context, dir, client string, progress PurgeProgress
 			return 0, err
 		}
 		if hi >= lo && hi > 0 {
-			spans = append(spans, span{path, lo, hi})
+			spans = append(spans, span{d.date, lo, hi})
 			total += hi - lo + 1
 		}
 	}
@@ -53,14 +54,26 @@ func PurgeClient(ctx context.Context, dir, client string, progress PurgeProgress
 		progress(0, total)
 	}
 	for _, s := range spans {
-		n, err := purgeFile(ctx, s.path, client, s.min, s.max, func(step int64) {
+		d, err := ds.acquire(s.date)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return deleted, err
+		}
+		n, err := purgeFile(ctx, d.path, client, s.min, s.max, func(step int64) {
 			done += step
 			if progress != nil {
 				progress(done, total)
 			}
 		})
+		ds.mu.Lock()
+		dropped := d.dropped
+		d.rows = -1
+		ds.mu.Unlock()
+		ds.release(d)
 		deleted += n
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || err != nil && dropped {
 			continue
 		}
 		if err != nil {
@@ -73,19 +86,19 @@ func PurgeClient(ctx context.Context, dir, client string, progress PurgeProgress
 	return deleted, nil
 }
 
-// idSpan returns min(id) and max(id) of the day file at path.
-func idSpan(path string) (lo, hi int64, err error) {
-	db, err := openReadOnly(path)
+// idSpan returns min(id) and max(id) of the day of date.
+func (ds *Days) idSpan(ctx context.Context, date string) (lo, hi int64, err error) {
+	h, err := ds.Open(ctx, date)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer db.Close()
+	defer h.Release()
+	if len(h.cols) == 0 {
+		return 0, 0, nil
+	}
 	var a, b sql.NullInt64
-	if err := db.QueryRow("SELECT min(id), max(id) FROM logs").Scan(&a, &b); err != nil {
-		if strings.Contains(err.Error(), "no such table") {
-			return 0, 0, nil
-		}
-		return 0, 0, fmt.Errorf("cannot read day file %q: %w", path, err)
+	if err := h.conn.QueryRowContext(ctx, "SELECT min(id), max(id) FROM logs").Scan(&a, &b); err != nil {
+		return 0, 0, fmt.Errorf("cannot read day file %q: %w", h.d.path, err)
 	}
 	return a.Int64, b.Int64, nil
 }
@@ -96,7 +109,7 @@ func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func
 	if _, err := os.Stat(path); err != nil {
 		return 0, fmt.Errorf("cannot purge day file %q: %w", path, err)
 	}
-	db, err := sql.Open("sqlite3", fileDSN(path, "_busy_timeout=10000"))
+	db, err := sqlOpen(path, "_busy_timeout=10000")
 	if err != nil {
 		return 0, fmt.Errorf("cannot purge day file %q: %w", path, err)
 	}
@@ -158,30 +171,26 @@ func recordRowCount(ctx context.Context, db *sql.DB) error {
 const clientCountTTL = 10 * time.Second
 
 type clientCountEntry struct {
-	size, walSize int64
-	mtime         time.Time
-	at            time.Time
-	took          time.Duration
-	counts        map[string]int64
+	stamp  fileStamp
+	at     time.Time
+	took   time.Duration
+	counts map[string]int64
 }
 
-var clientCounts struct {
-	sync.Mutex
-	m map[string]*clientCountEntry
-}
-
-// CountByClient returns the rows of each client over every day file of dir
-// (rows without a client are not counted). Counts of an unchanged file are
-// cached; a changing file (today's) is recounted unless its last count was
-// slow and recent (see clientCountTTL).
-func CountByClient(ctx context.Context, dir string) (map[string]int64, error) {
-	dates, err := dayDates(dir)
+// CountByClient returns the rows of each client over every day (rows
+// without a client are not counted). Counts of an unchanged file are cached;
+// a changing file (today's) is recounted unless its last count was slow and
+// recent (see clientCountTTL).
+func (ds *Days) CountByClient(ctx context.Context) (map[string]int64, error) {
+	ds.mu.Lock()
+	all, err := ds.scan()
+	ds.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]int64{}
-	for _, date := range dates {
-		c, err := fileClientCounts(ctx, dayPath(dir, date))
+	for _, d := range all {
+		c, err := ds.dayClientCounts(ctx, d.date)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -195,66 +204,60 @@ func CountByClient(ctx context.Context, dir string) (map[string]int64, error) {
 	return out, nil
 }
 
-func fileClientCounts(ctx context.Context, path string) (map[string]int64, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot count day file %q: %w", path, err)
-	}
-	var walSize int64
-	if w, err := os.Stat(path + "-wal"); err == nil {
-		walSize = w.Size()
-	}
-	clientCounts.Lock()
-	e := clientCounts.m[path]
-	clientCounts.Unlock()
-	if e != nil && (e.size == st.Size() && e.walSize == walSize && e.mtime.Equal(st.ModTime()) ||
-		time.Since(e.at) < min(10*e.took, clientCountTTL)) {
-		return e.counts, nil
-	}
-	t0 := time.Now()
-	db, err := openReadOnly(path)
+func (ds *Days) dayClientCounts(ctx context.Context, date string) (map[string]int64, error) {
+	d, err := ds.acquire(date)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT client, count(*) FROM logs WHERE client IS NOT NULL GROUP BY client")
+	defer ds.release(d)
+	st, err := stampOf(d.path)
 	if err != nil {
-		if strings.Contains(err.Error(), "no such") {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("cannot count clients of day file %q: %w", path, err)
+		return nil, fmt.Errorf("cannot count day file %q: %w", d.path, err)
+	}
+	ds.mu.Lock()
+	e := d.counts
+	ds.mu.Unlock()
+	if e != nil && (e.stamp == st || time.Since(e.at) < min(10*e.took, clientCountTTL)) {
+		return e.counts, nil
+	}
+	t0 := time.Now()
+	h, err := ds.openHandle(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer h.conn.Close()
+	counts := map[string]int64{}
+	if !h.has[colClient] {
+		return counts, nil
+	}
+	rows, err := h.conn.QueryContext(ctx, "SELECT client, count(*) FROM logs WHERE client IS NOT NULL GROUP BY client")
+	if err != nil {
+		return nil, fmt.Errorf("cannot count clients of day file %q: %w", d.path, err)
 	}
 	defer rows.Close()
-	counts := map[string]int64{}
 	for rows.Next() {
 		var name string
 		var n int64
 		if err := rows.Scan(&name, &n); err != nil {
-			return nil, fmt.Errorf("cannot count clients of day file %q: %w", path, err)
+			return nil, fmt.Errorf("cannot count clients of day file %q: %w", d.path, err)
 		}
 		counts[name] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot count clients of day file %q: %w", path, err)
+		return nil, fmt.Errorf("cannot count clients of day file %q: %w", d.path, err)
 	}
-	clientCounts.Lock()
-	if clientCounts.m == nil {
-		clientCounts.m = map[string]*clientCountEntry{}
-	}
-	clientCounts.m[path] = &clientCountEntry{size: st.Size(), walSize: walSize, mtime: st.ModTime(), at: time.Now(), took: time.Since(t0), counts: counts}
-	clientCounts.Unlock()
+	ds.mu.Lock()
+	d.counts = &clientCountEntry{stamp: st, at: time.Now(), took: time.Since(t0), counts: counts}
+	ds.mu.Unlock()
 	return counts, nil
 }
 
-// ForgetClientCounts drops the cached client counts of dir's files (after a
-// purge or a rename, so the next count is exact).
-func ForgetClientCounts(dir string) {
-	prefix := dir + string(os.PathSeparator)
-	clientCounts.Lock()
-	for p := range clientCounts.m {
-		if strings.HasPrefix(p, prefix) {
-			delete(clientCounts.m, p)
-		}
+// forgetClientCounts drops the cached client counts (after a purge, so the
+// next count is exact).
+func (ds *Days) forgetClientCounts() {
+	ds.mu.Lock()
+	for _, d := range ds.days {
+		d.counts = nil
 	}
-	clientCounts.Unlock()
+	ds.mu.Unlock()
 }

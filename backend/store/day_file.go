@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -28,7 +27,6 @@ const writerDSN = "_mutex=no&_synchronous=NORMAL&_busy_timeout=10000&_cache_size
 type dayFile struct {
 	date  string
 	path  string
-	info  os.FileInfo // the file as opened, to notice it being deleted underneath
 	db    *sql.DB
 	conn  *sql.Conn
 	has   map[string]bool
@@ -56,7 +54,7 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 	fail := func(err error) (*dayFile, error) {
 		return nil, fmt.Errorf("cannot open day file %q: %w", path, err)
 	}
-	db, err := sql.Open("sqlite3", fileDSN(path, writerDSN))
+	db, err := sqlOpen(path, writerDSN)
 	if err != nil {
 		return fail(err)
 	}
@@ -99,20 +97,8 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 	for _, c := range cols {
 		d.has[c] = true
 	}
-	if d.info, err = os.Stat(path); err != nil {
-		d.close()
-		return fail(err)
-	}
 	d.cp = startCheckpointer(path)
 	return d, nil
-}
-
-// replaced reports whether the file at d.path is no longer the one d has open
-// (deleted or replaced underneath the writer, e.g. a day deleted by hand while
-// it is today's): rows inserted into the open one would be lost.
-func (d *dayFile) replaced() bool {
-	fi, err := os.Stat(d.path)
-	return err != nil || !os.SameFile(fi, d.info)
 }
 
 // createTableSQL returns the CREATE TABLE of a new day file for s, in the

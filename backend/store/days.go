@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // DayInfo describes one day file.
@@ -18,8 +22,134 @@ type DayInfo struct {
 	Bytes int64  `json:"bytes"` // size of the file plus its WAL
 }
 
+// DaySize is a day's date and bytes (file plus WAL), read with stat only.
+type DaySize struct {
+	Date  string
+	Bytes int64
+}
+
+// ErrClosed is returned by the methods of a closed Days.
+var ErrClosed = errors.New("the day files of this engine are closed")
+
+// tombPrefix starts the name a deleted day file is renamed to while readers
+// still hold it; such files are never listed and are removed at the latest by
+// the next scan after a restart.
+const tombPrefix = ".deleted-"
+
+// readPoolConns bounds the read connections of one open day.
+const readPoolConns = 8
+
+// readIdle is how long an idle read connection of a day stays open.
+var readIdle = 30 * time.Second
+
+// testHookOpen, when set, is called with the path of every SQLite handle the
+// store opens (tests count them).
+var testHookOpen func(path string)
+
+// Days is the one owner of an engine's day files: it lists them, hands out
+// reference-counted read handles (Open), gives the engine's Writer its files,
+// deletes days (coordinating with readers and the writer), and runs the
+// queries, exports, retention, client purges and client counts. A factory
+// holds one per engine and shares it with the engine's writer. Its methods are
+// safe for concurrent use.
+//
+// Lifecycle of a day: a day is listed once its file exists (the directory is
+// rescanned by List, Sizes and Sweep, so files made or removed by other means
+// are noticed). Open takes a reference and a pooled read connection; Release
+// gives them back. Delete drops the day from the list at once, closes the
+// writer's connection to it (waiting for a batch in progress; the writer's
+// next batch of that date creates a fresh file), and removes the files: at
+// once when nobody reads the day, else it renames them aside and the last
+// reader's Release removes them.
+type Days struct {
+	dir string
+
+	mu     sync.Mutex
+	days   map[string]*day // listed days by date
+	gone   map[string]*day // dropped days whose files still sit at their path
+	seq    int             // tombstone names
+	closed bool
+	idx    *indexer // started on first use
+}
+
+// day is one day file and its users. Fields are guarded by Days.mu, except w
+// (guarded by wmu).
+type day struct {
+	date, path string
+	refs       int     // read handles and background users (indexer, purge)
+	ro         *sql.DB // pooled read connections; nil until the first Open
+	dropped    bool
+	tomb       string        // where the files went while readers hold them
+	removed    chan struct{} // closed once the files left path (after drop)
+
+	rows      int64 // cached row count and the file state it was read at
+	rowsStamp fileStamp
+	counts    *clientCountEntry
+
+	wmu sync.Mutex // held by the writer for a batch, by Delete to close w
+	w   *dayFile   // the writer's connection; nil when none
+}
+
+// fileStamp identifies the state of a day file cheaply (stat only).
+type fileStamp struct {
+	size, walSize int64
+	mtime         time.Time
+}
+
+func stampOf(path string) (fileStamp, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	s := fileStamp{size: st.Size(), mtime: st.ModTime()}
+	if wal, err := os.Stat(path + "-wal"); err == nil {
+		s.walSize = wal.Size()
+		if wal.ModTime().After(s.mtime) {
+			s.mtime = wal.ModTime()
+		}
+	}
+	return s, nil
+}
+
+// NewDays returns the owner of the day files in dir. Nothing is opened until
+// used; the caller must Close it.
+func NewDays(dir string) *Days {
+	return &Days{dir: dir, days: map[string]*day{}, gone: map[string]*day{}}
+}
+
+// Dir returns the directory of the day files.
+func (ds *Days) Dir() string { return ds.dir }
+
+// Close closes the read pools and stops the background index builds. Writers
+// must be closed first. Read handles still out stay usable until released.
+func (ds *Days) Close() error {
+	ds.mu.Lock()
+	if ds.closed {
+		ds.mu.Unlock()
+		return nil
+	}
+	ds.closed = true
+	idx := ds.idx
+	var pools []*sql.DB
+	for _, d := range ds.days {
+		if d.ro != nil && d.refs == 0 {
+			pools = append(pools, d.ro)
+			d.ro = nil
+		}
+	}
+	ds.mu.Unlock()
+	if idx != nil {
+		idx.stop()
+	}
+	var err error
+	for _, p := range pools {
+		err = errors.Join(err, p.Close())
+	}
+	return err
+}
+
 // dayDates returns the dates of the day files in dir, oldest first; none
-// when dir does not exist.
+// when dir does not exist. Leftover files of deleted days are removed.
 func dayDates(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -40,99 +170,480 @@ func dayDates(dir string) ([]string, error) {
 	return dates, nil
 }
 
-// ListDays returns the day files of dir, newest first. Rows is read with a
-// cheap query (the highest id) on a read-only connection.
-func ListDays(dir string) ([]DayInfo, error) {
-	dates, err := dayDates(dir)
+// scan reconciles the listed days with the directory (ds.mu held): files
+// made by other means are listed, days whose file went by other means are
+// dropped (closing the writer's connection, so its next batch makes a fresh
+// file). It returns the listed days, oldest first.
+func (ds *Days) scan() ([]*day, error) {
+	if ds.closed {
+		return nil, ErrClosed
+	}
+	dates, err := dayDates(ds.dir)
 	if err != nil {
 		return nil, err
 	}
-	days := make([]DayInfo, 0, len(dates))
-	for i := len(dates) - 1; i >= 0; i-- {
-		date := dates[i]
-		path := dayPath(dir, date)
-		st, err := os.Stat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // deleted meanwhile
+	on := make(map[string]bool, len(dates))
+	for _, date := range dates {
+		on[date] = true
+		if _, ok := ds.days[date]; !ok && ds.gone[date] == nil {
+			ds.days[date] = ds.newDay(date)
 		}
+	}
+	var vanished []*day
+	for date, d := range ds.days {
+		if !on[date] && !ds.writerCreating(d) {
+			vanished = append(vanished, d)
+		}
+	}
+	for _, d := range vanished {
+		ds.dropLocked(d)
+	}
+	if len(vanished) > 0 {
+		ds.mu.Unlock()
+		for _, d := range vanished {
+			ds.finishDrop(d)
+		}
+		ds.mu.Lock()
+	}
+	out := make([]*day, 0, len(ds.days))
+	for _, d := range ds.days {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b *day) int { return strings.Compare(a.date, b.date) })
+	return out, nil
+}
+
+// writerCreating reports a day entry the writer made that has no file yet
+// (ds.mu held): it is not a vanished file.
+func (ds *Days) writerCreating(d *day) bool {
+	if !d.wmu.TryLock() {
+		return true // the writer is opening or writing it
+	}
+	defer d.wmu.Unlock()
+	return false
+}
+
+func (ds *Days) newDay(date string) *day {
+	return &day{date: date, path: dayPath(ds.dir, date), rows: -1}
+}
+
+// lookup returns the listed day of date (ds.mu held), listing its file when
+// it exists but is not listed yet.
+func (ds *Days) lookup(date string) (*day, error) {
+	if ds.closed {
+		return nil, ErrClosed
+	}
+	if d, ok := ds.days[date]; ok {
+		return d, nil
+	}
+	path := dayPath(ds.dir, date)
+	if ds.gone[date] != nil {
+		return nil, fmt.Errorf("cannot open day file %q: %w", path, fs.ErrNotExist)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("cannot open day file %q: %w", path, err)
+	}
+	d := ds.newDay(date)
+	ds.days[date] = d
+	return d, nil
+}
+
+// acquire takes a reference on the day of date; release gives it back.
+func (ds *Days) acquire(date string) (*day, error) {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	d, err := ds.lookup(date)
+	if err != nil {
+		return nil, err
+	}
+	d.refs++
+	return d, nil
+}
+
+// release drops a reference; the last one of a dropped day removes its files.
+func (ds *Days) release(d *day) {
+	ds.mu.Lock()
+	d.refs--
+	last := d.refs == 0
+	var pool *sql.DB
+	if last && (d.dropped || ds.closed) {
+		pool, d.ro = d.ro, nil
+	}
+	tomb := ""
+	if last && d.dropped {
+		tomb, d.tomb = d.tomb, ""
+	}
+	ds.mu.Unlock()
+	if pool != nil {
+		_ = pool.Close()
+	}
+	if tomb != "" {
+		removeDayFiles(tomb)
+	}
+}
+
+// sqlOpen opens a database/sql handle on the file at path with query.
+func sqlOpen(path, query string) (*sql.DB, error) {
+	if testHookOpen != nil {
+		testHookOpen(path)
+	}
+	return sql.Open("sqlite3", fileDSN(path, query))
+}
+
+// Day is a read handle of one day: one pooled read-only connection, held
+// until Release. The day's files stay readable until then even when the day
+// is deleted meanwhile.
+type Day struct {
+	ds   *Days
+	d    *day
+	conn *sql.Conn
+	cols []string // table order; none when the file has no table yet
+	has  map[string]bool
+	once sync.Once
+}
+
+// Open returns a read handle of the day of date; a day without a file is an
+// error wrapping fs.ErrNotExist. The caller must Release it.
+func (ds *Days) Open(ctx context.Context, date string) (*Day, error) {
+	if err := ValidDate(date); err != nil {
+		return nil, err
+	}
+	d, err := ds.acquire(date)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ds.openHandle(ctx, d)
+	if err != nil {
+		ds.release(d)
+		return nil, err
+	}
+	return h, nil
+}
+
+func (ds *Days) openHandle(ctx context.Context, d *day) (*Day, error) {
+	ds.mu.Lock()
+	if d.dropped {
+		ds.mu.Unlock()
+		return nil, fmt.Errorf("cannot open day file %q: %w", d.path, fs.ErrNotExist)
+	}
+	if d.ro == nil {
+		db, err := sqlOpen(d.path, "mode=ro&_busy_timeout=5000")
 		if err != nil {
-			return nil, fmt.Errorf("cannot stat day file %q: %w", path, err)
+			ds.mu.Unlock()
+			return nil, fmt.Errorf("cannot open day file %q: %w", d.path, err)
 		}
-		info := DayInfo{Date: date, Bytes: st.Size()}
-		if wal, err := os.Stat(path + "-wal"); err == nil {
-			info.Bytes += wal.Size()
+		db.SetMaxOpenConns(readPoolConns)
+		db.SetMaxIdleConns(2)
+		db.SetConnMaxIdleTime(readIdle)
+		d.ro = db
+	}
+	pool := d.ro
+	ds.mu.Unlock()
+	conn, err := pool.Conn(ctx)
+	if err == nil {
+		var cols []string
+		if cols, err = tableColumns(ctx, conn); err == nil {
+			h := &Day{ds: ds, d: d, conn: conn, cols: cols, has: make(map[string]bool, len(cols))}
+			for _, c := range cols {
+				h.has[c] = true
+			}
+			return h, nil
 		}
-		info.Rows, err = dayRows(path)
+		conn.Close()
+	}
+	if _, serr := os.Stat(d.path); errors.Is(serr, fs.ErrNotExist) {
+		return nil, fmt.Errorf("cannot open day file %q: %w", d.path, serr)
+	}
+	return nil, fmt.Errorf("cannot read columns of day file %q: %w", d.path, err)
+}
+
+// Date returns the handle's date.
+func (h *Day) Date() string { return h.d.date }
+
+// Release gives the connection back to the day's pool and drops the
+// reference; it may be called more than once.
+func (h *Day) Release() {
+	h.once.Do(func() {
+		h.conn.Close()
+		h.ds.release(h.d)
+	})
+}
+
+// List returns the days, newest first, with their rows (see dayRows; cached
+// while a file does not change) and bytes.
+func (ds *Days) List(ctx context.Context) ([]DayInfo, error) {
+	ds.mu.Lock()
+	all, err := ds.scan()
+	ds.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DayInfo, 0, len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		info, err := ds.dayInfo(ctx, all[i].date)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // deleted meanwhile
 		}
 		if err != nil {
 			return nil, err
 		}
-		days = append(days, info)
+		out = append(out, info)
 	}
-	return days, nil
+	return out, nil
 }
 
-// dayRows returns the rows of the day file at path (0 when empty) without
-// counting them: max(id), since ids run 1, 2, 3... in a file nobody purged.
-// After a purge, the count recorded then (see recordRowCount) plus the rows
-// inserted since.
-func dayRows(path string) (int64, error) {
-	db, err := openReadOnly(path)
+func (ds *Days) dayInfo(ctx context.Context, date string) (DayInfo, error) {
+	d, err := ds.acquire(date)
 	if err != nil {
-		return 0, err
+		return DayInfo{}, err
 	}
-	defer db.Close()
-	ctx := context.Background()
-	var n sql.NullInt64
-	if err := db.QueryRowContext(ctx, "SELECT max(id) FROM logs").Scan(&n); err != nil {
-		if strings.Contains(err.Error(), "no such table") {
-			return 0, nil
+	defer ds.release(d)
+	st, err := stampOf(d.path)
+	if err != nil {
+		return DayInfo{}, fmt.Errorf("cannot stat day file %q: %w", d.path, err)
+	}
+	info := DayInfo{Date: date, Bytes: st.size + st.walSize}
+	ds.mu.Lock()
+	rows, cached := d.rows, d.rows >= 0 && d.rowsStamp == st
+	ds.mu.Unlock()
+	if cached {
+		info.Rows = rows
+		return info, nil
+	}
+	h, err := ds.openHandle(ctx, d)
+	if err != nil {
+		return DayInfo{}, err
+	}
+	defer h.conn.Close()
+	if info.Rows, err = dayRows(ctx, h); err != nil {
+		return DayInfo{}, err
+	}
+	ds.mu.Lock()
+	d.rows, d.rowsStamp = info.Rows, st
+	ds.mu.Unlock()
+	return info, nil
+}
+
+// Sizes returns the date and bytes of every day, oldest first, from stat
+// alone: no day file is opened (the disk guard calls it every few seconds).
+func (ds *Days) Sizes() ([]DaySize, error) {
+	ds.mu.Lock()
+	all, err := ds.scan()
+	ds.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DaySize, 0, len(all))
+	for _, d := range all {
+		st, err := stampOf(d.path)
+		if err != nil {
+			continue // deleted meanwhile, or not created yet
 		}
-		return 0, fmt.Errorf("cannot count rows of day file %q: %w", path, err)
+		out = append(out, DaySize{Date: d.date, Bytes: st.size + st.walSize})
+	}
+	return out, nil
+}
+
+// dayRows returns the rows of the day h (0 when empty) without counting them:
+// max(id), since ids run 1, 2, 3... in a file nobody purged. After a purge,
+// the count recorded then (see recordRowCount) plus the rows inserted since.
+func dayRows(ctx context.Context, h *Day) (int64, error) {
+	if len(h.cols) == 0 {
+		return 0, nil
+	}
+	var n sql.NullInt64
+	if err := h.conn.QueryRowContext(ctx, "SELECT max(id) FROM logs").Scan(&n); err != nil {
+		return 0, fmt.Errorf("cannot count rows of day file %q: %w", h.d.path, err)
 	}
 	var rows, maxID int64
-	err = db.QueryRowContext(ctx, "SELECT rows, max_id FROM "+rowCountTable+" WHERE id = 1").Scan(&rows, &maxID)
+	err := h.conn.QueryRowContext(ctx, "SELECT rows, max_id FROM "+rowCountTable+" WHERE id = 1").Scan(&rows, &maxID)
 	switch {
 	case err == nil:
 		return rows + max(0, n.Int64-maxID), nil
 	case errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
 		return n.Int64, nil
 	default:
-		return 0, fmt.Errorf("cannot count rows of day file %q: %w", path, err)
+		return 0, fmt.Errorf("cannot count rows of day file %q: %w", h.d.path, err)
 	}
 }
 
-// openReadOnly opens the day file at path read-only; a missing file is an
-// error wrapping fs.ErrNotExist.
-func openReadOnly(path string) (*sql.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("cannot open day file %q: %w", path, err)
-	}
-	db, err := sql.Open("sqlite3", fileDSN(path, "mode=ro&_busy_timeout=5000"))
-	if err != nil {
-		return nil, fmt.Errorf("cannot open day file %q: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	return db, nil
-}
-
-// DeleteDay removes the day file of date from dir with its -wal and -shm
-// files. date must be a strict YYYY-MM-DD date (*FieldError otherwise); a
-// missing day is an error wrapping fs.ErrNotExist.
-func DeleteDay(dir, date string) error {
+// Delete deletes the day of date: it leaves the list at once; the writer's
+// connection to it is closed (after a batch in progress), so rows written
+// from then on go to a fresh file; the files are removed at once, or, while
+// read handles hold the day, renamed aside and removed by the last Release.
+// date must be a strict YYYY-MM-DD date (*FieldError otherwise); a missing
+// day is an error wrapping fs.ErrNotExist.
+func (ds *Days) Delete(date string) error {
 	if err := ValidDate(date); err != nil {
 		return err
 	}
-	path := dayPath(dir, date)
-	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("cannot delete day %q: %w", date, err)
+	ds.mu.Lock()
+	d, err := ds.lookup(date)
+	if err != nil {
+		ds.mu.Unlock()
+		return fmt.Errorf("cannot delete day %q: %w", date, fs.ErrNotExist)
 	}
-	for _, side := range []string{"-wal", "-shm"} {
-		if err := os.Remove(path + side); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("cannot delete day %q: %w", date, err)
+	ds.dropLocked(d)
+	ds.mu.Unlock()
+	return ds.finishDrop(d)
+}
+
+// dropLocked takes d off the list (ds.mu held).
+func (ds *Days) dropLocked(d *day) {
+	delete(ds.days, d.date)
+	d.dropped = true
+	d.removed = make(chan struct{})
+	ds.gone[d.date] = d
+	d.refs++ // held by the deletion until the files are away
+}
+
+// finishDrop closes the writer's connection to d and removes or renames its
+// files, then lets a new file of the date be made.
+func (ds *Days) finishDrop(d *day) error {
+	d.wmu.Lock()
+	var err error
+	if d.w != nil {
+		err = d.w.close()
+		d.w = nil
+	}
+	d.wmu.Unlock()
+	ds.mu.Lock()
+	readers := d.refs > 1
+	if readers {
+		ds.seq++
+		d.tomb = filepath.Join(ds.dir, tombPrefix+strconv.Itoa(ds.seq)+"-"+d.date+fileExt)
+	}
+	ds.mu.Unlock()
+	if readers {
+		for _, side := range []string{"", "-wal", "-shm"} {
+			if rerr := os.Rename(d.path+side, d.tomb+side); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				err = errors.Join(err, fmt.Errorf("cannot delete day %q: %w", d.date, rerr))
+			}
+		}
+	} else {
+		err = errors.Join(err, removeDayFiles(d.path))
+	}
+	ds.mu.Lock()
+	delete(ds.gone, d.date)
+	close(d.removed)
+	ds.mu.Unlock()
+	ds.release(d)
+	return err
+}
+
+// removeDayFiles removes the day file at path with its -wal and -shm files.
+func removeDayFiles(path string) error {
+	var err error
+	for _, side := range []string{"", "-wal", "-shm"} {
+		if rerr := os.Remove(path + side); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("cannot delete day file %q: %w", path+side, rerr))
 		}
 	}
-	return nil
+	return err
+}
+
+// Sweep deletes the days older than the retentionDays most recent calendar
+// dates, today (YYYY-MM-DD) included: retentionDays 1 keeps only today.
+// retentionDays <= 0 keeps everything. It returns the deleted dates, oldest
+// first.
+func (ds *Days) Sweep(today string, retentionDays int) (deleted []string, err error) {
+	if retentionDays <= 0 {
+		return nil, nil
+	}
+	if err := ValidDate(today); err != nil {
+		return nil, err
+	}
+	t, _ := time.Parse(DateLayout, today)
+	cutoff := t.AddDate(0, 0, -(retentionDays - 1)).Format(DateLayout)
+	ds.mu.Lock()
+	all, err := ds.scan()
+	ds.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range all {
+		if d.date >= cutoff {
+			break
+		}
+		if derr := ds.Delete(d.date); derr != nil {
+			if !errors.Is(derr, fs.ErrNotExist) {
+				err = errors.Join(err, derr)
+			}
+			continue
+		}
+		deleted = append(deleted, d.date)
+	}
+	return deleted, err
+}
+
+// writeDay returns the day of date for the writer with its connection open,
+// wmu held: the writer unlocks it after its batch. A day being deleted is
+// waited for, so the fresh file never meets the old one's files.
+func (ds *Days) writeDay(date string, s *Schema) (*day, error) {
+	for {
+		ds.mu.Lock()
+		if ds.closed {
+			ds.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if g := ds.gone[date]; g != nil {
+			ds.mu.Unlock()
+			<-g.removed
+			continue
+		}
+		d, ok := ds.days[date]
+		if !ok {
+			d = ds.newDay(date)
+			ds.days[date] = d
+		}
+		ds.mu.Unlock()
+		d.wmu.Lock()
+		ds.mu.Lock()
+		dropped := d.dropped
+		ds.mu.Unlock()
+		if dropped {
+			d.wmu.Unlock()
+			continue
+		}
+		if d.w == nil {
+			f, err := openDayFile(ds.dir, date, s)
+			if err != nil {
+				d.wmu.Unlock()
+				return nil, err
+			}
+			d.w = f
+		}
+		return d, nil
+	}
+}
+
+// closeWrite closes the writer's connection to d (rollover, writer close) and
+// queues the index build of a past day when index is set.
+func (ds *Days) closeWrite(d *day, index bool) error {
+	d.wmu.Lock()
+	var err error
+	if d.w != nil {
+		err = d.w.close()
+		d.w = nil
+	}
+	d.wmu.Unlock()
+	if index {
+		ds.queueIndex(d.date)
+	}
+	return err
+}
+
+// queueIndex queues the background index build of the day of date.
+func (ds *Days) queueIndex(date string) {
+	ds.mu.Lock()
+	if ds.closed {
+		ds.mu.Unlock()
+		return
+	}
+	if ds.idx == nil {
+		ds.idx = startIndexer(ds)
+	}
+	idx := ds.idx
+	ds.mu.Unlock()
+	idx.add(date)
 }

@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 )
 
-// ExportCSV streams as CSV every row of dates in dir that matches q (no
+// Export streams as CSV every row of dates that matches q (no
 // limit; q.Limit and q.Cursor are ignored), day by day and rows in id order:
 // oldest first, or newest first with q.Desc. The header is the QueryDay
 // columns without id, for the union of the days' columns; with more than one
@@ -20,8 +20,10 @@ import (
 // not valid UTF-8 or holds `\x` is escaped (csvText), so the CSV is always
 // UTF-8; a cell starting with =, +, -, @, tab or CR gets a ' prefix. A missing day is skipped in a
 // range and an error wrapping fs.ErrNotExist for a single date. Invalid input
-// is a *FieldError, reported before anything is written.
-func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Query) error {
+// is a *FieldError, reported before anything is written. Each day is read
+// through a read handle: a day deleted while it is exported is exported whole;
+// a later day of a range deleted before its turn is skipped.
+func (ds *Days) Export(ctx context.Context, w io.Writer, dates []string, q Query) error {
 	if len(dates) == 0 {
 		return &FieldError{Field: "date", Reason: "no date given"}
 	}
@@ -40,8 +42,9 @@ func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Q
 	multi := len(dates) > 1
 	var present []string
 	var tables [][]string
+	var single *Day // the handle of a one-day export, held to the end
 	for _, d := range dates {
-		v, err := openDayView(ctx, dir, d)
+		v, err := ds.Open(ctx, d)
 		if errors.Is(err, fs.ErrNotExist) && multi {
 			continue
 		}
@@ -50,7 +53,12 @@ func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Q
 		}
 		present = append(present, d)
 		tables = append(tables, v.cols)
-		v.close()
+		if multi {
+			v.Release()
+		} else {
+			single = v
+			defer v.Release()
+		}
 	}
 	shown := shownColumns(q.Order, tables)
 	if _, _, err := whereClause(q, shown, nil); err != nil {
@@ -70,7 +78,18 @@ func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Q
 		if len(tables[i]) == 0 {
 			continue
 		}
-		if err := exportDay(ctx, cw, dir, d, q, shown, multi, rec); err != nil {
+		v := single
+		if v == nil {
+			var err error
+			if v, err = ds.Open(ctx, d); errors.Is(err, fs.ErrNotExist) {
+				continue // deleted since the header was written
+			} else if err != nil {
+				return err
+			}
+		}
+		err := exportDay(ctx, cw, v, q, shown, multi, rec)
+		v.Release()
+		if err != nil {
 			return err
 		}
 		cw.Flush()
@@ -83,12 +102,8 @@ func ExportCSV(ctx context.Context, w io.Writer, dir string, dates []string, q Q
 }
 
 // exportDay writes the matching rows of one day with the columns shown.
-func exportDay(ctx context.Context, cw *csv.Writer, dir, date string, q Query, shown []string, multi bool, rec []string) error {
-	v, err := openDayView(ctx, dir, date)
-	if err != nil {
-		return err
-	}
-	defer v.close()
+func exportDay(ctx context.Context, cw *csv.Writer, v *Day, q Query, shown []string, multi bool, rec []string) error {
+	date := v.Date()
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
 		return err
@@ -97,16 +112,16 @@ func exportDay(ctx context.Context, cw *csv.Writer, dir, date string, q Query, s
 	if q.Desc {
 		order = " ORDER BY id DESC"
 	}
-	rows, err := v.db.QueryContext(ctx, "SELECT "+selectList(shown, v.has, false)+" FROM logs WHERE 1"+where+order, args...)
+	rows, err := v.conn.QueryContext(ctx, "SELECT "+selectList(shown, v.has, false)+" FROM logs WHERE 1"+where+order, args...)
 	if err != nil {
-		return fmt.Errorf("cannot query day file %q: %w", v.path, err)
+		return fmt.Errorf("cannot query day file %q: %w", v.d.path, err)
 	}
 	defer rows.Close()
 	sc := newRowScanner(len(shown))
 	dests := sc.dests[1:]
 	for rows.Next() {
 		if err := rows.Scan(dests...); err != nil {
-			return fmt.Errorf("cannot read day file %q: %w", v.path, err)
+			return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 		}
 		rec = rec[:0]
 		if multi {
@@ -124,7 +139,7 @@ func exportDay(ctx context.Context, cw *csv.Writer, dir, date string, q Query, s
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cannot read day file %q: %w", v.path, err)
+		return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
 	return nil
 }

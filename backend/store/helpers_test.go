@@ -32,6 +32,7 @@ func openTestWriter(t *testing.T, loc *time.Location) (*Writer, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
+	registerDays(t, w.Days())
 	return w, dir
 }
 

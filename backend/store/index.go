@@ -2,17 +2,17 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"sync"
 )
 
 // indexer builds the indexes of closed day files, one file at a time, on a
-// single background goroutine.
+// single background goroutine of a Days.
 type indexer struct {
+	ds     *Days
 	mu     sync.Mutex
-	queue  []string
+	queue  []string // dates
 	wake   chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -20,18 +20,18 @@ type indexer struct {
 }
 
 // startIndexer starts the index goroutine; stop ends it.
-func startIndexer() *indexer {
+func startIndexer(ds *Days) *indexer {
 	ctx, cancel := context.WithCancel(context.Background())
-	ix := &indexer{wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	ix := &indexer{ds: ds, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	go ix.run()
 	return ix
 }
 
-// add queues the day file path (once).
-func (ix *indexer) add(path string) {
+// add queues the day of date (once).
+func (ix *indexer) add(date string) {
 	ix.mu.Lock()
-	if !slices.Contains(ix.queue, path) {
-		ix.queue = append(ix.queue, path)
+	if !slices.Contains(ix.queue, date) {
+		ix.queue = append(ix.queue, date)
 	}
 	ix.mu.Unlock()
 	select {
@@ -50,13 +50,13 @@ func (ix *indexer) run() {
 	defer close(ix.done)
 	for {
 		ix.mu.Lock()
-		var path string
+		var date string
 		if len(ix.queue) > 0 {
-			path = ix.queue[0]
+			date = ix.queue[0]
 			ix.queue = ix.queue[1:]
 		}
 		ix.mu.Unlock()
-		if path == "" {
+		if date == "" {
 			select {
 			case <-ix.ctx.Done():
 				return
@@ -65,8 +65,12 @@ func (ix *indexer) run() {
 			}
 		}
 		// A failed build leaves the day browsable, only slower; the next
-		// rollover of that day (if any) tries again.
-		_ = buildIndexes(ix.ctx, path)
+		// rollover of that day (if any) tries again. A day deleted meanwhile
+		// is skipped (its files stay until the build lets go of them).
+		if d, err := ix.ds.acquire(date); err == nil {
+			_ = buildIndexes(ix.ctx, d.path)
+			ix.ds.release(d)
+		}
 		if ix.ctx.Err() != nil {
 			return
 		}
@@ -81,7 +85,7 @@ var indexSkip = map[string]bool{
 // buildIndexes creates an index on `time` and on each extracted column of the
 // day file at path.
 func buildIndexes(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite3", fileDSN(path, "mode=rw&_busy_timeout=10000"))
+	db, err := sqlOpen(path, "mode=rw&_busy_timeout=10000")
 	if err != nil {
 		return fmt.Errorf("cannot open day file %q: %w", path, err)
 	}
@@ -103,18 +107,20 @@ func buildIndexes(ctx context.Context, path string) error {
 	return nil
 }
 
-// IndexClosedDays queues the index build of every day file in the Writer's
-// directory dated before today that it does not have open: days closed by a
-// crash or a restart never went through CloseDaysBefore. Files already indexed
-// cost one no-op CREATE INDEX IF NOT EXISTS per column.
+// IndexClosedDays queues the index build of every day file dated before today
+// that the Writer does not have open: days closed by a crash or a restart
+// never went through CloseDaysBefore. Files already indexed cost one no-op
+// CREATE INDEX IF NOT EXISTS per column.
 func (w *Writer) IndexClosedDays(today string) error {
-	dates, err := dayDates(w.dir)
+	w.ds.mu.Lock()
+	all, err := w.ds.scan()
+	w.ds.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	for _, d := range dates {
-		if _, open := w.days[d]; d < today && !open {
-			w.idx.add(dayPath(w.dir, d))
+	for _, d := range all {
+		if _, open := w.days[d.date]; d.date < today && !open {
+			w.ds.queueIndex(d.date)
 		}
 	}
 	return nil

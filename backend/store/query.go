@@ -70,7 +70,7 @@ var scanBudget = 2 * time.Second
 // time can still name how far it got (a variable for tests).
 var scanChunk int64 = 1 << 15
 
-// QueryDay returns one page of the rows of q.Date in dir that match q, in id
+// Query returns one page of the rows of the day q.Date that match q, in id
 // order (newest first with q.Desc). Columns: id, log_sender_ip, client, time,
 // time_zone, q.Order (NULL where the file lacks one), the file's other value
 // columns, original_log when the file has it. A scan stops at q.Limit rows,
@@ -79,7 +79,7 @@ var scanChunk int64 = 1 << 15
 // or after 2 s, returning what it found, a cursor to continue exactly after
 // the last row returned and the LimitReason. Invalid input is a *FieldError;
 // a missing day an error wrapping fs.ErrNotExist.
-func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
+func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	if err := ValidDate(q.Date); err != nil {
 		return nil, err
 	}
@@ -105,11 +105,11 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 	if err := checkRange(q); err != nil {
 		return nil, err
 	}
-	v, err := openDayView(ctx, dir, q.Date)
+	v, err := ds.Open(ctx, q.Date)
 	if err != nil {
 		return nil, err
 	}
-	defer v.close()
+	defer v.Release()
 	shown := shownColumns(q.Order, [][]string{v.cols})
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
@@ -120,8 +120,8 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 		return page, nil
 	}
 	var lo, hi sql.NullInt64
-	if err := v.db.QueryRowContext(ctx, "SELECT min(id), max(id) FROM logs").Scan(&lo, &hi); err != nil {
-		return nil, fmt.Errorf("cannot read day file %q: %w", v.path, err)
+	if err := v.conn.QueryRowContext(ctx, "SELECT min(id), max(id) FROM logs").Scan(&lo, &hi); err != nil {
+		return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
 	if !lo.Valid {
 		return page, nil
@@ -170,13 +170,13 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 		}
 		qargs[0], qargs[1] = pos, end
 		qargs = append(qargs[:2+len(args)], limit+1-len(page.Rows))
-		rows, err := v.db.QueryContext(sctx, stmt, qargs...)
+		rows, err := v.conn.QueryContext(sctx, stmt, qargs...)
 		if err == nil {
 			for rows.Next() {
 				id, cells, serr := sc.scan(rows)
 				if serr != nil {
 					rows.Close()
-					return nil, fmt.Errorf("cannot read day file %q: %w", v.path, serr)
+					return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, serr)
 				}
 				n := cellBytes(cells)
 				if len(page.Rows) > 0 && len(page.Rows) < limit && pageBytes+n > maxBytes {
@@ -198,7 +198,7 @@ func QueryDay(ctx context.Context, dir string, q Query) (*Page, error) {
 				timedOut = true
 				break
 			}
-			return nil, fmt.Errorf("cannot query day file %q: %w", v.path, err)
+			return nil, fmt.Errorf("cannot query day file %q: %w", v.d.path, err)
 		}
 		if len(page.Rows) <= limit && !full {
 			pos = end
@@ -251,36 +251,6 @@ func checkRange(q Query) error {
 	}
 	return nil
 }
-
-// dayView is one day file open read-only with its columns.
-type dayView struct {
-	path string
-	db   *sql.DB
-	cols []string // table order; none when the file has no table yet
-	has  map[string]bool
-}
-
-// openDayView opens the day file of date read-only; a missing file is an
-// error wrapping fs.ErrNotExist.
-func openDayView(ctx context.Context, dir, date string) (*dayView, error) {
-	path := dayPath(dir, date)
-	db, err := openReadOnly(path)
-	if err != nil {
-		return nil, err
-	}
-	cols, err := tableColumns(ctx, db)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("cannot read columns of day file %q: %w", path, err)
-	}
-	v := &dayView{path: path, db: db, cols: cols, has: make(map[string]bool, len(cols))}
-	for _, c := range cols {
-		v.has[c] = true
-	}
-	return v, nil
-}
-
-func (v *dayView) close() { v.db.Close() }
 
 // fixedColumns are the table columns that never count as value columns.
 var fixedColumns = map[string]bool{

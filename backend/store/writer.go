@@ -9,15 +9,15 @@ import (
 	"time"
 )
 
-// Writer owns the open day files of one engine. It is called by one
-// goroutine at a time (the engine's writer); its methods are not safe for
-// concurrent use.
+// Writer writes the day files of one engine, which it gets from the
+// engine's Days. It is called by one goroutine at a time (the engine's
+// writer); its methods are not safe for concurrent use.
 type Writer struct {
-	dir  string
-	loc  *time.Location
-	tz   any // Options.TZName, boxed once
-	days map[string]*dayFile
-	idx  *indexer
+	ds      *Days
+	ownDays bool // opened by OpenWriter: closed with the Writer
+	loc     *time.Location
+	tz      any             // Options.TZName, boxed once
+	days    map[string]*day // the days this Writer has open
 
 	// Clock cache: rows arrive in receive order, so the formatted second
 	// and its date are reused across rows.
@@ -43,10 +43,23 @@ type dayGroup struct {
 }
 
 // OpenWriter returns a Writer storing day files in dir (created when
-// missing). The caller must Close it.
+// missing) with a Days of its own, closed with the Writer (see Writer.Days).
+// The caller must Close it.
 func OpenWriter(dir string, opt Options) (*Writer, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("cannot create day directory %q: %w", dir, err)
+	w, err := NewDays(dir).OpenWriter(opt)
+	if err != nil {
+		return nil, err
+	}
+	w.ownDays = true
+	return w, nil
+}
+
+// OpenWriter returns the Writer of the day files of ds (their directory is
+// created when missing). One Writer at a time per Days; the caller must Close
+// it.
+func (ds *Days) OpenWriter(opt Options) (*Writer, error) {
+	if err := os.MkdirAll(ds.dir, 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create day directory %q: %w", ds.dir, err)
 	}
 	loc := opt.Location
 	if loc == nil {
@@ -57,11 +70,10 @@ func OpenWriter(dir string, opt Options) (*Writer, error) {
 		tz = loc.String()
 	}
 	return &Writer{
-		dir:      dir,
+		ds:       ds,
 		loc:      loc,
 		tz:       tz,
-		days:     make(map[string]*dayFile),
-		idx:      startIndexer(),
+		days:     make(map[string]*day),
 		lastSec:  -1 << 63,
 		dayStart: 1,
 		dayEnd:   0,
@@ -94,7 +106,8 @@ func (w *Writer) Write(s *Schema, rows []Row) (stored int, err error) {
 		if err != nil {
 			return stored, err
 		}
-		n, err := w.writeDay(d, s, key, rows, g.rows)
+		n, err := w.writeDay(d.w, s, key, rows, g.rows)
+		d.wmu.Unlock()
 		stored += n
 		if err != nil {
 			return stored, err
@@ -168,22 +181,29 @@ func (w *Writer) clock(ns int64) (any, string) {
 	return w.lastTime, w.lastDate
 }
 
-// day returns the open file of date, opening (or creating) it with s.
-func (w *Writer) day(date string, s *Schema) (*dayFile, error) {
+// day returns the day of date with its file open for writing (opened or
+// created with s) and its wmu held: the caller unlocks it after the batch.
+// The lock is uncontended unless Days.Delete is closing the file; a file
+// closed that way is opened afresh here.
+func (w *Writer) day(date string, s *Schema) (*day, error) {
 	if d, ok := w.days[date]; ok {
-		if !d.replaced() {
+		d.wmu.Lock()
+		if d.w != nil {
 			return d, nil
 		}
-		_ = d.close() // its file is gone: open the path again
+		d.wmu.Unlock() // deleted: its next rows go to a fresh file
 		delete(w.days, date)
 	}
-	d, err := openDayFile(w.dir, date, s)
+	d, err := w.ds.writeDay(date, s)
 	if err != nil {
 		return nil, err
 	}
 	w.days[date] = d
 	return d, nil
 }
+
+// Days returns the owner of the Writer's day files.
+func (w *Writer) Days() *Days { return w.ds }
 
 // writeDay inserts rows[idx...] into d in one transaction.
 func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []int32) (int, error) {
@@ -291,17 +311,16 @@ func (w *Writer) CloseDaysBefore(date string) {
 		if dd >= date {
 			continue
 		}
-		if err := d.close(); err != nil {
+		if err := w.ds.closeWrite(d, true); err != nil {
 			w.closeErr = errors.Join(w.closeErr, err)
 		}
 		delete(w.days, dd)
-		w.idx.add(d.path)
 	}
 }
 
-// Close closes every open day file, stops the background index build
-// (cancelling one in progress) and waits for it. It returns the first errors
-// met closing files, including those of earlier CloseDaysBefore calls.
+// Close closes every open day file and, when the Writer came from OpenWriter,
+// its Days (stopping the background index build). It returns the first
+// errors met closing files, including those of earlier CloseDaysBefore calls.
 func (w *Writer) Close() error {
 	if w.closed {
 		return nil
@@ -309,10 +328,12 @@ func (w *Writer) Close() error {
 	w.closed = true
 	err := w.closeErr
 	for dd, d := range w.days {
-		err = errors.Join(err, d.close())
+		err = errors.Join(err, w.ds.closeWrite(d, false))
 		delete(w.days, dd)
 	}
-	w.idx.stop()
+	if w.ownDays {
+		err = errors.Join(err, w.ds.Close())
+	}
 	return err
 }
 
