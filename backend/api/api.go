@@ -16,49 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/logsieve/logsieve/backend/auth"
-	"github.com/logsieve/logsieve/backend/class"
-	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/factory"
 	"github.com/logsieve/logsieve/backend/meta"
 )
-
-// Factory is what the API needs of the engine factory (*factory.Factory implements it).
-type Factory interface {
-	Classes() []factory.ClassInfo
-	Class(name string) (factory.ClassInfo, error)
-	CreateClass(name string, patterns map[string]string, keys []string) error
-	UpdateClass(name string, patterns map[string]string, keys []string) error
-	DeleteClass(name string) error
-	ImportClasses(classes []*class.Class) (imported []string, skipped []class.Skipped)
-
-	Engines() []factory.EngineInfo
-	Engine(name string) (factory.EngineInfo, error)
-	DefaultSpec() factory.EngineSpec
-	CreateEngine(spec factory.EngineSpec) error
-	UpdateEngine(name string, spec factory.EngineSpec) error
-	DeleteEngine(name string, purge bool) error
-	Start(name string) error
-	Stop(name string) error
-	Restart(name string) error
-
-	Stats(name string) (engine.Stats, error)
-	History(name string, seconds int) ([]engine.Point, error)
-	Dir(name string) (string, error)
-	Days(name string) (factory.EngineDays, error)
-	Location(name string) (*time.Location, error)
-	Order(name string) ([]string, error)
-	Tail(name string) (<-chan engine.TailBatch, func(), error)
-
-	Clients(ctx context.Context, name string) ([]factory.ClientInfo, error)
-	Client(name, client string) (factory.ClientSpec, error)
-	AddClient(name string, c factory.ClientSpec) error
-	UpdateClient(name, client string, c factory.ClientSpec) error
-	ReplaceClients(name string, cs []factory.ClientSpec) error
-	DeleteClient(name, client string, purge bool) (*factory.Job, error)
-	Job(id string) (factory.Job, error)
-	Events(name string, limit int) ([]engine.Event, error)
-	SubscribeEvents() (<-chan factory.EngineEvent, func())
-}
 
 // CSP is the Content-Security-Policy of every response (SPEC §8).
 const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
@@ -72,8 +32,11 @@ const BodyLimit = 1 << 20
 
 // Deps are the parts the API serves.
 type Deps struct {
-	Meta    *meta.DB
-	Factory Factory
+	Meta *meta.DB
+	// Factory is the one engine factory: it has a single implementer, so the API
+	// uses it as it is; parts that need a narrow view declare their own
+	// interface (engineCollector's engineStatsSource).
+	Factory *factory.Factory
 	Auth    *auth.Service
 	DataDir string
 	Version string

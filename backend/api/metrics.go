@@ -9,11 +9,18 @@ import (
 
 	"github.com/logsieve/logsieve/backend/auth"
 	"github.com/logsieve/logsieve/backend/engine"
+	"github.com/logsieve/logsieve/backend/factory"
 )
+
+// engineStatsSource is what the collector reads (*factory.Factory).
+type engineStatsSource interface {
+	Engines() []factory.EngineInfo
+	Stats(name string) (engine.Stats, error)
+}
 
 // engineCollector reads every engine's counters from the factory at scrape time.
 type engineCollector struct {
-	f        Factory
+	f        engineStatsSource
 	counters []engineMetric
 	depth    *prometheus.Desc
 	up       *prometheus.Desc
@@ -24,7 +31,7 @@ type engineMetric struct {
 	get  func(*engine.Stats) uint64
 }
 
-func newEngineCollector(f Factory) *engineCollector {
+func newEngineCollector(f engineStatsSource) *engineCollector {
 	c := &engineCollector{f: f}
 	add := func(name, help string, get func(*engine.Stats) uint64) {
 		c.counters = append(c.counters, engineMetric{

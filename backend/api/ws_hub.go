@@ -272,7 +272,7 @@ func (cl *wsClient) untail() {
 }
 
 // tail subscribes the client to the live rows of one engine (replacing a previous tail).
-func (cl *wsClient) tail(f Factory, name string) {
+func (cl *wsClient) tail(f *factory.Factory, name string) {
 	cl.untail()
 	if !factory.ValidEngineName(name) {
 		cl.enqueue(errorMessage("invalid engine name"))
