@@ -142,10 +142,17 @@ func (h *hub) statsMessage() []byte {
 func (h *hub) count() int { return h.out.Len() }
 
 // broadcast queues msg for every client without blocking; a full queue drops its client.
-func (h *hub) broadcast(msg []byte) { h.out.Publish(msg) }
+// It holds h.mu so that no broadcast comes between a new client's subscription and its
+// first message (add).
+func (h *hub) broadcast(msg []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.out.Publish(msg)
+}
 
-// add registers cl and gives it its send queue; false once the hub is closing.
-func (h *hub) add(cl *wsClient) bool {
+// add registers cl and gives it its send queue with first as its first message; false
+// once the hub is closing.
+func (h *hub) add(cl *wsClient, first []byte) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -155,6 +162,7 @@ func (h *hub) add(cl *wsClient) bool {
 	cl.queue, cl.unsubscribe = h.out.SubscribeFunc(wsSendQueue, func() {
 		cl.drop(websocket.CloseTryAgainLater, "the client did not read its messages in time")
 	})
+	h.out.SendTo(cl.queue, first)
 	h.clients[cl] = struct{}{}
 	h.wg.Add(1)
 	return true
@@ -356,7 +364,7 @@ func (s *Server) wsHandler() fiber.Handler {
 		cl := &wsClient{conn: conn, raw: rawConn(conn.NetConn()), done: make(chan struct{})}
 		cl.token, _ = conn.Locals(wsTokenLocal).(string)
 		cl.user, _ = conn.Locals(wsUserLocal).(string)
-		if !s.hub.add(cl) {
+		if !s.hub.add(cl, s.hub.statsMessage()) {
 			cl.drop(websocket.CloseGoingAway, "the server is shutting down")
 			cl.finish()
 			return
@@ -367,7 +375,6 @@ func (s *Server) wsHandler() fiber.Handler {
 		wg.Add(1)
 		go cl.writeLoop(&wg)
 		conn.SetReadLimit(wsReadLimit)
-		cl.enqueue(s.hub.statsMessage())
 		for {
 			_, data, err := conn.ReadMessage()
 			if err != nil {
