@@ -17,6 +17,7 @@ import (
 	"github.com/logsieve/logsieve/backend/auth"
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/factory"
+	"github.com/logsieve/logsieve/backend/internal/fanout"
 )
 
 // Websocket limits.
@@ -38,9 +39,12 @@ const (
 // whose credentials end (auth.Service.OnRevoke, or found on the check before each stats
 // push) is closed with 4001.
 type hub struct {
-	s           *Server
+	s *Server
+	// out holds each client's send queue: broadcasts (Publish) and the client's own
+	// messages (SendTo) alike; a client whose queue is full is dropped (1013).
+	out         *fanout.Hub[[]byte]
 	mu          sync.Mutex
-	clients     map[*wsClient]struct{}
+	clients     map[*wsClient]struct{} // every connected client, for the credential checks and close
 	closed      bool
 	cancel      context.CancelFunc
 	unsubscribe func()
@@ -52,9 +56,12 @@ type wsClient struct {
 	raw   net.Conn // the TCP connection under conn
 	token string   // the credential the client connected with, checked again on every push
 	user  string
-	send  chan []byte
+	out   *fanout.Hub[[]byte]
+	queue <-chan []byte // the client's messages, subscribed to out by hub.add
 	done  chan struct{}
 	once  sync.Once
+
+	unsubscribe func() // ends queue's subscription
 	// code and reason are the close frame of a drop decided by the server (code 0: the
 	// client left); written before done is closed.
 	code   int
@@ -67,7 +74,7 @@ type wsClient struct {
 
 func newHub(s *Server) *hub {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &hub{s: s, clients: map[*wsClient]struct{}{}, cancel: cancel}
+	h := &hub{s: s, out: fanout.New[[]byte](fanout.Drop), clients: map[*wsClient]struct{}{}, cancel: cancel}
 	h.unsubscribe = s.d.Auth.OnRevoke(h.revoke)
 	h.wg.Add(1)
 	go h.run(ctx)
@@ -131,32 +138,38 @@ func (h *hub) statsMessage() []byte {
 	return b
 }
 
-func (h *hub) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.clients)
-}
+// count returns the number of clients the hub still sends to.
+func (h *hub) count() int { return h.out.Len() }
 
+// broadcast queues msg for every client without blocking; a full queue drops its client.
+// It holds h.mu so that no broadcast comes between a new client's subscription and its
+// first message (add).
 func (h *hub) broadcast(msg []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for cl := range h.clients {
-		cl.enqueue(msg)
-	}
+	h.out.Publish(msg)
 }
 
-func (h *hub) add(cl *wsClient) bool {
+// add registers cl and gives it its send queue with first as its first message; false
+// once the hub is closing.
+func (h *hub) add(cl *wsClient, first []byte) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return false
 	}
+	cl.out = h.out
+	cl.queue, cl.unsubscribe = h.out.SubscribeFunc(wsSendQueue, func() {
+		cl.drop(websocket.CloseTryAgainLater, "the client did not read its messages in time")
+	})
+	h.out.SendTo(cl.queue, first)
 	h.clients[cl] = struct{}{}
 	h.wg.Add(1)
 	return true
 }
 
 func (h *hub) remove(cl *wsClient) {
+	cl.unsubscribe()
 	h.mu.Lock()
 	delete(h.clients, cl)
 	h.mu.Unlock()
@@ -185,13 +198,13 @@ func (h *hub) close(ctx context.Context) error {
 	}
 }
 
-// enqueue queues msg without blocking; a full queue drops the client.
+// enqueue queues msg for this client only, without blocking; a full queue drops the
+// client (the hub's rule, see hub.add).
 func (cl *wsClient) enqueue(msg []byte) {
 	select {
 	case <-cl.done:
-	case cl.send <- msg:
 	default:
-		cl.drop(websocket.CloseTryAgainLater, "the client did not read its messages in time")
+		cl.out.SendTo(cl.queue, msg)
 	}
 }
 
@@ -228,7 +241,10 @@ func (cl *wsClient) writeLoop(wg *sync.WaitGroup) {
 		select {
 		case <-cl.done:
 			return
-		case m := <-cl.send:
+		case m, ok := <-cl.queue:
+			if !ok { // dropped by the hub: its drop is under way
+				return
+			}
 			select {
 			case <-cl.done: // dropped meanwhile: nothing more goes out
 				return
@@ -345,10 +361,10 @@ func rawConn(c net.Conn) net.Conn {
 // reads tail/untail requests.
 func (s *Server) wsHandler() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
-		cl := &wsClient{conn: conn, raw: rawConn(conn.NetConn()), send: make(chan []byte, wsSendQueue), done: make(chan struct{})}
+		cl := &wsClient{conn: conn, raw: rawConn(conn.NetConn()), done: make(chan struct{})}
 		cl.token, _ = conn.Locals(wsTokenLocal).(string)
 		cl.user, _ = conn.Locals(wsUserLocal).(string)
-		if !s.hub.add(cl) {
+		if !s.hub.add(cl, s.hub.statsMessage()) {
 			cl.drop(websocket.CloseGoingAway, "the server is shutting down")
 			cl.finish()
 			return
@@ -359,7 +375,6 @@ func (s *Server) wsHandler() fiber.Handler {
 		wg.Add(1)
 		go cl.writeLoop(&wg)
 		conn.SetReadLimit(wsReadLimit)
-		cl.enqueue(s.hub.statsMessage())
 		for {
 			_, data, err := conn.ReadMessage()
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/internal/ring"
 	"github.com/logsieve/logsieve/backend/store"
 )
 
@@ -123,7 +124,7 @@ type Engine struct {
 	done    chan struct{}
 
 	ctr     counters
-	hist    *history
+	hist    *ring.Ring[Point] // per-second points, oldest first
 	tail    tailHub
 	workers []*workerStat
 }
@@ -131,7 +132,7 @@ type Engine struct {
 // New returns a stopped engine for cls.
 func New(cfg Config, cls *class.Class) *Engine {
 	cfg.fill()
-	e := &Engine{cfg: cfg, state: StateStopped, hist: newHistory(3600), events: cfg.Events}
+	e := &Engine{cfg: cfg, state: StateStopped, hist: ring.New[Point](historySeconds), events: cfg.Events}
 	e.SetClass(cls)
 	return e
 }

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"fmt"
-	"sync"
+	"slices"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/internal/ring"
 )
 
 // Event levels.
@@ -24,10 +26,7 @@ type Event struct {
 // factory can keep one log across restarts and redefinitions. Safe for
 // concurrent use.
 type EventLog struct {
-	mu    sync.Mutex
-	ring  []Event
-	next  int
-	full  bool
+	ring  *ring.Ring[Event]
 	now   func() time.Time
 	onAdd func(Event)
 }
@@ -44,19 +43,13 @@ func NewEventLog(n int, now func() time.Time, onAdd func(Event)) *EventLog {
 	if now == nil {
 		now = time.Now
 	}
-	return &EventLog{ring: make([]Event, n), now: now, onAdd: onAdd}
+	return &EventLog{ring: ring.New[Event](n), now: now, onAdd: onAdd}
 }
 
 // Add records an event with the message formatted from format and a.
 func (l *EventLog) Add(level, format string, a ...any) {
 	ev := Event{T: l.now().UnixMilli(), Level: level, Message: fmt.Sprintf(format, a...)}
-	l.mu.Lock()
-	l.ring[l.next] = ev
-	l.next = (l.next + 1) % len(l.ring)
-	if l.next == 0 {
-		l.full = true
-	}
-	l.mu.Unlock()
+	l.ring.Push(ev)
 	if l.onAdd != nil {
 		l.onAdd(ev)
 	}
@@ -64,19 +57,8 @@ func (l *EventLog) Add(level, format string, a ...any) {
 
 // List returns up to limit events, newest first (all when limit <= 0).
 func (l *EventLog) List(limit int) []Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	size := l.next
-	if l.full {
-		size = len(l.ring)
-	}
-	if limit <= 0 || limit > size {
-		limit = size
-	}
-	out := make([]Event, 0, limit)
-	for i := 1; i <= limit; i++ {
-		out = append(out, l.ring[(l.next-i+len(l.ring))%len(l.ring)])
-	}
+	out := l.ring.Last(limit)
+	slices.Reverse(out)
 	return out
 }
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -85,43 +84,8 @@ func (cur tally) since(prev tally, t time.Time) Point {
 		WriteErrors: cur.writeErrors - prev.writeErrors}
 }
 
-// history is a ring of per-second points.
-type history struct {
-	mu   sync.Mutex
-	ring []Point
-	next int
-	full bool
-}
-
-func newHistory(n int) *history { return &history{ring: make([]Point, n)} }
-
-func (h *history) add(p Point) {
-	h.mu.Lock()
-	h.ring[h.next] = p
-	h.next = (h.next + 1) % len(h.ring)
-	if h.next == 0 {
-		h.full = true
-	}
-	h.mu.Unlock()
-}
-
-// last returns up to n most recent points, oldest first.
-func (h *history) last(n int) []Point {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	size := h.next
-	if h.full {
-		size = len(h.ring)
-	}
-	if n > size || n <= 0 {
-		n = size
-	}
-	out := make([]Point, 0, n)
-	for i := n; i > 0; i-- {
-		out = append(out, h.ring[(h.next-i+len(h.ring))%len(h.ring)])
-	}
-	return out
-}
+// historySeconds is how many per-second points an engine keeps (one hour).
+const historySeconds = 3600
 
 // Stats returns the engine's counters and state now.
 func (e *Engine) Stats() Stats {
@@ -143,7 +107,7 @@ func (e *Engine) Stats() Stats {
 	st.KernelDrops = e.ctr.kernelDrops.Load()
 	st.WriteErrors = e.ctr.writeErrors.Load()
 	st.QueueDepth = int(max(e.ctr.queued.Load(), 0))
-	if pts := e.hist.last(1); len(pts) == 1 && running {
+	if pts := e.hist.Last(1); len(pts) == 1 && running {
 		st.InPerS, st.StoredPerS = float64(pts[0].In), float64(pts[0].Stored)
 	}
 	if !started.IsZero() {
@@ -165,7 +129,7 @@ func (e *Engine) Stats() Stats {
 }
 
 // History returns up to seconds per-second points, oldest first.
-func (e *Engine) History(seconds int) []Point { return e.hist.last(seconds) }
+func (e *Engine) History(seconds int) []Point { return e.hist.Last(seconds) }
 
 // sample records one history point a second and refreshes kernel drops and
 // worker load until ctx ends. Kernel drops are refreshed before the point is
@@ -190,7 +154,7 @@ func (e *Engine) sample(ctx context.Context, kd *kernelDrops) {
 				e.ctr.kernelDrops.Store(kdPrev + d - kdBase)
 			}
 			cur := e.ctr.tally()
-			e.hist.add(cur.since(prev, now))
+			e.hist.Push(cur.since(prev, now))
 			prev = cur
 			dw.observe(e, cur.dropped, cur.kernelDrops)
 			el := now.Sub(last)

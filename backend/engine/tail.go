@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/logsieve/logsieve/backend/internal/fanout"
 	"github.com/logsieve/logsieve/backend/store"
 )
 
@@ -16,11 +17,15 @@ type TailBatch struct {
 // tailRate is the most rows a second the tail sends to its subscribers.
 const tailRate = 50
 
-// tailHub fans sampled rows out to subscribers; it never blocks the writer: a
-// subscriber whose channel is full misses that batch.
+// tailBuffer is the number of batches a tail subscriber may hold unread; past it
+// the subscriber misses batches.
+const tailBuffer = 8
+
+// tailHub samples freshly stored rows for subscribers; it never blocks the writer:
+// a subscriber whose channel is full misses that batch.
 type tailHub struct {
-	mu     sync.Mutex
-	subs   map[chan TailBatch]struct{}
+	out    fanout.Hub[TailBatch] // the zero hub skips a full subscriber
+	mu     sync.Mutex            // guards the token bucket below
 	tokens float64
 	last   time.Time
 }
@@ -28,62 +33,34 @@ type tailHub struct {
 // Subscribe returns a channel of sampled rows (at most 50 a second) and a cancel
 // function that unsubscribes. The channel is closed on cancel or engine stop.
 func (e *Engine) Subscribe() (<-chan TailBatch, func()) {
-	h := &e.tail
-	ch := make(chan TailBatch, 8)
-	h.mu.Lock()
-	if h.subs == nil {
-		h.subs = make(map[chan TailBatch]struct{})
-	}
-	h.subs[ch] = struct{}{}
-	h.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			h.mu.Lock()
-			if _, ok := h.subs[ch]; ok {
-				delete(h.subs, ch)
-				close(ch)
-			}
-			h.mu.Unlock()
-		})
-	}
+	return e.tail.out.Subscribe(tailBuffer)
 }
 
-func (h *tailHub) closeAll() {
-	h.mu.Lock()
-	for ch := range h.subs {
-		close(ch)
-	}
-	h.subs = nil
-	h.mu.Unlock()
-}
+// closeAll ends every subscription (engine stop); later subscribers get later rows.
+func (h *tailHub) closeAll() { h.out.CloseAll() }
 
 // offer samples rows for the subscribers, if any.
 func (h *tailHub) offer(s *store.Schema, rows []store.Row, tz string, loc *time.Location) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.subs) == 0 || len(rows) == 0 {
+	if len(rows) == 0 || h.out.Len() == 0 {
 		return
 	}
+	h.mu.Lock()
 	now := time.Now()
 	h.tokens = min(h.tokens+now.Sub(h.last).Seconds()*tailRate, tailRate)
 	h.last = now
 	n := min(int(h.tokens), len(rows))
 	if n <= 0 {
+		h.mu.Unlock()
 		return
 	}
 	h.tokens -= float64(n)
+	h.mu.Unlock()
 	b := TailBatch{Columns: TailColumns(s), Rows: make([][]*string, 0, n)}
 	step := float64(len(rows)) / float64(n)
 	for i := 0; i < n; i++ {
 		b.Rows = append(b.Rows, tailRow(s, &rows[int(float64(i)*step)], tz, loc))
 	}
-	for ch := range h.subs {
-		select {
-		case ch <- b:
-		default:
-		}
-	}
+	h.out.Publish(b)
 }
 
 // TailColumns returns the API column order for rows of schema s.

@@ -1,10 +1,6 @@
 package factory
 
-import (
-	"sync"
-
-	"github.com/logsieve/logsieve/backend/engine"
-)
+import "github.com/logsieve/logsieve/backend/engine"
 
 // EngineEvent is an event of one engine, as pushed to subscribers.
 type EngineEvent struct {
@@ -12,50 +8,20 @@ type EngineEvent struct {
 	engine.Event
 }
 
-// eventHub fans engine events out to subscribers without ever blocking an
-// engine: a subscriber whose channel is full misses the event.
-type eventHub struct {
-	mu   sync.Mutex
-	subs map[chan EngineEvent]struct{}
-}
-
-func (h *eventHub) publish(ev EngineEvent) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs {
-		select {
-		case ch <- ev:
-		default:
-		}
-	}
-}
+// eventBuffer is the number of events a subscriber may hold unread; past it the
+// subscriber misses events (an engine never waits for one).
+const eventBuffer = 64
 
 // SubscribeEvents returns a channel of every engine's new events and a cancel
 // function that unsubscribes and closes the channel.
 func (f *Factory) SubscribeEvents() (<-chan EngineEvent, func()) {
-	h := &f.events
-	ch := make(chan EngineEvent, 64)
-	h.mu.Lock()
-	if h.subs == nil {
-		h.subs = map[chan EngineEvent]struct{}{}
-	}
-	h.subs[ch] = struct{}{}
-	h.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			h.mu.Lock()
-			delete(h.subs, ch)
-			close(ch)
-			h.mu.Unlock()
-		})
-	}
+	return f.events.Subscribe(eventBuffer)
 }
 
 // newEventLog returns the event log of engine name, publishing to subscribers.
 func (f *Factory) newEventLog(name string) *engine.EventLog {
 	return engine.NewEventLog(engine.DefaultEventLogSize, f.cfg.Now, func(ev engine.Event) {
-		f.events.publish(EngineEvent{Engine: name, Event: ev})
+		f.events.Publish(EngineEvent{Engine: name, Event: ev})
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/engine"
+	"github.com/logsieve/logsieve/backend/internal/fanout"
 	"github.com/logsieve/logsieve/backend/meta"
 	"github.com/logsieve/logsieve/backend/store"
 )
@@ -54,7 +55,7 @@ type Factory struct {
 	sweepCancel context.CancelFunc
 	sweepDone   chan struct{}
 
-	events      eventHub
+	events      fanout.Hub[EngineEvent] // every engine's new events; the zero hub skips a full subscriber
 	jobs        *jobs
 	guardMu     sync.Mutex // one disk check at a time
 	guardCancel context.CancelFunc
