@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/store"
 )
 
@@ -145,10 +146,7 @@ func (s *Server) emptyPage(name string, order []string) (*store.Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols := append([]string{"id", "log_sender_ip", "client", "time", "time_zone"}, order...)
-	if e.KeepOriginal {
-		cols = append(cols, "original_log")
-	}
+	cols := append([]string{class.ColID}, class.ShownColumns(order, e.KeepOriginal)...)
 	return &store.Page{Columns: cols, Rows: [][]*string{}}, nil
 }
 

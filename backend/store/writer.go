@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // Writer owns the open day files of one engine. It is called by one
@@ -70,7 +72,7 @@ func OpenWriter(dir string, opt Options) (*Writer, error) {
 
 // Write stores rows in one transaction per day file touched; a row goes to
 // the file of the date of its ReceivedAt in the Writer's location. A new file
-// is created with the SPEC §8 column order; columns of s that an existing
+// is created with the fixed column order (createTableSQL); columns of s that an existing
 // file lacks are added first (no row is lost). Every row must have
 // len(s.Columns) values. Write returns how many rows were committed and, on
 // failure, an error naming the file.
@@ -279,7 +281,7 @@ func insertKey(s *Schema) string {
 		b.WriteByte(0)
 	}
 	if s.KeepOriginal {
-		b.WriteString(colOriginal)
+		b.WriteString(class.ColOriginal)
 	}
 	return b.String()
 }
