@@ -10,7 +10,7 @@ import (
 )
 
 // Class is a compiled, validated class. It is immutable once compiled and safe
-// for concurrent use; each goroutine extracts through its own Extractor.
+// for concurrent use, and so is its Extractor.
 type Class struct {
 	Name string
 	Keys []Key
