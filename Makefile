@@ -12,7 +12,7 @@ CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# bench knobs (SPEC §7, §8). RATE is offered above the 150k/s target so the
+# bench knobs (README "Performance"). RATE is offered above the 150k/s target so the
 # line shows what the server stores, not the generator's pace.
 RATE ?= 175000
 COUNT ?= 1000000
@@ -95,7 +95,7 @@ lint-web: deps-node
 	npm run lint -w frontend
 	npm run typecheck -w frontend
 
-## bench: SPEC §7 line; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO
+## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO
 bench: build
 	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO)
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dist.sh VERSION packs the release tarball dist/logsieve-VERSION-linux-amd64.tar.gz:
 #   logsieve-VERSION/{bin/logsieve, installer/, configs/, systemd/, nginx/, README.md}
+# without the installer's test suite (installer/test.sh), which needs the repository.
 # It packs the binary `make build` left in bin/logsieve (LOGSIEVE_BINARY overrides it);
 # DIST_DIR overrides the output folder (default: dist/ in the repository).
 set -euo pipefail
@@ -38,6 +39,7 @@ top="$stage/$NAME"
 mkdir -p "$top/bin"
 install -m 0755 "$BINARY" "$top/bin/logsieve"
 cp -R "$REPO/installer" "$REPO/configs" "$REPO/systemd" "$REPO/nginx" "$top/"
+rm -f "$top/installer/test.sh"
 if [[ -f "$REPO/README.md" ]]; then
 	cp "$REPO/README.md" "$top/"
 else

@@ -136,7 +136,7 @@ for key in "${!WANT_CONFIG[@]}"; do
 	fi
 done
 keys="$(grep -Eo '^[a-z_]+ =' "$CONFIG" | wc -l)"
-check "config has exactly the ${#WANT_CONFIG[@]} SPEC keys (got $keys)" test "$keys" -eq "${#WANT_CONFIG[@]}"
+check "config has exactly the ${#WANT_CONFIG[@]} documented keys (got $keys)" test "$keys" -eq "${#WANT_CONFIG[@]}"
 if python3 -c 'import tomllib' 2>/dev/null; then
 	run_capture python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], "rb"))' "$CONFIG"
 	if ((RC == 0)); then pass "config is valid TOML"; else fail "config is valid TOML" "$OUT"; fi
@@ -383,6 +383,8 @@ for entry in bin/logsieve installer/install.sh installer/uninstall.sh configs/lo
 	check "tarball holds logsieve-1.2.3/$entry" grep -qx "logsieve-1.2.3/$entry" <<<"$listing"
 done
 check "tarball has one top folder" test "$(cut -d/ -f1 <<<"$listing" | sort -u)" = logsieve-1.2.3
+check "tarball leaves out the installer test suite (installer/test.sh)" \
+	test -z "$(grep -x 'logsieve-1.2.3/installer/test\.sh' <<<"$listing")"
 mkdir -p "$TMP/unpacked"
 tar -xzf "$TARBALL" -C "$TMP/unpacked"
 R3="$TMP/root-from-tarball"

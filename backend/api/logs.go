@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/factory"
 	"github.com/logsieve/logsieve/backend/store"
 )
@@ -148,10 +149,7 @@ func writeLogsPage(w *bufio.Writer, page *store.Page) error {
 // emptyPage is the page of a day without a file (no log arrived that day): no rows and
 // the columns such a day would have.
 func emptyPage(ed factory.EngineDays) *store.Page {
-	cols := append([]string{"id", "log_sender_ip", "client", "time", "time_zone"}, ed.Order...)
-	if ed.KeepOriginal {
-		cols = append(cols, "original_log")
-	}
+	cols := append([]string{class.ColID}, class.ShownColumns(ed.Order, ed.KeepOriginal)...)
 	return &store.Page{Columns: cols, Rows: [][]*string{}}
 }
 

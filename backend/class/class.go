@@ -9,11 +9,8 @@ import (
 	"strings"
 )
 
-// Reserved lists the column names of a day file that a key may not take.
-var Reserved = []string{"id", "log_sender_ip", "client", "time", "time_zone", "original_log", "received_at"}
-
 // Class is a compiled, validated class. It is immutable once compiled and safe
-// for concurrent use; each goroutine extracts through its own Extractor.
+// for concurrent use, and so is its Extractor.
 type Class struct {
 	Name string
 	Keys []Key

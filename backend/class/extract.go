@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// Extractor extracts the values of log lines for one class. It holds
-// per-goroutine state and is not safe for concurrent use; make one per
-// goroutine with NewExtractor.
+// Extractor extracts the values of log lines for one class. It holds no state
+// of its own (only the compiled class, which is read-only), so one Extractor
+// is safe for concurrent use by any number of goroutines.
 type Extractor struct {
 	c *Class
 }

@@ -197,7 +197,8 @@ func (e *Engine) Start() error {
 	return nil
 }
 
-// run wires receiver -> parse workers -> writer and the per-second sampler.
+// run wires receiver -> parse workers -> batcher (the worker named "writer") and
+// the per-second sampler.
 func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) {
 	// A chunk holds 1..64 logs; the queue is bounded in logs (QueueLogs), so the
 	// channels only need room for that many single-log chunks at most.
@@ -219,9 +220,9 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) 
 	}()
 	for i := 0; i < e.cfg.Workers; i++ {
 		parseWG.Add(1)
-		go func(ws *workerStat) {
+		go func(wst *workerStat) {
 			defer parseWG.Done()
-			e.parse(chunks, parsed, ws)
+			e.parse(chunks, parsed, wst)
 		}(e.workers[1+i])
 	}
 	go func() {
@@ -231,7 +232,7 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) 
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		e.write(parsed, w, e.workers[len(e.workers)-1])
+		e.runBatcher(parsed, w, e.workers[len(e.workers)-1])
 	}()
 	samplerDone := make(chan struct{})
 	go func() {

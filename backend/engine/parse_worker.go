@@ -50,12 +50,12 @@ func (p *parser) senderIP(a netip.Addr) string {
 }
 
 // parse turns chunks into rows until in is closed.
-func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, ws *workerStat) {
+func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, wst *workerStat) {
 	p := &parser{addrs: make(map[netip.Addr]string)}
 	for c := range in {
 		t0 := time.Now()
 		out <- e.parseChunk(p, c)
-		ws.addBusy(time.Since(t0))
+		wst.addBusy(time.Since(t0))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/internal/fanout"
 	"github.com/logsieve/logsieve/backend/store"
 )
@@ -65,11 +66,7 @@ func (h *tailHub) offer(s *store.Schema, rows []store.Row, tz string, loc *time.
 
 // TailColumns returns the API column order for rows of schema s.
 func TailColumns(s *store.Schema) []string {
-	cols := append([]string{"log_sender_ip", "client", "time", "time_zone"}, s.Columns...)
-	if s.KeepOriginal {
-		cols = append(cols, "original_log")
-	}
-	return cols
+	return class.ShownColumns(s.Columns, s.KeepOriginal)
 }
 
 func strp(s string) *string { return &s }

@@ -133,7 +133,7 @@ func (e *Engine) readChunk(br batchReader, msgs []ipv4.Message) (c *chunk, t0 ti
 // receive reads batches until conn is closed and hands each batch on as one chunk.
 // A chunk that finds the queue full is dropped and counted, never waited for: a
 // slow writer must not make the kernel buffer overflow silently.
-func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat) {
+func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat) {
 	br, msgs := newBatchReader(conn), newReadMsgs()
 	var seq uint64
 	for {
@@ -167,7 +167,7 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, ws *workerStat)
 				putChunk(c)
 			}
 		}
-		ws.addBusy(time.Since(t0))
+		wst.addBusy(time.Since(t0))
 		if n < coalesceBelow {
 			// A short batch means the socket is nearly empty: wait a moment so the
 			// next recvmmsg brings a fuller batch. Under load this halves the

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // purgeStep is the id range one purge transaction covers: small enough that
@@ -227,7 +229,7 @@ func (ds *Days) dayClientCounts(ctx context.Context, date string) (map[string]in
 	}
 	defer h.conn.Close()
 	counts := map[string]int64{}
-	if !h.has[colClient] {
+	if !h.has[class.ColClient] {
 		return counts, nil
 	}
 	rows, err := h.conn.QueryContext(ctx, "SELECT client, count(*) FROM logs WHERE client IS NOT NULL GROUP BY client")

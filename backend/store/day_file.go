@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // maxVars bounds the parameters of one statement (SQLITE_MAX_VARIABLE_NUMBER
@@ -101,20 +103,24 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 	return d, nil
 }
 
-// createTableSQL returns the CREATE TABLE of a new day file for s, in the
-// SPEC §2 column order.
+// createTableSQL returns the CREATE TABLE of a new day file for s: id,
+// class.HeadColumns, the value columns of s, original_log when kept and
+// received_at. The fixed names are plain identifiers; value columns are quoted.
 func createTableSQL(s *Schema) string {
 	var b strings.Builder
-	b.WriteString("CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY, log_sender_ip TEXT, client TEXT, time TEXT, time_zone TEXT")
+	b.WriteString("CREATE TABLE IF NOT EXISTS logs (" + class.ColID + " INTEGER PRIMARY KEY")
+	for _, c := range class.HeadColumns() {
+		b.WriteString(", " + c + " TEXT")
+	}
 	for _, c := range s.Columns {
 		b.WriteString(", ")
 		b.WriteString(quoteIdent(c))
 		b.WriteString(" TEXT")
 	}
 	if s.KeepOriginal {
-		b.WriteString(", original_log TEXT")
+		b.WriteString(", " + class.ColOriginal + " TEXT")
 	}
-	b.WriteString(", received_at INTEGER)")
+	b.WriteString(", " + class.ColReceivedAt + " INTEGER)")
 	return b.String()
 }
 
@@ -155,7 +161,7 @@ func (d *dayFile) ensureColumns(s *Schema) error {
 		}
 	}
 	if s.KeepOriginal {
-		return add(colOriginal)
+		return add(class.ColOriginal)
 	}
 	return nil
 }
@@ -165,13 +171,7 @@ func (d *dayFile) inserts(key string, s *Schema) *insertSet {
 	if set, ok := d.sets[key]; ok {
 		return set
 	}
-	cols := make([]string, 0, len(s.Columns)+6)
-	cols = append(cols, colSender, colClient, colTime, colTimeZone)
-	cols = append(cols, s.Columns...)
-	if s.KeepOriginal {
-		cols = append(cols, colOriginal)
-	}
-	cols = append(cols, colReceived)
+	cols := append(class.ShownColumns(s.Columns, s.KeepOriginal), class.ColReceivedAt)
 	set := &insertSet{cols: cols, per: max(1, min(rowsPerInsert, maxVars/len(cols))), byN: make(map[int]driver.Stmt)}
 	d.sets[key] = set
 	return set

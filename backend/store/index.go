@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // indexer builds the indexes of closed day files, one file at a time, on a
@@ -79,7 +81,7 @@ func (ix *indexer) run() {
 
 // indexSkip are the columns that get no index on a closed day.
 var indexSkip = map[string]bool{
-	colID: true, colSender: true, colClient: true, colTimeZone: true, colOriginal: true, colReceived: true,
+	class.ColID: true, class.ColSenderIP: true, class.ColClient: true, class.ColTimeZone: true, class.ColOriginal: true, class.ColReceivedAt: true,
 }
 
 // buildIndexes creates an index on `time` and on each extracted column of the

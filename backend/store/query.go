@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // Filter narrows a query to rows whose Column contains Text (case-insensitive
@@ -34,7 +36,7 @@ type Query struct {
 
 // Page is one page of QueryDay.
 type Page struct {
-	Columns    []string    // "id" then the SPEC §8 order
+	Columns    []string    // "id" then the shown order (class.ShownColumns)
 	Rows       [][]*string // cells aligned with Columns; nil = NULL
 	NextCursor *string     // nil on the last page
 	// LimitReason says why a page with a NextCursor ended: LimitRows,
@@ -115,7 +117,7 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := &Page{Columns: append([]string{colID}, shown...), Rows: [][]*string{}}
+	page := &Page{Columns: append([]string{class.ColID}, shown...), Rows: [][]*string{}}
 	if len(v.cols) == 0 {
 		return page, nil
 	}
@@ -253,16 +255,21 @@ func checkRange(q Query) error {
 }
 
 // fixedColumns are the table columns that never count as value columns.
-var fixedColumns = map[string]bool{
-	colID: true, colSender: true, colClient: true, colTime: true, colTimeZone: true, colOriginal: true, colReceived: true,
-}
+var fixedColumns = func() map[string]bool {
+	m := make(map[string]bool, len(class.Reserved))
+	for _, c := range class.Reserved {
+		m[c] = true
+	}
+	return m
+}()
 
-// shownColumns returns the SPEC §8 column order (without id) for order and
+// shownColumns returns the column order the API and CSV show (without id;
+// class.ShownColumns, with removed keys after the current ones) for order and
 // the columns of one or more day files: the four head columns, order, the
 // files' other value columns in table order, then original_log when any file
 // has it.
 func shownColumns(order []string, tables [][]string) []string {
-	shown := []string{colSender, colClient, colTime, colTimeZone}
+	shown := class.HeadColumns()
 	seen := map[string]bool{}
 	for _, c := range shown {
 		seen[c] = true
@@ -276,7 +283,7 @@ func shownColumns(order []string, tables [][]string) []string {
 	original := false
 	for _, cols := range tables {
 		for _, c := range cols {
-			if c == colOriginal {
+			if c == class.ColOriginal {
 				original = true
 			}
 			if !seen[c] && !fixedColumns[c] {
@@ -286,7 +293,7 @@ func shownColumns(order []string, tables [][]string) []string {
 		}
 	}
 	if original {
-		shown = append(shown, colOriginal)
+		shown = append(shown, class.ColOriginal)
 	}
 	return shown
 }
@@ -296,7 +303,7 @@ func shownColumns(order []string, tables [][]string) []string {
 func selectList(shown []string, has map[string]bool, withID bool) string {
 	var b strings.Builder
 	if withID {
-		b.WriteString("id")
+		b.WriteString(class.ColID)
 	}
 	for i, c := range shown {
 		if i > 0 || withID {
@@ -317,7 +324,7 @@ func selectList(shown []string, has map[string]bool, withID bool) string {
 func whereClause(q Query, shown []string, has map[string]bool) (string, []any, error) {
 	var b strings.Builder
 	var args []any
-	known := map[string]bool{colID: true}
+	known := map[string]bool{class.ColID: true}
 	for _, c := range shown {
 		known[c] = true
 	}

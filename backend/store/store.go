@@ -1,9 +1,9 @@
 // Package store keeps each engine's logs in one SQLite file per day.
 //
 // Layout: <dataDir>/engines/<engine>/<YYYY-MM-DD>.sqlite3, each with one table
-// `logs` whose columns follow SPEC §2: id, log_sender_ip, client, time,
-// time_zone, the class value columns, original_log (when kept) and
-// received_at. Columns a class gains later are appended; removed keys keep
+// `logs` whose columns are the fixed ones of package class around the class
+// value columns: id, log_sender_ip, client, time, time_zone, the value
+// columns, original_log (when kept) and received_at. Columns a class gains later are appended; removed keys keep
 // their column. The Writer appends to today's file; a closed day gets indexes
 // on its extracted columns in the background. QueryDay and ExportCSV read the
 // files read-only.
@@ -27,17 +27,6 @@ const DateLayout = "2006-01-02"
 
 // fileExt is the suffix of a day file after its date.
 const fileExt = ".sqlite3"
-
-// Fixed columns of the logs table (SPEC §2).
-const (
-	colID       = "id"
-	colSender   = "log_sender_ip"
-	colClient   = "client"
-	colTime     = "time"
-	colTimeZone = "time_zone"
-	colOriginal = "original_log"
-	colReceived = "received_at"
-)
 
 // EngineDir returns the directory holding the day files of engine.
 func EngineDir(dataDir, engine string) string {

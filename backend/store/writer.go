@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // Writer writes the day files of one engine, which it gets from the
@@ -82,7 +84,7 @@ func (ds *Days) OpenWriter(opt Options) (*Writer, error) {
 
 // Write stores rows in one transaction per day file touched; a row goes to
 // the file of the date of its ReceivedAt in the Writer's location. A new file
-// is created with the SPEC §8 column order; columns of s that an existing
+// is created with the fixed column order (createTableSQL); columns of s that an existing
 // file lacks are added first (no row is lost). Every row must have
 // len(s.Columns) values. Write returns how many rows were committed and, on
 // failure, an error naming the file.
@@ -299,7 +301,7 @@ func insertKey(s *Schema) string {
 		b.WriteByte(0)
 	}
 	if s.KeepOriginal {
-		b.WriteString(colOriginal)
+		b.WriteString(class.ColOriginal)
 	}
 	return b.String()
 }

@@ -5,8 +5,9 @@ import (
 	"io/fs"
 )
 
-// Assets returns the built SPA: index.html at its root. HasUI reports whether a real
-// build is embedded (false for the no_ui stub or when the SPA was not built).
+// Assets returns the built SPA: index.html at its root. hasUI reports whether a real
+// build is embedded (false, with a stub page as fsys, for a no_ui build or when the SPA
+// was not built).
 func Assets() (fsys fs.FS, hasUI bool) {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {

@@ -142,7 +142,7 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 			return fmt.Errorf("cannot seed first start: %w", err)
 		}
 	}
-	web, err := newWeb(webDeps{ctx: ctx, db: db, factory: f, dataDir: o.DataDir, settings: settings, adminPW: o.AdminPW, log: log, level: level, stdout: stdout})
+	web, err := newWeb(webDeps{db: db, factory: f, dataDir: o.DataDir, adminPW: o.AdminPW, log: log, level: level, stdout: stdout})
 	if err != nil {
 		_ = f.Close()
 		return err

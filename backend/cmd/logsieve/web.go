@@ -13,16 +13,15 @@ import (
 	"github.com/logsieve/logsieve/backend/meta"
 )
 
+// webDeps is what newWeb needs from serve.
 type webDeps struct {
-	ctx      context.Context
-	db       *meta.DB
-	factory  *factory.Factory
-	dataDir  string
-	settings meta.Settings
-	adminPW  string
-	log      *slog.Logger
-	level    *slog.LevelVar // the level of log, set from the log_level setting
-	stdout   io.Writer
+	db      *meta.DB
+	factory *factory.Factory
+	dataDir string
+	adminPW string
+	log     *slog.Logger
+	level   *slog.LevelVar // the level of log, set from the log_level setting
+	stdout  io.Writer
 }
 
 // webServer is the HTTP side of serve: the API, websocket, metrics and SPA.

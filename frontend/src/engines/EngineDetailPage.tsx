@@ -32,9 +32,9 @@ import { Throughput } from '../common/Throughput';
 import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, StateChip } from '../common/ui';
 import { useLive } from '../common/useLive';
 import { ClientsCard } from './ClientsCard';
-import { useLiveEvents } from './clientsApi';
 import { EngineActions } from './EngineActions';
 import { EngineDialog } from './EngineDialog';
+import { useLiveEvents } from './liveEvents';
 
 function useThroughput(name: string): { series: Series; stats: EngineStats | undefined; historyError: unknown } {
   const history = useEngineHistory(name, CHART_WINDOW_S);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchHint, moveClient, prependEvent, specs } from './clientList';
+import { matchHint, moveClient, specs } from './clientList';
 
 describe('moveClient', () => {
   it('moves up and down and clamps at the ends', () => {
@@ -28,14 +28,5 @@ describe('matchHint', () => {
     expect(matchHint('10.0.0.0/8')).toBe('a CIDR range');
     expect(matchHint('10.0.0.1')).toBe('one address');
     expect(matchHint('x*')).toMatch(/wildcard/);
-  });
-});
-
-describe('prependEvent', () => {
-  const ev = (t: number, message = 'm') => ({ t, level: 'info' as const, message });
-  it('puts the new event first, once, within the limit', () => {
-    expect(prependEvent([ev(2), ev(1)], ev(3), 2)).toEqual([ev(3), ev(2)]);
-    expect(prependEvent([ev(3), ev(2)], ev(3))).toEqual([ev(3), ev(2)]);
-    expect(prependEvent(undefined, ev(1))).toEqual([ev(1)]);
   });
 });

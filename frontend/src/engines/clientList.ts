@@ -1,5 +1,5 @@
-// Pure helpers of the clients card and the live events panel.
-import type { ClientSpec, EngineEvent } from '../api/types';
+// Pure helpers of the clients card.
+import type { ClientSpec } from '../api/types';
 
 /** moveClient returns list with the item at i moved by delta places (clamped); the match
  * order is the list order, so this is how the user reorders clients. */
@@ -26,11 +26,4 @@ export function matchHint(s: string): string {
   if (v.endsWith('*')) return /^[0-9a-fA-F.:]*\*$/.test(v) ? `senders starting ${v.slice(0, -1)}` : 'a wildcard is an address start then one *';
   if (v.includes('/')) return 'a CIDR range';
   return 'one address';
-}
-
-/** prependEvent puts a live event first in the newest-first list, dropping an identical
- * one (the same event may arrive by the websocket and a refetch) and keeping at most limit. */
-export function prependEvent(list: readonly EngineEvent[] | undefined, ev: EngineEvent, limit = 50): EngineEvent[] {
-  const rest = (list ?? []).filter((e) => !(e.t === ev.t && e.message === ev.message && e.level === ev.level));
-  return [ev, ...rest].slice(0, limit);
 }

@@ -1,11 +1,9 @@
-// TanStack Query hooks of an engine's clients (known senders), purge jobs and live events.
+// TanStack Query hooks of an engine's clients (known senders) and purge jobs.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { api } from '../api/client';
 import { keys } from '../api/queries';
-import type { ClientInfo, ClientSpec, EngineEvent, EngineInfo, Job } from '../api/types';
-import { live } from '../common/liveSocket';
-import { prependEvent } from './clientList';
+import type { ClientInfo, ClientSpec, EngineInfo, Job } from '../api/types';
 
 const enc = encodeURIComponent;
 const clientsKey = (n: string) => ['engines', n, 'clients'] as const;
@@ -57,18 +55,4 @@ export function useJob(id: string | null, onFinished?: (j: Job) => void) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [state]);
   return q;
-}
-
-/** useLiveEvents puts the websocket's events of engine name at the top of its events query. */
-export function useLiveEvents(name: string) {
-  const qc = useQueryClient();
-  useEffect(
-    () =>
-      live.onEvent((m) => {
-        if (m.engine !== name) return;
-        const ev: EngineEvent = { t: m.t, level: m.level, message: m.message };
-        qc.setQueryData<EngineEvent[]>(keys.events(name), (old) => prependEvent(old, ev));
-      }),
-    [name, qc],
-  );
 }

@@ -20,10 +20,12 @@ type batcher struct {
 	lastErrAt time.Time // when it was reported
 }
 
-// write runs the writer stage until in is closed, then flushes what is left.
-// Chunks arrive from several parse workers out of order; they are put back in
-// receive order by sequence number so rows keep the order they came in.
-func (e *Engine) write(in <-chan *parsedChunk, w *store.Writer, ws *workerStat) {
+// runBatcher runs the pipeline's last stage (the worker named "writer") until in
+// is closed, then flushes what is left: it batches parsed rows into
+// store.Writer.Write transactions. Chunks arrive from several parse workers out
+// of order; they are put back in receive order by sequence number so rows keep
+// the order they came in.
+func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *workerStat) {
 	b := &batcher{e: e, w: w, day: e.today()}
 	pending := make(map[uint64]*parsedChunk)
 	var next uint64
@@ -36,7 +38,7 @@ func (e *Engine) write(in <-chan *parsedChunk, w *store.Writer, ws *workerStat) 
 	idle := time.NewTimer(time.Hour)
 	idle.Stop()
 	flush := func() {
-		b.flush(ws)
+		b.flush(wst)
 		timer.Stop()
 		idle.Stop()
 		timerOn = false
@@ -47,7 +49,7 @@ func (e *Engine) write(in <-chan *parsedChunk, w *store.Writer, ws *workerStat) 
 		select {
 		case pc, ok := <-in:
 			if !ok {
-				b.flush(ws)
+				b.flush(wst)
 				return
 			}
 			pending[pc.seq] = pc
@@ -59,13 +61,13 @@ func (e *Engine) write(in <-chan *parsedChunk, w *store.Writer, ws *workerStat) 
 				delete(pending, next)
 				next++
 				if b.schema != nil && p.schema != b.schema {
-					b.flush(ws)
+					b.flush(wst)
 				}
 				b.schema = p.schema
 				b.rows = append(b.rows, p.rows...)
 				b.held = append(b.held, p)
 				if len(b.rows) >= e.cfg.BatchRows {
-					b.flush(ws)
+					b.flush(wst)
 				}
 			}
 			if len(b.rows) > 0 {
@@ -105,7 +107,7 @@ func (b *batcher) rollover() {
 }
 
 // flush writes the collected rows in one transaction per day file.
-func (b *batcher) flush(ws *workerStat) {
+func (b *batcher) flush(wst *workerStat) {
 	if len(b.rows) == 0 {
 		b.release()
 		return
@@ -131,7 +133,7 @@ func (b *batcher) flush(ws *workerStat) {
 	}
 	b.e.ctr.queued.Add(-int64(n))
 	b.release()
-	ws.addBusy(time.Since(t0))
+	wst.addBusy(time.Since(t0))
 	b.rollover()
 }
 
