@@ -20,7 +20,7 @@ import (
 	"github.com/logsieve/logsieve/backend/meta"
 )
 
-// CSP is the Content-Security-Policy of every response (SPEC §8).
+// CSP is the Content-Security-Policy of every response (docs/reliability.md).
 const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
 
 // noStore is the Cache-Control of every /api answer (errors too): answers hold logs,

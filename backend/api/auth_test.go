@@ -24,7 +24,7 @@ func TestEveryRouteNeedsATokenAndViewersCannotChange(t *testing.T) {
 	e := newEnv(t)
 	routes := e.srv.Routes()
 	if len(routes) < 30 {
-		t.Fatalf("route table; got %d routes; want every route of SPEC §4", len(routes))
+		t.Fatalf("route table; got %d routes; want every route of docs/api.md", len(routes))
 	}
 	var anon, asViewer []apitest.Scenario
 	for _, r := range routes {

@@ -8,7 +8,7 @@ import (
 	"github.com/logsieve/logsieve/backend/internal/apitest"
 )
 
-// TestHistoryPointsCarryEveryLossKind: each history point keeps SPEC's
+// TestHistoryPointsCarryEveryLossKind: each history point keeps the original
 // {t, in, stored, dropped} and adds every other loss kind of the stats as its own
 // per-second field, so a chart reloaded from history shows what the live one does.
 func TestHistoryPointsCarryEveryLossKind(t *testing.T) {

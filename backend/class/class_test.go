@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// mikrotik is the example class of SPEC §3.
+// mikrotik is the seeded example class (README).
 var mikrotik = map[string]string{
 	"pppoe":           `in:<pppoe-([A-Za-z\d]+)>`,
 	"router_identity": `\d{1,2}:\d{1,2}:\d{1,2}\s+(\w+)`,

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// benchClass is the five-key class of SPEC §7.
+// benchClass is the five-key class of `make bench` (README, Performance).
 func benchClass(tb testing.TB) *Class {
 	tb.Helper()
 	p := map[string]string{

@@ -13,7 +13,7 @@ var (
 	keySpec  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 )
 
-// FuzzClassNames checks class and key name validation against the SPEC §1
+// FuzzClassNames checks class and key name validation against the naming rules (docs/api.md)
 // rules written as regular expressions: Compile accepts exactly the valid
 // names, refuses the others with a typed error, and never yields duplicate or
 // reserved columns.

@@ -18,7 +18,7 @@ func TestFastMatcherTakesOnlyDeterministicSequences(t *testing.T) {
 			t.Fatalf("pattern %q: got fast=%v lit=%q; want fast=%v lit=%q", pattern, m.fast != nil, m.lit, wantFast, wantLit)
 		}
 	}
-	// The five keys of SPEC §7 all take the fast path.
+	// The five keys of the bench class all take the fast path.
 	f(`in:<pppoe-([A-Za-z\d]+)>`, true, "")
 	f(`\d{1,2}:\d{1,2}:\d{1,2}\s+(\w+)`, true, ":")
 	f(`->(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+)`, true, "")

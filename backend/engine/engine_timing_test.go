@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// benchClass is the five-key class of SPEC §7.
+// benchClass is the five-key class of `make bench` (README, Performance).
 func benchClass(b *testing.B) *class.Class {
 	b.Helper()
 	c, err := class.Compile("bench5", map[string]string{

@@ -116,7 +116,7 @@ func waitQuiet(t *testing.T, e *Engine) {
 	})
 }
 
-// checkNoSilentLoss asserts the SPEC §8 accounting once the engine is idle: every
+// checkNoSilentLoss asserts the loss accounting (received = stored + rejected + dropped + refused + write_errors) once the engine is idle: every
 // received log is stored (and readable in a day file) or counted as lost.
 func checkNoSilentLoss(t *testing.T, e *Engine, dir string) {
 	t.Helper()

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// counters are the engine's loss accounting (SPEC §8):
+// counters are the engine's loss accounting (docs/architecture.md):
 // received = stored + rejected + dropped + refused + write_errors + in flight.
 type counters struct {
 	received, stored, unmatched, rejected, dropped, refused, writeErrors atomic.Uint64

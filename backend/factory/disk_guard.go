@@ -78,7 +78,7 @@ func (f *Factory) guardLoop(ctx context.Context) {
 	}
 }
 
-// CheckDisk runs the disk guard once (SPEC §2, §8). When free space is under
+// CheckDisk runs the disk guard once (docs/architecture.md). When free space is under
 // min_free_percent, delete_oldest deletes closed days (never today) of all
 // engines, oldest first, until it is not; if space is still short, or the
 // policy is pause, every engine pauses (refusing and counting what it would

@@ -35,7 +35,7 @@ type EngineInfo struct {
 
 var engineNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-// ValidEngineName reports whether name follows the engine-name rule of SPEC §1.
+// ValidEngineName reports whether name follows the engine-name rule (docs/api.md).
 func ValidEngineName(name string) bool { return engineNameRe.MatchString(name) }
 
 func specFromRecord(r meta.EngineRecord) EngineSpec {

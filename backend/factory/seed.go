@@ -1,6 +1,6 @@
 package factory
 
-// MikrotikPatterns is the example class of SPEC §3, seeded on first start.
+// MikrotikPatterns is the seeded example class (README), seeded on first start.
 var MikrotikPatterns = map[string]string{
 	"pppoe":           `in:<pppoe-([A-Za-z\d]+)>`,
 	"router_identity": `\d{1,2}:\d{1,2}:\d{1,2}\s+(\w+)`,

@@ -38,7 +38,7 @@ type Result struct {
 const batch = 256
 
 // Messages returns n varied Mikrotik-style firewall logs (about 250 bytes each)
-// that exercise the SPEC §7 five-key class: pppoe, router identity, destination
+// that exercise the five-key class of `make bench` (README, Performance): pppoe, router identity, destination
 // IP:port, protocol and length. Roughly one in eight has no pppoe interface.
 func Messages(n, size int, seed uint64) [][]byte {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))

@@ -22,7 +22,7 @@ type SettingRecord struct {
 	Value string
 }
 
-// Settings are the server settings kept in the metadata DB (SPEC §8 Config). They are
+// Settings are the server settings kept in the metadata DB (configs/logsieve.toml documents each). They are
 // seeded from the config file on first start and changed with PUT /settings.
 type Settings struct {
 	TrustedProxies       []string `json:"trusted_proxies" toml:"trusted_proxies"`

@@ -1,4 +1,4 @@
-// One TanStack Query hook per API resource (SPEC §4). Mutations invalidate what they change.
+// One TanStack Query hook per API resource (docs/api.md). Mutations invalidate what they change.
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import { api } from './client';
 import type {

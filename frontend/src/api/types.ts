@@ -1,4 +1,4 @@
-// API payload types, written once, mirroring SPEC §4 and docs/architecture.md.
+// API payload types, written once, mirroring docs/api.md and docs/architecture.md.
 
 export type Role = 'admin' | 'viewer';
 
@@ -156,7 +156,7 @@ export interface EngineEvent {
   message: string;
 }
 
-// Websocket messages (SPEC §4 /ws).
+// Websocket messages (docs/api.md, /ws).
 export interface WsStats {
   type: 'stats';
   t: number;
@@ -178,7 +178,7 @@ export interface WsEvent extends EngineEvent {
 
 export type WsMessage = WsStats | WsTail | WsEvent;
 
-// Known senders of an engine (SPEC §1 Client, §4 clients routes).
+// Known senders of an engine (docs/api.md, clients routes).
 export interface ClientSpec {
   name: string;
   match: string;
