@@ -213,6 +213,13 @@ func (ds *Days) scan() ([]*day, error) {
 	return out, nil
 }
 
+// scanLocked is scan under ds.mu.
+func (ds *Days) scanLocked() ([]*day, error) {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	return ds.scan()
+}
+
 // writerCreating reports a day entry the writer made that has no file yet
 // (ds.mu held): it is not a vanished file.
 func (ds *Days) writerCreating(d *day) bool {
@@ -372,9 +379,7 @@ func (h *Day) Release() {
 // List returns the days, newest first, with their rows (see dayRows; cached
 // while a file does not change) and bytes.
 func (ds *Days) List(ctx context.Context) ([]DayInfo, error) {
-	ds.mu.Lock()
-	all, err := ds.scan()
-	ds.mu.Unlock()
+	all, err := ds.scanLocked()
 	if err != nil {
 		return nil, err
 	}
@@ -427,9 +432,7 @@ func (ds *Days) dayInfo(ctx context.Context, date string) (DayInfo, error) {
 // Sizes returns the date and bytes of every day, oldest first, from stat
 // alone: no day file is opened (the disk guard calls it every few seconds).
 func (ds *Days) Sizes() ([]DaySize, error) {
-	ds.mu.Lock()
-	all, err := ds.scan()
-	ds.mu.Unlock()
+	all, err := ds.scanLocked()
 	if err != nil {
 		return nil, err
 	}
@@ -555,9 +558,7 @@ func (ds *Days) Sweep(today string, retentionDays int) (deleted []string, err er
 	}
 	t, _ := time.Parse(DateLayout, today)
 	cutoff := t.AddDate(0, 0, -(retentionDays - 1)).Format(DateLayout)
-	ds.mu.Lock()
-	all, err := ds.scan()
-	ds.mu.Unlock()
+	all, err := ds.scanLocked()
 	if err != nil {
 		return nil, err
 	}
