@@ -385,3 +385,25 @@ func TestKernelDropsParsedFromProcNetUDP(t *testing.T) {
 		}
 	}
 }
+
+// holdWriteLock takes the write lock of the day file at path (BEGIN IMMEDIATE on
+// a connection of its own), so the engine's writer blocks; unlock rolls back.
+// The connection closes with the test.
+func holdWriteLock(t *testing.T, path string) (unlock func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if _, err := db.Exec("ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -139,15 +139,7 @@ func TestBurstFarAboveCapacityIsCountedBoundedAndRecovers(t *testing.T) {
 
 	// Hold the day file's write lock: the writer blocks, the queues fill, the
 	// receiver must drop (and count) instead of buffering without bound.
-	lock, err := sql.Open("sqlite3", "file:"+dayFiles(t, dir)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	lock.SetMaxOpenConns(1)
-	if _, err := lock.Exec("BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	unlock := holdWriteLock(t, dayFiles(t, dir)[0])
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -168,9 +160,7 @@ func TestBurstFarAboveCapacityIsCountedBoundedAndRecovers(t *testing.T) {
 	if grew := int64(during.HeapInuse) - int64(before.HeapInuse); grew > 64<<20 {
 		t.Errorf("heap grew %d MiB during a burst with a blocked writer; want it bounded by the queues", grew>>20)
 	}
-	if _, err := lock.Exec("ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	checkNoSilentLoss(t, e, dir)
 	st := e.Stats()
 	if st.Dropped == 0 || st.Stored < 2 {
@@ -428,15 +418,7 @@ func TestQueueIsBoundedInBytesForBigDatagrams(t *testing.T) {
 		Workers: 1, BatchRows: 64, RcvBuf: 8 << 20}, seqClass(t))
 	send(t, addr, numbered(0, 1, 100)...)
 	waitStored(t, e, 1)
-	lock, err := sql.Open("sqlite3", "file:"+dayFiles(t, dir)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	lock.SetMaxOpenConns(1)
-	if _, err := lock.Exec("BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	unlock := holdWriteLock(t, dayFiles(t, dir)[0])
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -450,9 +432,7 @@ func TestQueueIsBoundedInBytesForBigDatagrams(t *testing.T) {
 	if q := e.ctr.queuedBytes.Load(); q > 1<<20 {
 		t.Fatalf("queued bytes %d exceed the 1 MiB bound", q)
 	}
-	if _, err := lock.Exec("ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	checkNoSilentLoss(t, e, dir)
 	if q := e.ctr.queuedBytes.Load(); q != 0 {
 		t.Fatalf("queued bytes after drain: got %d; want 0", q)

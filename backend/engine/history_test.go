@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"database/sql"
 	"net"
 	"os"
 	"testing"
@@ -29,15 +28,7 @@ func TestHistoryKeepsKernelDropsApartFromQueueDrops(t *testing.T) {
 
 	// Hold the day file's write lock: the writer blocks and the queue fills
 	// (queue drops); the sender outruns the 4 KiB socket buffer (kernel drops).
-	lock, err := sql.Open("sqlite3", "file:"+dayFiles(t, dir)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	lock.SetMaxOpenConns(1)
-	if _, err := lock.Exec("BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	unlock := holdWriteLock(t, dayFiles(t, dir)[0])
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +42,7 @@ func TestHistoryKeepsKernelDropsApartFromQueueDrops(t *testing.T) {
 		return st.Dropped > 0 && st.KernelDrops > 0
 	})
 	conn.Close()
-	if _, err := lock.Exec("ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	waitQuiet(t, e)
 	// The next second's point reads the socket's drop counter after the last
 	// datagram: from then on the history holds every loss of the test.
