@@ -35,6 +35,10 @@ type dayFile struct {
 	sets  map[string]*insertSet
 	stmts []driver.Stmt // every prepared statement, for close
 	cp    *checkpointer
+
+	// lastTime is the time of the file's last committed row, pendingTime
+	// that of the batch in progress (see recordTimeBreaks).
+	lastTime, pendingTime string
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -94,6 +98,10 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 			d.close()
 			return fail(err)
 		}
+	}
+	if d.lastTime, err = initTimeBreaks(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
 	}
 	d.has = make(map[string]bool, len(cols))
 	for _, c := range cols {
