@@ -295,6 +295,7 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		return 0, err
 	}
 	d.lastTime = d.pendingTime
+	d.boundWAL()
 	return len(idx), nil
 }
 
