@@ -25,6 +25,10 @@ const rowsPerInsert = 64
 // `make bench`, and cut the server's RSS from ~142 MB to ~80 MB per busy engine.
 const writerDSN = "_mutex=no&_synchronous=NORMAL&_busy_timeout=10000&_cache_size=-4096"
 
+// writerBusyTimeoutMs is the busy timeout of writerDSN (restored after the
+// writer's truncating checkpoint, see boundWAL).
+const writerBusyTimeoutMs = 10000
+
 // dayFile is one day file open for writing on a single pinned connection.
 type dayFile struct {
 	date  string
@@ -35,6 +39,10 @@ type dayFile struct {
 	sets  map[string]*insertSet
 	stmts []driver.Stmt // every prepared statement, for close
 	cp    *checkpointer
+
+	// lastTime is the time of the file's last committed row, pendingTime
+	// that of the batch in progress (see recordTimeBreaks).
+	lastTime, pendingTime string
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -74,7 +82,7 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 	// pages made append-only inserts about 20 % cheaper than 4 KiB in
 	// BenchmarkWrite.
 	for _, p := range []string{"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL",
-		"PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=0"} {
+		"PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=0", walLimitPragma()} {
 		if _, err := conn.ExecContext(ctx, p); err != nil {
 			d.close()
 			return fail(err)
@@ -94,6 +102,10 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 			d.close()
 			return fail(err)
 		}
+	}
+	if d.lastTime, err = initTimeBreaks(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
 	}
 	d.has = make(map[string]bool, len(cols))
 	for _, c := range cols {

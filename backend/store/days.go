@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,8 +44,9 @@ const readPoolConns = 8
 var readIdle = 30 * time.Second
 
 // testHookOpen, when set, is called with the path of every SQLite handle the
-// store opens (tests count them).
-var testHookOpen func(path string)
+// store opens (tests count them). Atomic: the background indexer opens files
+// while a test sets it.
+var testHookOpen atomic.Pointer[func(path string)]
 
 // Days is the one owner of an engine's day files: it lists them, hands out
 // reference-counted read handles (Open), gives the engine's Writer its files,
@@ -291,8 +293,8 @@ func (ds *Days) release(d *day) {
 
 // sqlOpen opens a database/sql handle on the file at path with query.
 func sqlOpen(path, query string) (*sql.DB, error) {
-	if testHookOpen != nil {
-		testHookOpen(path)
+	if hook := testHookOpen.Load(); hook != nil {
+		(*hook)(path)
 	}
 	return sql.Open("sqlite3", fileDSN(path, query))
 }

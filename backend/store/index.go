@@ -93,6 +93,12 @@ func buildIndexes(ctx context.Context, path string) error {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	// Each index is a transaction as big as the index: bound the WAL it
+	// leaves behind as the writer does (see boundWAL).
+	if _, err := db.ExecContext(ctx, walLimitPragma()); err != nil {
+		return fmt.Errorf("cannot set up day file %q: %w", path, err)
+	}
+	defer func() { _, _ = db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)") }()
 	cols, err := tableColumns(ctx, db)
 	if err != nil {
 		return fmt.Errorf("cannot read columns of day file %q: %w", path, err)

@@ -72,6 +72,10 @@ var scanBudget = 2 * time.Second
 // time can still name how far it got (a variable for tests).
 var scanChunk int64 = 1 << 15
 
+// testHookScan, when set, is called with each scan statement of Query and
+// its arguments (tests check the plan and the id ranges).
+var testHookScan func(stmt string, args []any)
+
 // Query returns one page of the rows of the day q.Date that match q, in id
 // order (newest first with q.Desc). Columns: id, log_sender_ip, client, time,
 // time_zone, q.Order (NULL where the file lacks one), the file's other value
@@ -113,37 +117,56 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	}
 	defer v.Release()
 	shown := shownColumns(q.Order, [][]string{v.cols})
-	where, args, err := whereClause(q, shown, v.has)
-	if err != nil {
+	if _, _, err := whereClause(q, shown, v.has); err != nil {
 		return nil, err
 	}
 	page := &Page{Columns: append([]string{class.ColID}, shown...), Rows: [][]*string{}}
 	if len(v.cols) == 0 {
 		return page, nil
 	}
+	// Two subqueries: SQLite answers min() or max() alone from the ends of
+	// the rowid b-tree, but both in one SELECT by scanning every row (0.1 s
+	// a million rows).
 	var lo, hi sql.NullInt64
-	if err := v.conn.QueryRowContext(ctx, "SELECT min(id), max(id) FROM logs").Scan(&lo, &hi); err != nil {
+	if err := v.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
 		return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
 	if !lo.Valid {
 		return page, nil
 	}
+	spans := []span{{lo.Int64, hi.Int64}}
+	if q.From != "" || q.To != "" {
+		// Within a run of non-decreasing times the window is one id range:
+		// bisect for it and scan without the time condition.
+		ts, ok, err := timeSpans(ctx, v.conn, lo.Int64, hi.Int64, q.From, q.To)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+		}
+		if ok {
+			spans = ts
+			q.From, q.To = "", ""
+		}
+	}
+	where, args, err := whereClause(q, shown, v.has)
+	if err != nil {
+		return nil, err
+	}
 	sctx, cancel := context.WithTimeout(ctx, scanBudget)
 	defer cancel()
 
 	// pos is the exclusive bound of what is left: ids below it (Desc) or
-	// above it (asc) are still to scan.
+	// above it (asc) in spans are still to scan. A cursor past the day's ids
+	// starts at their edge: scanning the empty ranges before it would spend
+	// the whole time budget on nothing (nextChunk clamps it).
 	pos := hi.Int64 + 1
 	if !q.Desc {
 		pos = lo.Int64 - 1
 	}
 	if q.Cursor != "" {
-		// A cursor past the day's ids starts at their edge: scanning the empty
-		// ranges before it would spend the whole time budget on nothing.
-		pos = min(cursor, hi.Int64+1)
-		if !q.Desc {
-			pos = max(cursor, lo.Int64-1)
-		}
+		pos = cursor
 	}
 	rangeCond, orderBy := "id < ? AND id >= ?", " ORDER BY id DESC LIMIT ?"
 	if !q.Desc {
@@ -154,24 +177,21 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	qargs := make([]any, 2, 3+len(args))
 	qargs = append(qargs, args...)
 	timedOut, full, pageBytes := false, false, 0
-	for !full {
-		more := pos > lo.Int64
-		if !q.Desc {
-			more = pos < hi.Int64
-		}
-		if !more || len(page.Rows) > limit {
+	for !full && len(page.Rows) <= limit {
+		start, end, more := nextChunk(spans, pos, q.Desc)
+		if !more {
 			break
 		}
+		pos = start
 		if sctx.Err() != nil {
 			timedOut = true
 			break
 		}
-		end := max(pos-scanChunk, lo.Int64)
-		if !q.Desc {
-			end = min(pos+scanChunk, hi.Int64)
-		}
 		qargs[0], qargs[1] = pos, end
 		qargs = append(qargs[:2+len(args)], limit+1-len(page.Rows))
+		if testHookScan != nil {
+			testHookScan(stmt, qargs)
+		}
 		rows, err := v.conn.QueryContext(sctx, stmt, qargs...)
 		if err == nil {
 			for rows.Next() {
@@ -219,6 +239,28 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 		page.NextCursor, page.LimitReason = &next, LimitTime
 	}
 	return page, nil
+}
+
+// nextChunk returns the next id range to scan after the exclusive bound pos
+// within spans (ascending): ids start-1 down to end (desc) or start+1 up to
+// end, at most scanChunk of them; more is false when nothing is left.
+func nextChunk(spans []span, pos int64, desc bool) (start, end int64, more bool) {
+	if desc {
+		for i := len(spans) - 1; i >= 0; i-- {
+			if sp := spans[i]; sp.lo < pos {
+				start = min(pos, sp.hi+1)
+				return start, max(start-scanChunk, sp.lo), true
+			}
+		}
+		return 0, 0, false
+	}
+	for _, sp := range spans {
+		if sp.hi > pos {
+			start = max(pos, sp.lo-1)
+			return start, min(start+scanChunk, sp.hi), true
+		}
+	}
+	return 0, 0, false
 }
 
 // cellBytes is the byte size of a row's cells (NULL counts 0).

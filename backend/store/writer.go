@@ -286,10 +286,16 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, fmt.Errorf("cannot insert into day file %q: %w", d.path, err)
 	}
+	if err := d.recordTimeBreaks(w.rowTime, idx); err != nil {
+		d.rollback()
+		return 0, err
+	}
 	if err := d.exec("COMMIT"); err != nil {
 		d.rollback()
 		return 0, err
 	}
+	d.lastTime = d.pendingTime
+	d.boundWAL()
 	return len(idx), nil
 }
 
