@@ -210,6 +210,9 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) 
 	}
 	e.workers = append(e.workers, &workerStat{name: "writer"})
 	kd := newKernelDrops(conn)
+	// The history's baseline is taken before the first datagram can be counted,
+	// so its points add up to the counters' growth from here on.
+	base := e.sampleBase(kd)
 
 	var recvWG, parseWG sync.WaitGroup
 	recvWG.Add(1)
@@ -237,7 +240,7 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) 
 	samplerDone := make(chan struct{})
 	go func() {
 		defer close(samplerDone)
-		e.sample(ctx, kd)
+		e.sample(ctx, kd, base)
 	}()
 	done := e.done
 	go func() {

@@ -131,18 +131,32 @@ func (e *Engine) Stats() Stats {
 // History returns up to seconds per-second points, oldest first.
 func (e *Engine) History(seconds int) []Point { return e.hist.Last(seconds) }
 
+// sampleBase is where the history of one run starts: the counters and the
+// socket's kernel drop count before the receiver runs.
+type sampleBase struct {
+	kdBase uint64 // the socket's drop count at start (/proc or SO_RXQ_OVFL)
+	kdPrev uint64 // the engine's kernel_drops counter at start
+	prev   tally
+}
+
+// sampleBase reads the history's baseline; call it before receiving starts.
+func (e *Engine) sampleBase(kd *kernelDrops) sampleBase {
+	var b sampleBase
+	if d, ok := kd.read(); ok {
+		b.kdBase = d
+	}
+	b.kdPrev = e.ctr.kernelDrops.Load()
+	b.prev = e.ctr.tally()
+	return b
+}
+
 // sample records one history point a second and refreshes kernel drops and
 // worker load until ctx ends. Kernel drops are refreshed before the point is
 // taken, so a second's point holds the kernel drops Stats shows from then on.
-func (e *Engine) sample(ctx context.Context, kd *kernelDrops) {
+func (e *Engine) sample(ctx context.Context, kd *kernelDrops, b sampleBase) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var kdBase uint64
-	if d, ok := kd.read(); ok {
-		kdBase = d
-	}
-	kdPrev := e.ctr.kernelDrops.Load()
-	prev := e.ctr.tally()
+	kdBase, kdPrev, prev := b.kdBase, b.kdPrev, b.prev
 	dw := dropWatch{prevD: prev.dropped, prevK: kdPrev}
 	last := time.Now()
 	for {
