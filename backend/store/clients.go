@@ -172,6 +172,10 @@ func recordRowCount(ctx context.Context, db *sql.DB) error {
 // files are always exact and a big one costs at most a tenth of the time.
 const clientCountTTL = 10 * time.Second
 
+// clientCountSlow is the shortest count that is reused while its file changes:
+// a faster one is cheap enough to redo, so small files are always exact.
+const clientCountSlow = 100 * time.Millisecond
+
 type clientCountEntry struct {
 	stamp  fileStamp
 	at     time.Time
@@ -212,14 +216,14 @@ func (ds *Days) dayClientCounts(ctx context.Context, date string) (map[string]in
 		return nil, err
 	}
 	defer ds.release(d)
-	st, err := stampOf(d.path)
+	st, err := d.stamp()
 	if err != nil {
 		return nil, fmt.Errorf("cannot count day file %q: %w", d.path, err)
 	}
 	ds.mu.Lock()
 	e := d.counts
 	ds.mu.Unlock()
-	if e != nil && (e.stamp == st || time.Since(e.at) < min(10*e.took, clientCountTTL)) {
+	if e != nil && (e.stamp == st || e.took >= clientCountSlow && time.Since(e.at) < min(10*e.took, clientCountTTL)) {
 		return e.counts, nil
 	}
 	t0 := time.Now()

@@ -90,12 +90,24 @@ type day struct {
 
 	wmu sync.Mutex // held by the writer for a batch, by Delete to close w
 	w   *dayFile   // the writer's connection; nil when none
+	// writes counts the writer's committed batches: a stat alone can miss a
+	// batch (a reused WAL keeps its size; mtime has a coarse clock).
+	writes atomic.Uint64
 }
 
 // fileStamp identifies the state of a day file cheaply (stat only).
 type fileStamp struct {
 	size, walSize int64
 	mtime         time.Time
+	writes        uint64 // day.writes when stamped
+}
+
+// stamp is the state of d's file now: stat plus the writer's batch count.
+func (d *day) stamp() (fileStamp, error) {
+	w := d.writes.Load()
+	st, err := stampOf(d.path)
+	st.writes = w
+	return st, err
 }
 
 func stampOf(path string) (fileStamp, error) {
@@ -405,7 +417,7 @@ func (ds *Days) dayInfo(ctx context.Context, date string) (DayInfo, error) {
 		return DayInfo{}, err
 	}
 	defer ds.release(d)
-	st, err := stampOf(d.path)
+	st, err := d.stamp()
 	if err != nil {
 		return DayInfo{}, fmt.Errorf("cannot stat day file %q: %w", d.path, err)
 	}

@@ -109,6 +109,7 @@ func (w *Writer) Write(s *Schema, rows []Row) (stored int, err error) {
 			return stored, err
 		}
 		n, err := w.writeDay(d.w, s, key, rows, g.rows)
+		d.writes.Add(1)
 		d.wmu.Unlock()
 		stored += n
 		if err != nil {
