@@ -21,7 +21,7 @@ KEEP_ORIGINAL ?= true
 GSO ?= true
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
-        bench bench-all dist clean deps-node deps-chromium deps-system fuzz
+        bench bench-all bench-query dist clean deps-node deps-chromium deps-system fuzz
 
 all: build
 
@@ -104,6 +104,18 @@ bench-all: build
 	@for v in "1 true" "2 true" "4 true" "1 false"; do set -- $$v; \
 	  ./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $$1 --keep-original=$$2 --gso=$(GSO) || exit 1; \
 	done
+
+# bench-query knobs (README "Performance"): ROWS rows filled into today's day file,
+# QUERY_RATE logs/s sent while the queries run (0 = idle), RUNS runs of each query;
+# REUSE=DIR keeps the filled data dir and queries it again on later runs (no fill).
+ROWS ?= 3000000
+QUERY_RATE ?= 50000
+RUNS ?= 20
+REUSE ?=
+
+## bench-query: per search, p50/p95 of RUNS answers over HTTP beside the sqlite3 CLI's full scan; CSV export rows/s, WAL peak, bytes/row, RSS
+bench-query: build
+	./$(BIN) bench-query --rows $(ROWS) --rate $(QUERY_RATE) --runs $(RUNS) --keep-original=$(KEEP_ORIGINAL) $(if $(REUSE),--reuse $(REUSE))
 
 # fuzz targets as package:Target:execs. `make fuzz` runs each for FUZZTIME
 # (default 60s); `make test-fuzz` runs each for its execs count (a few seconds).

@@ -145,41 +145,12 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		return "", err
 	}
 	warnDiskShort(dir, o, stderr)
-	httpPort, err := freePort("tcp")
+	srv, err := startBenchServer(dir, "", o.cpuProfile)
 	if err != nil {
 		return "", err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	password := "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", httpPort)
-	logf, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return "", err
-	}
-	defer logf.Close()
-	cmd := exec.Command(self, "serve", "--data", dir, "--http", httpAddr, "--config", os.DevNull)
-	cmd.Env = append(os.Environ(), "LOGSIEVE_DEMO=0", "LOGSIEVE_ADMIN_PASSWORD="+password, "LOGSIEVE_CONFIG=")
-	if o.cpuProfile != "" {
-		abs, _ := filepath.Abs(o.cpuProfile)
-		cmd.Env = append(cmd.Env, "LOGSIEVE_CPUPROFILE="+abs)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// The server goes with the bench, even when the bench is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	if err := waitHealthy("http://"+httpAddr+"/healthz", 30*time.Second); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-		return "", fmt.Errorf("server did not start: %w\n%s", err, log)
-	}
+	defer srv.stop()
+	cmd, httpAddr, password := srv.cmd, srv.addr, srv.password
 	cpu0, senderCPU0 := procCPU(cmd.Process.Pid), selfCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -234,6 +205,66 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
 		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso), nil
+}
+
+// benchServer is a `logsieve serve` child process on a data dir, with the admin
+// password it was started with.
+type benchServer struct {
+	cmd            *exec.Cmd
+	addr, password string // addr: 127.0.0.1:port of the HTTP API
+	logf           *os.File
+}
+
+// startBenchServer starts `logsieve serve` (this binary) on dir on a free HTTP
+// port of 127.0.0.1 and waits until it answers /healthz. password is the admin
+// password a first start sets ("" = a fresh one). cpuProfile, when set, is where
+// the server writes its CPU profile.
+func startBenchServer(dir, password, cpuProfile string) (*benchServer, error) {
+	httpPort, err := freePort("tcp")
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if password == "" {
+		password = benchPassword()
+	}
+	s := &benchServer{password: password, addr: fmt.Sprintf("127.0.0.1:%d", httpPort)}
+	if s.logf, err = os.Create(filepath.Join(dir, "server.log")); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "serve", "--data", dir, "--http", s.addr, "--config", os.DevNull)
+	cmd.Env = append(os.Environ(), "LOGSIEVE_DEMO=0", "LOGSIEVE_ADMIN_PASSWORD="+s.password, "LOGSIEVE_CONFIG=")
+	if cpuProfile != "" {
+		abs, _ := filepath.Abs(cpuProfile)
+		cmd.Env = append(cmd.Env, "LOGSIEVE_CPUPROFILE="+abs)
+	}
+	cmd.Stdout, cmd.Stderr = s.logf, s.logf
+	// The server goes with the bench, even when the bench is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		s.logf.Close()
+		return nil, err
+	}
+	s.cmd = cmd
+	if err := waitHealthy("http://"+s.addr+"/healthz", 30*time.Second); err != nil {
+		s.stop()
+		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+		return nil, fmt.Errorf("server did not start: %w\n%s", err, log)
+	}
+	return s, nil
+}
+
+// benchPassword is a fresh admin password for a bench's server.
+func benchPassword() string { return "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36) }
+
+// stop ends the server (SIGTERM: it flushes and closes its files) and waits for it.
+func (s *benchServer) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = s.cmd.Wait()
+	s.logf.Close()
 }
 
 func waitHealthy(url string, d time.Duration) error {

@@ -1,5 +1,5 @@
 // Command logsieve is the logsieve appliance: `serve` runs the engines, the API and
-// the dashboard; `loadgen` and `bench` measure it; `import-fastlogger` imports
+// the dashboard; `loadgen`, `bench` and `bench-query` measure it; `import-fastlogger` imports
 // classes from the Python appliance it replaces.
 package main
 
@@ -22,6 +22,8 @@ commands:
                                                       send paced, varied syslog over UDP
   bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--cpuprofile F]
                                                       start a server in a temp dir, load it, print one line
+  bench-query [--rows N] [--rate R] [--runs N] [--keep-original=BOOL] [--reuse DIR]
+                                                      fill today's file with N rows, time searches under ingest
   import-fastlogger [--data DIR] GLOBAL_CONFIG.JSON   import ENGINE_CLASSES into the metadata DB
   version                                             print the version
 `
@@ -38,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return loadgenCmd(args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
+	case "bench-query":
+		return benchQueryCmd(args[1:], stdout, stderr)
 	case "import-fastlogger":
 		return importCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
