@@ -72,6 +72,28 @@ func (w *strictWalker) space() {
 	}
 }
 
+// eat skips white space and consumes c when it comes next.
+func (w *strictWalker) eat(c byte) bool {
+	w.space()
+	if w.i < len(w.b) && w.b[w.i] == c {
+		w.i++
+		return true
+	}
+	return false
+}
+
+// more consumes what follows a member or element: true after ',' (another
+// follows), false after closing (the object or list ended), errLeave otherwise.
+func (w *strictWalker) more(closing byte) (bool, error) {
+	if w.eat(',') {
+		return true, nil
+	}
+	if w.eat(closing) {
+		return false, nil
+	}
+	return false, errLeave
+}
+
 // str reads the string at w.i (a '"'): its raw content, whether it holds escapes, and an
 // *Error when it holds the bad byte (what names it in the message, field its key path).
 func (w *strictWalker) str(what, field string) (raw []byte, esc bool, err error) {
@@ -240,9 +262,7 @@ func (w *strictWalker) object(t reflect.Type, path string, depth int) error {
 			return errLeave
 		}
 	}
-	w.space()
-	if w.i < len(w.b) && w.b[w.i] == '}' {
-		w.i++
+	if w.eat('}') {
 		return nil
 	}
 	var seen keySet
@@ -283,26 +303,14 @@ func (w *strictWalker) object(t reflect.Type, path string, depth int) error {
 			}
 			ft = f
 		}
-		w.space()
-		if w.i >= len(w.b) || w.b[w.i] != ':' {
+		if !w.eat(':') {
 			return errLeave
 		}
-		w.i++
 		if err := w.walk(ft, p, depth+1); err != nil {
 			return err
 		}
-		w.space()
-		if w.i >= len(w.b) {
-			return errLeave
-		}
-		switch w.b[w.i] {
-		case ',':
-			w.i++
-		case '}':
-			w.i++
-			return nil
-		default:
-			return errLeave
+		if more, err := w.more('}'); !more {
+			return err
 		}
 	}
 }
@@ -351,27 +359,15 @@ func (w *strictWalker) list(t reflect.Type, path string, depth int) error {
 		}
 		elem = t.Elem()
 	}
-	w.space()
-	if w.i < len(w.b) && w.b[w.i] == ']' {
-		w.i++
+	if w.eat(']') {
 		return nil
 	}
 	for {
 		if err := w.walk(elem, path, depth+1); err != nil {
 			return err
 		}
-		w.space()
-		if w.i >= len(w.b) {
-			return errLeave
-		}
-		switch w.b[w.i] {
-		case ',':
-			w.i++
-		case ']':
-			w.i++
-			return nil
-		default:
-			return errLeave
+		if more, err := w.more(']'); !more {
+			return err
 		}
 	}
 }

@@ -514,16 +514,23 @@ func (ds *Days) dropLocked(d *day) {
 	d.refs++ // held by the deletion until the files are away
 }
 
+// closeWriter closes the writer's connection to d, if any, after a batch in
+// progress.
+func (d *day) closeWriter() error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if d.w == nil {
+		return nil
+	}
+	err := d.w.close()
+	d.w = nil
+	return err
+}
+
 // finishDrop closes the writer's connection to d and removes or renames its
 // files, then lets a new file of the date be made.
 func (ds *Days) finishDrop(d *day) error {
-	d.wmu.Lock()
-	var err error
-	if d.w != nil {
-		err = d.w.close()
-		d.w = nil
-	}
-	d.wmu.Unlock()
+	err := d.closeWriter()
 	ds.mu.Lock()
 	readers := d.refs > 1
 	if readers {
@@ -635,13 +642,7 @@ func (ds *Days) writeDay(date string, s *Schema) (*day, error) {
 // closeWrite closes the writer's connection to d (rollover, writer close) and
 // queues the index build of a past day when index is set.
 func (ds *Days) closeWrite(d *day, index bool) error {
-	d.wmu.Lock()
-	var err error
-	if d.w != nil {
-		err = d.w.close()
-		d.w = nil
-	}
-	d.wmu.Unlock()
+	err := d.closeWriter()
 	if index {
 		ds.queueIndex(d.date)
 	}

@@ -21,14 +21,7 @@ func benchQueryLines(t *testing.T, out string) map[string]map[string]string {
 		if !strings.HasPrefix(line, "bench-query: name=") {
 			t.Fatalf("not a bench-query line: %q", line)
 		}
-		f := map[string]string{}
-		for _, kv := range strings.Fields(strings.TrimPrefix(line, "bench-query: ")) {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				t.Fatalf("field %q of %q is not key=value", kv, line)
-			}
-			f[k] = v
-		}
+		f := lineFields(t, "bench-query: ", line)
 		lines[f["name"]] = f
 	}
 	return lines

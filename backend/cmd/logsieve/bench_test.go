@@ -20,11 +20,19 @@ func TestMain(m *testing.M) {
 // benchFields parses the bench line into its key=value fields.
 func benchFields(t *testing.T, line string) map[string]string {
 	t.Helper()
-	if !strings.HasPrefix(line, "bench: ") {
-		t.Fatalf("not a bench line: %q", line)
+	return lineFields(t, "bench: ", line)
+}
+
+// lineFields parses a line `<prefix>k=v k=v ...` of a bench command into its
+// fields.
+func lineFields(t *testing.T, prefix, line string) map[string]string {
+	t.Helper()
+	rest, ok := strings.CutPrefix(line, prefix)
+	if !ok {
+		t.Fatalf("not a %q line: %q", strings.TrimSpace(prefix), line)
 	}
 	f := map[string]string{}
-	for _, kv := range strings.Fields(strings.TrimPrefix(line, "bench: ")) {
+	for _, kv := range strings.Fields(rest) {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			t.Fatalf("field %q of %q is not key=value", kv, line)
