@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -329,11 +327,8 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return &Error{Status: http.StatusUpgradeRequired, Msg: "this route needs a websocket upgrade"}
 	}
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
-		u, err := url.Parse(origin)
-		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, string(c.Request().Host())) {
-			return &Error{Status: http.StatusForbidden, Msg: "the websocket origin is not this server"}
-		}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !auth.SameHost(origin, string(c.Request().Host())) {
+		return &Error{Status: http.StatusForbidden, Msg: "the websocket origin is not this server"}
 	}
 	// The handler keeps the credential to check it again for as long as the socket lives.
 	c.Locals(wsTokenLocal, auth.TokenFrom(c))
