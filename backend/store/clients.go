@@ -111,7 +111,9 @@ func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func
 	if _, err := os.Stat(path); err != nil {
 		return 0, fmt.Errorf("cannot purge day file %q: %w", path, err)
 	}
-	db, err := sqlOpen(path, "_busy_timeout=10000")
+	// BEGIN IMMEDIATE: the step reads the rows it deletes and their minutes
+	// under the write lock, so the writer cannot commit in between.
+	db, err := sqlOpen(path, "_busy_timeout=10000&_txlock=immediate")
 	if err != nil {
 		return 0, fmt.Errorf("cannot purge day file %q: %w", path, err)
 	}
@@ -123,7 +125,7 @@ func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func
 			return deleted, err
 		}
 		to := min(from+purgeStep-1, hi)
-		res, err := db.ExecContext(ctx, "DELETE FROM logs WHERE id BETWEEN ? AND ? AND client = ?", from, to, client)
+		n, err := purgeStepTx(ctx, db, client, from, to)
 		if err != nil {
 			if strings.Contains(err.Error(), "no such column") {
 				step(hi - from + 1)
@@ -131,7 +133,6 @@ func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func
 			}
 			return deleted, fmt.Errorf("cannot purge client %q from day file %q: %w", client, path, err)
 		}
-		n, _ := res.RowsAffected()
 		deleted += n
 		step(to - from + 1)
 	}
@@ -141,6 +142,54 @@ func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func
 		}
 	}
 	return deleted, nil
+}
+
+// purgeStepTx deletes the rows of client with ids in [from, to] in one
+// transaction and takes them off the minutes table (when the file has one).
+func purgeStepTx(ctx context.Context, db *sql.DB, client string, from, to int64) (int64, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	counted, err := hasTable(ctx, tx, minutesTable)
+	if err != nil {
+		return 0, err
+	}
+	var minutes []minuteCount
+	if counted {
+		rows, err := tx.QueryContext(ctx, "SELECT substr("+class.ColTime+", 1, 5), count(*) FROM logs WHERE id BETWEEN ? AND ? AND client = ? AND "+
+			class.ColTime+" IS NOT NULL GROUP BY 1", from, to, client)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+			var m minuteCount
+			if err := rows.Scan(&m.minute, &m.n); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			minutes = append(minutes, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM logs WHERE id BETWEEN ? AND ? AND client = ?", from, to, client)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range minutes {
+		if _, err := tx.ExecContext(ctx, "UPDATE "+minutesTable+" SET n = n - ? WHERE minute = ?", m.n, m.minute); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // rowCountTable remembers, in a day file that had rows purged, how many rows

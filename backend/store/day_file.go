@@ -43,6 +43,8 @@ type dayFile struct {
 	// lastTime is the time of the file's last committed row, pendingTime
 	// that of the batch in progress (see recordTimeBreaks).
 	lastTime, pendingTime string
+
+	minuteScratch []minuteCount // reused by recordMinutes
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -104,6 +106,10 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		}
 	}
 	if d.lastTime, err = initTimeBreaks(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
+	}
+	if err := initMinutes(ctx, conn); err != nil {
 		d.close()
 		return fail(err)
 	}

@@ -291,6 +291,10 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, err
 	}
+	if err := d.recordMinutes(w.rowTime, idx); err != nil {
+		d.rollback()
+		return 0, err
+	}
 	if err := d.exec("COMMIT"); err != nil {
 		d.rollback()
 		return 0, err
