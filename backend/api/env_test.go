@@ -32,9 +32,10 @@ type env struct {
 	f      *factory.Factory
 	db     *meta.DB
 	dir    string
-	skew   atomic.Int64 // added to the auth clock (token expiry tests)
-	admin  string       // admin token
-	viewer string       // viewer token
+	skew   atomic.Int64              // added to the auth clock (token expiry tests)
+	now    atomic.Pointer[time.Time] // the API's clock when set (relative ranges)
+	admin  string                    // admin token
+	viewer string                    // viewer token
 }
 
 func newEnv(t *testing.T) *env {
@@ -66,7 +67,12 @@ func newEnv(t *testing.T) *env {
 	}
 	e.f = f
 	srv, err := api.New(api.Deps{Meta: db, Factory: f, Auth: as, DataDir: e.dir, Version: "test", Log: log,
-		StatsInterval: 100 * time.Millisecond})
+		StatsInterval: 100 * time.Millisecond, Now: func() time.Time {
+			if t := e.now.Load(); t != nil {
+				return *t
+			}
+			return time.Now()
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

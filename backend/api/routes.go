@@ -73,6 +73,7 @@ func (s *Server) mount() error {
 		{"GET", "/engines/:name/days", viewer, h(s.listDays)},
 		{"DELETE", "/engines/:name/days/:date", admin, h(s.deleteDay)},
 		{"GET", "/engines/:name/logs", viewer, h(s.queryLogs)},
+		{"GET", "/engines/:name/histogram", viewer, h(s.histogram)},
 		{"GET", "/engines/:name/export.csv", viewer, h(s.exportCSV)},
 		{"GET", "/engines/:name/events", viewer, h(s.engineEvents)},
 		{"GET", "/engines/:name/clients", viewer, h(s.listClients)},

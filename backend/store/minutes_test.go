@@ -80,17 +80,17 @@ func TestWriterKeepsPerMinuteCountsInTheRowTransaction(t *testing.T) {
 	}
 }
 
-// writeSpreadDays writes, into w, rows on each of dates: one every 7 s from
-// 00:00:03 to 23:59:59 with a = "n<i%5>" and a client of two.
-func writeSpreadDays(t *testing.T, w *Writer, dates ...string) {
+// writeSpreadDays writes, into w, rows on each of dates: one every step
+// seconds from 00:00:03 to 23:59:59 with a = "n<i%5>" and a client of two.
+func writeSpreadDays(t *testing.T, w *Writer, step int, dates ...string) {
 	t.Helper()
 	s := &Schema{Columns: []string{"a"}}
 	for _, date := range dates {
 		var rows []Row
 		base := ns(t, time.UTC, date+" 00:00:03")
-		for i := 0; i*7 < 86400-3; i++ {
+		for i := 0; i*step < 86400-3; i++ {
 			cl := str("c" + strconv.Itoa(i%2))
-			rows = append(rows, Row{ReceivedAt: base + int64(i)*7e9, SenderIP: "10.0.0.1", Client: cl,
+			rows = append(rows, Row{ReceivedAt: base + int64(i*step)*1e9, SenderIP: "10.0.0.1", Client: cl,
 				Values: []sql.NullString{str("n" + strconv.Itoa(i%5))}})
 			if len(rows) == 500 {
 				mustWrite(t, w, s, rows)
@@ -103,11 +103,11 @@ func writeSpreadDays(t *testing.T, w *Writer, dates ...string) {
 
 func TestPurgeTakesDeletedRowsOffTheMinuteCounts(t *testing.T) {
 	w, dir := openTestWriter(t, time.UTC)
-	writeSpreadDays(t, w, "2026-03-01", "2026-03-02")
+	writeSpreadDays(t, w, 7, "2026-03-01", "2026-03-02")
 	if _, err := w.Days().PurgeClient(t.Context(), "c1", nil); err != nil {
 		t.Fatal(err)
 	}
-	writeSpreadDays(t, w, "2026-03-02") // the writer keeps counting on the purged file
+	writeSpreadDays(t, w, 7, "2026-03-02") // the writer keeps counting on the purged file
 	for _, date := range []string{"2026-03-01", "2026-03-02"} {
 		checkEqual(t, "minute counts of "+date, minuteTable(t, dir, date), plainCounts(t, dir, []string{date}, "", "", 60, "1"))
 	}
