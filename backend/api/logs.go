@@ -89,15 +89,32 @@ func (s *Server) queryLogs(c *fiber.Ctx) error {
 		return err
 	}
 	q.Cursor = c.Query("cursor")
+	tr, err := s.rangeParams(c, ed, "date", "from", "to")
+	if err != nil {
+		return err
+	}
+	if tr.set {
+		return s.sendLogsPage(c, name, func() (*store.Page, error) {
+			return ed.Days.QueryRange(c.UserContext(), store.RangeQuery{Query: q, Start: tr.start, End: tr.end})
+		})
+	}
 	if q.Date = c.Query("date"); q.Date == "" {
 		q.Date = s.today(ed)
 	} else if err := store.ValidDate(q.Date); err != nil {
 		return badRequest("date", "the date must be YYYY-MM-DD")
 	}
-	page, err := ed.Days.Query(c.UserContext(), q)
-	if errors.Is(err, fs.ErrNotExist) {
-		page, err = emptyPage(ed), nil
-	}
+	return s.sendLogsPage(c, name, func() (*store.Page, error) {
+		page, err := ed.Days.Query(c.UserContext(), q)
+		if errors.Is(err, fs.ErrNotExist) {
+			return emptyPage(ed), nil
+		}
+		return page, err
+	})
+}
+
+// sendLogsPage answers with the page query returns, streamed (writeLogsPage).
+func (s *Server) sendLogsPage(c *fiber.Ctx, name string, query func() (*store.Page, error)) error {
+	page, err := query()
 	if err != nil {
 		return engineGone(name, err)
 	}
@@ -169,14 +186,25 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	dates, filename, err := s.exportDates(c, name, ed)
+	tr, err := s.rangeParams(c, ed, "date", "from", "to", "from_date", "to_date")
 	if err != nil {
+		return err
+	}
+	var dates []string
+	var filename string
+	export := func(ctx context.Context, w io.Writer) error { return ed.Days.Export(ctx, w, dates, q) }
+	if tr.set {
+		filename = name + "_" + rangeName(tr.start, "begin") + "_" + rangeName(tr.end, s.today(ed)) + ".csv"
+		export = func(ctx context.Context, w io.Writer) error {
+			return ed.Days.ExportRange(ctx, w, store.RangeQuery{Query: q, Start: tr.start, End: tr.end})
+		}
+	} else if dates, filename, err = s.exportDates(c, name, ed); err != nil {
 		return err
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(ed.Days.Export(ctx, pw, dates, q)) }()
+	go func() { pw.CloseWithError(export(ctx, pw)) }()
 	buf := make([]byte, 32<<10)
 	n, rerr := pr.Read(buf) // returns once the export validated its input and wrote, or failed
 	if n == 0 && rerr != nil && rerr != io.EOF {
@@ -215,6 +243,15 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 		}
 	})
 	return nil
+}
+
+// rangeName is the part of an export's file name for one end of a range: the date-time
+// without colons (YYYY-MM-DDTHHMMSS); open when bound is empty.
+func rangeName(bound, open string) string {
+	if bound == "" {
+		return open
+	}
+	return strings.NewReplacer(":", "").Replace(bound)
 }
 
 // exportDates returns the dates of an export and its file name.

@@ -36,10 +36,45 @@ func (ds *Days) Export(ctx context.Context, w io.Writer, dates []string, q Query
 		return err
 	}
 	dates = slices.Compact(slices.Sorted(slices.Values(dates)))
+	return ds.export(ctx, w, dates, q, len(dates) > 1, nil)
+}
+
+// ExportRange streams as CSV, like Export of several dates (a first column
+// date; days without a file skipped), every row of rq's range that matches
+// it: the range's start and end clip its first and last day. rq.Limit and
+// rq.Cursor are ignored. Invalid input (see QueryRange) is a *FieldError,
+// reported before anything is written.
+func (ds *Days) ExportRange(ctx context.Context, w io.Writer, rq RangeQuery) error {
+	q := rq.Query
+	q.Date, q.From, q.To = "", "", ""
+	if err := checkRange(q); err != nil {
+		return err
+	}
+	plan, err := ds.planRange(ctx, rq.Start, rq.End, q.Order)
+	if err != nil {
+		return err
+	}
+	if _, _, err := whereClause(q, plan.shown, nil); err != nil {
+		return err
+	}
+	dates := make([]string, 0, len(plan.days))
+	windows := make(map[string][2]string, 2)
+	for _, rd := range plan.days {
+		dates = append(dates, rd.date)
+		if rd.from != "" || rd.to != "" {
+			windows[rd.date] = [2]string{rd.from, rd.to}
+		}
+	}
+	return ds.export(ctx, w, dates, q, true, windows)
+}
+
+// export writes the CSV of dates (ascending, valid); multi adds the date
+// column and skips missing days; windows gives the from/to of a day whose
+// rows are clipped to it.
+func (ds *Days) export(ctx context.Context, w io.Writer, dates []string, q Query, multi bool, windows map[string][2]string) error {
 	if q.Desc {
 		slices.Reverse(dates)
 	}
-	multi := len(dates) > 1
 	var present []string
 	var tables [][]string
 	var single *Day // the handle of a one-day export, held to the end
@@ -87,7 +122,11 @@ func (ds *Days) Export(ctx context.Context, w io.Writer, dates []string, q Query
 				return err
 			}
 		}
-		err := exportDay(ctx, cw, v, q, shown, multi, rec)
+		dq := q
+		if win, ok := windows[d]; ok {
+			dq.From, dq.To = win[0], win[1]
+		}
+		err := exportDay(ctx, cw, v, dq, shown, multi, rec)
 		v.Release()
 		if err != nil {
 			return err

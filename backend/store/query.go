@@ -32,6 +32,10 @@ type Query struct {
 	Cursor   string   // NextCursor of the previous page; empty = first page
 	Desc     bool     // newest first
 	Order    []string // current class value columns; other table columns (removed keys) follow
+
+	// deadline, when set, ends the scan instead of scanBudget from now (a
+	// range query shares one budget among its days).
+	deadline time.Time
 }
 
 // Page is one page of QueryDay.
@@ -154,7 +158,11 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	sctx, cancel := context.WithTimeout(ctx, scanBudget)
+	deadline := q.deadline
+	if deadline.IsZero() {
+		deadline = time.Now().Add(scanBudget)
+	}
+	sctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 
 	// pos is the exclusive bound of what is left: ids below it (Desc) or
