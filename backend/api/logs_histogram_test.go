@@ -4,10 +4,12 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/logsieve/logsieve/backend/internal/apitest"
+	"github.com/logsieve/logsieve/backend/store"
 )
 
 // rangeEngine makes engine "rg" with 150 rows on 2026-03-01, 100 on 2026-03-02 and 130
@@ -83,9 +85,13 @@ func checkHistogram(t *testing.T, query string, h histogram, bucketS int, want m
 		got[b.T] = b.N
 		total += b.N
 	}
+	var wantTotal int64
+	for _, n := range want {
+		wantTotal += n
+	}
 	if h.BucketS != bucketS || !h.Complete || h.Total != total || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("histogram?%s; got bucket_s %d complete %v total %d buckets %v; want %d true %d %v",
-			query, h.BucketS, h.Complete, h.Total, got, bucketS, total, want)
+			query, h.BucketS, h.Complete, h.Total, got, bucketS, wantTotal, want)
 	}
 }
 
@@ -135,4 +141,62 @@ func TestHistogramEqualsAPlainCount(t *testing.T) {
 		plainBuckets("2026-03-01", 150, 300, func(i int) bool { return i >= 60 }),
 		plainBuckets("2026-03-02", 100, 300, all),
 		plainBuckets("2026-03-04", 130, 300, func(i int) bool { return i < 60 })))
+}
+
+func TestHistogramAfterAClientPurge(t *testing.T) {
+	e := newEnv(t)
+	e.stoppedEngine(t, "rg")
+	dir, err := e.f.Dir("rg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := store.OpenWriter(dir, store.Options{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	rows := make([]store.Row, 300) // one a second; every third row is client "gone"
+	for i := range rows {
+		cl := sql.NullString{String: "kept", Valid: true}
+		if i%3 == 0 {
+			cl.String = "gone"
+		}
+		rows[i] = store.Row{ReceivedAt: at.Add(time.Duration(i) * time.Second).UnixNano(), SenderIP: "192.0.2.7", Client: cl,
+			Values: make([]sql.NullString, 3)}
+	}
+	if _, err := w.Write(&store.Schema{Columns: []string{"msg", "dst_ip", "dst_port"}}, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.Do(apitest.Request{Method: "POST", Path: "/api/v1/engines/rg/clients", Token: e.admin,
+		Body: `{"name":"gone","match":"192.0.2.9"}`}); r.Status != 201 {
+		t.Fatalf("add client; got %d %s", r.Status, r.Body)
+	}
+	r := e.Do(apitest.Request{Method: "DELETE", Path: "/api/v1/engines/rg/clients/gone?purge=true", Token: e.admin})
+	if r.Status != 202 {
+		t.Fatalf("purge; got %d %s; want 202", r.Status, r.Body)
+	}
+	var acc struct {
+		Job struct {
+			ID string `json:"id"`
+		} `json:"job"`
+	}
+	r.JSON(t, &acc)
+	apitest.Eventually(t, 10*time.Second, "the purge job to finish", func() bool {
+		var j struct {
+			State string `json:"state"`
+		}
+		e.Do(apitest.Request{Method: "GET", Path: "/api/v1/jobs/" + acc.Job.ID, Token: e.viewer}).JSON(t, &j)
+		return j.State == "done"
+	})
+	kept := plainBuckets("2026-03-01", 300, 60, func(i int) bool { return i%3 != 0 })
+	for _, q := range []string{"date=2026-03-01", "date=2026-03-01&from=10:00:30&to=10:04:10"} {
+		want := kept
+		if strings.Contains(q, "from") {
+			want = plainBuckets("2026-03-01", 300, 60, func(i int) bool { return i%3 != 0 && i >= 30 && i <= 250 })
+		}
+		checkHistogram(t, q, e.histogram(t, q), 60, want)
+	}
 }
