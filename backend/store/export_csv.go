@@ -119,9 +119,16 @@ func exportDay(ctx context.Context, cw *csv.Writer, v *Day, q Query, shown []str
 	defer rows.Close()
 	sc := newRowScanner(len(shown))
 	dests := sc.dests[1:]
+	word := ""
+	if q.Match == MatchWord {
+		word = asciiLower(q.Q)
+	}
 	for rows.Next() {
 		if err := rows.Scan(dests...); err != nil {
 			return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+		}
+		if word != "" && !valuesHaveWord(sc.vals, word) {
+			continue
 		}
 		rec = rec[:0]
 		if multi {
