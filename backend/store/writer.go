@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -287,11 +288,24 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, fmt.Errorf("cannot insert into day file %q: %w", d.path, err)
 	}
-	if err := d.recordTimeBreaks(w.rowTime, idx); err != nil {
+	// One writer, one transaction: the batch's ids are consecutive, ending
+	// at the last id inserted.
+	var lastID int64
+	if err := d.conn.QueryRowContext(context.Background(), "SELECT last_insert_rowid()").Scan(&lastID); err != nil {
+		d.rollback()
+		return 0, fmt.Errorf("cannot read the last id of day file %q: %w", d.path, err)
+	}
+	firstID := lastID - int64(len(idx)) + 1
+	if err := d.recordTimeBreaks(w.rowTime, idx, firstID); err != nil {
+		d.rollback()
+		return 0, err
+	}
+	if err := d.sum.addRows(s, rows, idx, w.rowTime, w.tz.(string), firstID, d.has); err != nil {
 		d.rollback()
 		return 0, err
 	}
 	if err := d.exec("COMMIT"); err != nil {
+		d.sum.next = 0 // rebuilt by the next batch
 		d.rollback()
 		return 0, err
 	}
