@@ -153,6 +153,14 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 			q.From, q.To = "", ""
 		}
 	}
+	cands, err := v.candidateSpans(ctx, q, lo.Int64, hi.Int64)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("cannot read the block summaries of day file %q: %w", v.d.path, err)
+	}
+	spans = intersectSpans(spans, cands)
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
 		return nil, err

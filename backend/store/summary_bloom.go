@@ -52,9 +52,10 @@ const createBloomTablesSQL = "CREATE TABLE IF NOT EXISTS " + bloomTable + " (par
 	"CREATE TABLE IF NOT EXISTS " + bloomFormatTable + " (id INTEGER PRIMARY KEY CHECK (id = 1), block_rows INTEGER NOT NULL, parts INTEGER NOT NULL, hashes INTEGER NOT NULL, version INTEGER NOT NULL)"
 
 // bloomPosition returns the bit of hash i (0..bloomHashes-1) of token hash
-// h in a part of m bits (double hashing; h's top bits chose the part).
+// h in a part of m bits: double hashing on bits 0..57 of h (its top bits
+// chose the part, so they are the same for every token of the part).
 func bloomPosition(h uint64, i, m uint32) uint32 {
-	x := uint32(h) + i*(uint32(h>>32)|1)
+	x := uint32(h) + i*(uint32(h>>(bloomPartShift-32))|1)
 	return uint32(uint64(x) * uint64(m) >> 32)
 }
 
