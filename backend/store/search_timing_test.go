@@ -153,3 +153,34 @@ func BenchmarkSearch(b *testing.B) {
 	run("filter_substring", Query{Filters: []Filter{{Column: "pppoe", Text: "needle4"}}}, searchNeedleRows, true)
 	run("q_substring", Query{Q: "needle4"}, searchNeedleRows, true)
 }
+
+// BenchmarkSubstringPredicate compares, on the same day file, the substring
+// condition Query uses (LIKE ... ESCAPE) with the one it replaced
+// (instr(lower(col), needle) > 0): a count over every row.
+func BenchmarkSubstringPredicate(b *testing.B) {
+	ds := searchDays(b)
+	v, err := ds.Open(b.Context(), "2024-05-01")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Release()
+	for _, col := range []string{"pppoe", "original_log"} {
+		for _, c := range []struct{ name, cond, arg string }{
+			{"like", quoteIdent(col) + ` LIKE ? ESCAPE '\'`, likePattern("needle4")},
+			{"instr_lower", "instr(lower(" + quoteIdent(col) + "), ?) > 0", "needle4"},
+		} {
+			b.Run(col+"/"+c.name, func(b *testing.B) {
+				for b.Loop() {
+					var n int
+					if err := v.conn.QueryRowContext(b.Context(), "SELECT count(*) FROM logs WHERE "+c.cond, c.arg).Scan(&n); err != nil {
+						b.Fatal(err)
+					}
+					if n != searchNeedleRows {
+						b.Fatalf("got %d rows; want %d", n, searchNeedleRows)
+					}
+				}
+				b.ReportMetric(float64(b.N)*float64(searchFile.rows)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
+	}
+}

@@ -202,8 +202,19 @@ func TestSummariesNeverHideAMatch(t *testing.T) {
 					vals[j] = str(randomText(rng))
 				}
 			}
+			orig := randomText(rng) + " " + randomText(rng)
+			// Values usually come from their line: sometimes whole tokens
+			// of it, sometimes glued to word characters around them.
+			for _, v := range vals {
+				switch rng.IntN(3) {
+				case 0:
+					orig += " k=" + v.String + ","
+				case 1:
+					orig += "z" + v.String + "9"
+				}
+			}
 			batch[i] = Row{ReceivedAt: at + int64(n)*1e8, SenderIP: fmt.Sprintf("10.0.%d.%d", rng.IntN(2), rng.IntN(3)),
-				Values: vals, Original: randomText(rng) + " " + randomText(rng)}
+				Values: vals, Original: orig}
 			if client != "" {
 				batch[i].Client = str(client)
 			}
