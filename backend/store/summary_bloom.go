@@ -124,7 +124,12 @@ type summarizer struct {
 	head      [4]string // head cells last added to set (runs of equal ones are added once)
 	ins       *sql.Stmt
 	args      []any
-	buf       []byte
+	pending   []pendingBloom // blooms of the batch's complete blocks
+
+	// The batch being tokenized while it is inserted (start): async is
+	// closed when done; asyncFirst is the id it assumed for its first row.
+	async      chan struct{}
+	asyncFirst int64
 }
 
 // openSummarizer makes sure the day file on conn has the summary tables and
@@ -167,22 +172,74 @@ func (sm *summarizer) close() error {
 	if sm == nil || sm.ins == nil {
 		return nil
 	}
+	sm.wait()
 	err := sm.ins.Close()
 	sm.ins = nil
 	return err
 }
 
-// addRows adds to the summaries the batch just inserted (in the open
+// start begins summarizing a batch before it is inserted: a goroutine
+// tokenizes the rows while SQLite inserts them, assuming they get the ids
+// from sm.next on (the writer's next id unless a purge or a failed batch
+// intervened; finish checks). Nothing is started while sm.next is unknown.
+func (sm *summarizer) start(s *Schema, rows []Row, idx []int32, times []any, tz string) {
+	if sm.next == 0 {
+		return
+	}
+	sm.async, sm.asyncFirst = make(chan struct{}), sm.next
+	go func() {
+		defer close(sm.async)
+		sm.tokenize(s, rows, idx, times, tz, sm.asyncFirst)
+	}()
+}
+
+// finish completes the summaries of the batch just inserted (in the open
 // transaction): rows[idx...] with ids first, first+1, ...; times are the
 // rows' `time` cells and tz the time_zone cell. Blocks the batch completes
-// get their summary; has lists the file's columns (for a rebuild).
-func (sm *summarizer) addRows(s *Schema, rows []Row, idx []int32, times []any, tz string, first int64, has map[string]bool) error {
-	if first != sm.next {
+// get their summary; has lists the file's columns (for a rebuild). After an
+// error the writer must roll back; the next batch rebuilds.
+func (sm *summarizer) finish(s *Schema, rows []Row, idx []int32, times []any, tz string, first int64, has map[string]bool) error {
+	started := sm.wait()
+	if !started || first != sm.asyncFirst {
+		sm.pending = sm.pending[:0]
 		if err := sm.restart(first, has); err != nil {
 			sm.next = 0
 			return fmt.Errorf("cannot rebuild the block summary of day file %q: %w", sm.path, err)
 		}
+		sm.tokenize(s, rows, idx, times, tz, first)
 	}
+	for _, p := range sm.pending {
+		if err := sm.write(p); err != nil {
+			sm.next, sm.pending = 0, sm.pending[:0]
+			return fmt.Errorf("cannot write the block summary of day file %q: %w", sm.path, err)
+		}
+	}
+	sm.pending = sm.pending[:0]
+	sm.next = first + int64(len(idx))
+	return nil
+}
+
+// wait waits for the batch's goroutine, if any; it reports whether there
+// was one.
+func (sm *summarizer) wait() bool {
+	if sm.async == nil {
+		return false
+	}
+	<-sm.async
+	sm.async = nil
+	return true
+}
+
+// abort ends the summary of a batch that is rolled back: the next batch
+// rebuilds the state from the file.
+func (sm *summarizer) abort() {
+	sm.wait()
+	sm.next, sm.pending = 0, sm.pending[:0]
+}
+
+// tokenize adds the tokens of rows[idx...] (ids first, first+1, ...) to the
+// set, turning each block they complete into a pending bloom.
+func (sm *summarizer) tokenize(s *Schema, rows []Row, idx []int32, times []any, tz string, first int64) {
 	for k, i := range idx {
 		r := &rows[i]
 		sm.addHead(0, r.SenderIP)
@@ -200,14 +257,14 @@ func (sm *summarizer) addRows(s *Schema, rows []Row, idx []int32, times []any, t
 			sm.set.addText(r.Original)
 		}
 		if id := first + int64(k); (id+1)%sm.blockRows == 0 {
-			if err := sm.flush(id / sm.blockRows); err != nil {
-				sm.next = 0
-				return fmt.Errorf("cannot write the block summary of day file %q: %w", sm.path, err)
-			}
+			block := id / sm.blockRows
+			parts, _ := buildBlooms(&sm.set, nil)
+			sm.pending = append(sm.pending, pendingBloom{block, parts})
+			sm.set.reset()
+			sm.head = [4]string{}
+			sm.block = block + 1
 		}
 	}
-	sm.next = first + int64(len(idx))
-	return nil
 }
 
 // addHead adds a head cell (column j of the head) unless it equals the one
@@ -219,18 +276,19 @@ func (sm *summarizer) addHead(j int, v string) {
 	}
 }
 
-// flush writes the summary of block (complete) and starts the next one.
-func (sm *summarizer) flush(block int64) error {
-	var parts [bloomParts][]byte
-	parts, sm.buf = buildBlooms(&sm.set, sm.buf)
-	for p := range parts {
-		sm.args[3*p], sm.args[3*p+1], sm.args[3*p+2] = p, block, parts[p]
+// pendingBloom is the bloom of a complete block, not yet written.
+type pendingBloom struct {
+	block int64
+	parts [bloomParts][]byte
+}
+
+// write stores the bloom of a complete block.
+func (sm *summarizer) write(p pendingBloom) error {
+	for i := range p.parts {
+		sm.args[3*i], sm.args[3*i+1], sm.args[3*i+2] = i, p.block, p.parts[i]
 	}
 	_, err := sm.ins.Exec(sm.args...)
 	clear(sm.args)
-	sm.set.reset()
-	sm.head = [4]string{}
-	sm.block = block + 1
 	return err
 }
 

@@ -380,3 +380,25 @@ func TestBloomHasEveryTokenAndFewOthers(t *testing.T) {
 		}
 	}
 }
+
+func TestWordMask8AgreesWithTheTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	check := func(x uint64) {
+		var want uint8
+		for k := range 8 {
+			want |= wordBit[byte(x>>(8*k))] << k
+		}
+		if got := wordMask8(x); got != want {
+			t.Fatalf("wordMask8(%#x) = %08b; want %08b", x, got, want)
+		}
+	}
+	for c := range 256 {
+		for k := range 8 {
+			check(uint64(c) << (8 * k))
+			check(uint64(c)<<(8*k) | 0x4141414141414141&^(0xff<<(8*k)))
+		}
+	}
+	for range 100000 {
+		check(rng.Uint64())
+	}
+}

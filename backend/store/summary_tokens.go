@@ -68,6 +68,21 @@ var wordBit = func() (t [256]uint8) {
 	return t
 }()
 
+// wordMask8 returns bit k set for each word character among the 8 bytes of
+// x (byte k = bits 8k..8k+7), testing the 8 bytes at once.
+func wordMask8(x uint64) uint8 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	l := x &^ high // the low 7 bits of each byte: no carry between bytes below
+	f := l | 0x20*ones
+	letter := (f + (0x80-'a')*ones) &^ (f + (0x7f-'z')*ones)
+	digit := (l + (0x80-'0')*ones) &^ (l + (0x7f-'9')*ones)
+	z := l ^ '_'*ones
+	under := ^(z + 0x7f*ones | z)
+	m := (x | letter | digit | under) & high
+	// Gather the 8 flags (bit 7 of each byte) into one byte, byte k to bit k.
+	return uint8((m >> 7) * 0x0102040810204080 >> 56)
+}
+
 // eachToken calls add with the hash of every token of s, in order,
 // duplicates included.
 func eachToken(s string, add func(h uint64)) {
@@ -133,7 +148,11 @@ func (t *tokenSet) addText(s string) {
 	for base := 0; base < len(s); base += 64 {
 		chunk := s[base:min(base+64, len(s))]
 		var word uint64
-		for i := 0; i < len(chunk); i++ {
+		i := 0
+		for ; i+8 <= len(chunk); i += 8 {
+			word |= uint64(wordMask8(load64(chunk, i))) << i
+		}
+		for ; i < len(chunk); i++ {
 			word |= uint64(wordBit[chunk[i]]) << i
 		}
 		// Bits where a token starts or ends (the bit after its last byte).

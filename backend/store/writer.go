@@ -239,6 +239,14 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	if err := d.exec("BEGIN"); err != nil {
 		return 0, err
 	}
+	tz := w.tz.(string)
+	d.sum.start(s, rows, idx, w.rowTime, tz)
+	committed := false
+	defer func() {
+		if !committed {
+			d.sum.abort()
+		}
+	}()
 	nv := len(s.Columns)
 	nstmt := full
 	if rest > 0 {
@@ -300,15 +308,15 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, err
 	}
-	if err := d.sum.addRows(s, rows, idx, w.rowTime, w.tz.(string), firstID, d.has); err != nil {
+	if err := d.sum.finish(s, rows, idx, w.rowTime, tz, firstID, d.has); err != nil {
 		d.rollback()
 		return 0, err
 	}
 	if err := d.exec("COMMIT"); err != nil {
-		d.sum.next = 0 // rebuilt by the next batch
 		d.rollback()
 		return 0, err
 	}
+	committed = true
 	d.lastTime = d.pendingTime
 	d.boundWAL()
 	return len(idx), nil
