@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,5 +183,45 @@ func BenchmarkSubstringPredicate(b *testing.B) {
 				b.ReportMetric(float64(b.N)*float64(searchFile.rows)/b.Elapsed().Seconds(), "rows/s")
 			})
 		}
+	}
+}
+
+// BenchmarkQSubstringPredicate compares two forms of q's substring
+// condition over every shown column: one LIKE per column, OR'ed, and one
+// LIKE over the columns joined by a newline.
+func BenchmarkQSubstringPredicate(b *testing.B) {
+	ds := searchDays(b)
+	v, err := ds.Open(b.Context(), "2024-05-01")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Release()
+	shown := shownColumns([]string{"pppoe", "router_identity", "destination_ip", "destination_port", "proto", "length"}, [][]string{v.cols})
+	var ors, cat []string
+	var orArgs []any
+	for _, c := range shown {
+		ors = append(ors, quoteIdent(c)+` LIKE ? ESCAPE '\'`)
+		orArgs = append(orArgs, likePattern("needle4"))
+		cat = append(cat, "ifnull("+quoteIdent(c)+", '')")
+	}
+	for _, c := range []struct {
+		name, cond string
+		args       []any
+	}{
+		{"or_of_likes", balanced(ors, " OR "), orArgs},
+		{"like_of_concat", "(" + strings.Join(cat, " || char(10) || ") + `) LIKE ? ESCAPE '\'`, []any{likePattern("needle4")}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				var n int
+				if err := v.conn.QueryRowContext(b.Context(), "SELECT count(*) FROM logs WHERE "+c.cond, c.args...).Scan(&n); err != nil {
+					b.Fatal(err)
+				}
+				if n != searchNeedleRows {
+					b.Fatalf("got %d rows; want %d", n, searchNeedleRows)
+				}
+			}
+			b.ReportMetric(float64(b.N)*float64(searchFile.rows)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
 }

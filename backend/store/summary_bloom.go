@@ -46,7 +46,7 @@ const (
 
 // summaryBlockRows is the block size of new day files (a variable for
 // tests; a file keeps the size it was made with, in bloomFormatTable).
-var summaryBlockRows int64 = 8192
+var summaryBlockRows int64 = 4096
 
 const createBloomTablesSQL = "CREATE TABLE IF NOT EXISTS " + bloomTable + " (part INTEGER NOT NULL, block INTEGER NOT NULL, bits BLOB NOT NULL, PRIMARY KEY (part, block)) WITHOUT ROWID;" +
 	"CREATE TABLE IF NOT EXISTS " + bloomFormatTable + " (id INTEGER PRIMARY KEY CHECK (id = 1), block_rows INTEGER NOT NULL, parts INTEGER NOT NULL, hashes INTEGER NOT NULL, version INTEGER NOT NULL)"
