@@ -6,6 +6,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // maxSummaryTokens bounds the tokens a query looks up in the summaries (the
@@ -14,7 +16,7 @@ const maxSummaryTokens = 8
 
 // summaryTokens returns the distinct token hashes every row matching q must
 // hold: those of each exact filter's text on a column the file has, and of
-// q with match=word. None means the summaries cannot narrow q.
+// q with match=word (id, not a text column, has none). None means the summaries cannot narrow q.
 func summaryTokens(q Query, has map[string]bool) []uint64 {
 	type tok struct {
 		h uint64
@@ -36,7 +38,8 @@ func summaryTokens(q Query, has map[string]bool) []uint64 {
 		}
 	}
 	for _, f := range q.Filters {
-		if f.Exact && has[f.Column] {
+		// id is no text column: the summaries do not hold it.
+		if f.Exact && has[f.Column] && f.Column != class.ColID {
 			add(f.Text)
 		}
 	}

@@ -350,6 +350,14 @@ func TestSummariesPruneANeedleSearch(t *testing.T) {
 	f(Query{Q: "login of needle", Match: MatchWord}, []string{"4321", "1234"})
 	f(Query{Filters: []Filter{{Column: "user", Text: "user01000", Exact: true}}}, []string{"1000"})
 	f(Query{Filters: []Filter{{Column: "user", Text: "nobody", Exact: true}}}, []string{})
+	idQuery := Query{Filters: []Filter{{Column: "id", Text: "4321", Exact: true}}}
+	q := idQuery
+	q.Date, q.Order = queryDate, []string{"user", "msg"}
+	p, err := QueryDay(t.Context(), dir, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEqual(t, "ids of an exact id filter", pageIDs(p), []string{"4321"})
 }
 
 func TestBloomHasEveryTokenAndFewOthers(t *testing.T) {
