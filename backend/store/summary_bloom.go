@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -30,7 +31,9 @@ import (
 // a failed batch) first drop that block's summary and every later one. The
 // writer keeps the tokens of the incomplete block in memory and rebuilds
 // them from the block's rows when it opens the file (after kill -9 or a
-// restart) or when ids do not continue where it expects. A file written
+// restart) or when ids do not continue where it expects. It tokenizes a
+// batch in a goroutine while SQLite inserts the batch, and writes the blooms
+// of the blocks the batch completes before the COMMIT. A file written
 // before summaries existed has none: its blocks are scanned; the writer
 // adds the tables when it opens the file and summarizes from the block of
 // its next row on.
@@ -119,7 +122,6 @@ type summarizer struct {
 	conn      *sql.Conn
 	blockRows int64
 	next      int64 // the id the next batch should start at; 0: unknown, rebuild first
-	block     int64 // the block whose tokens set holds
 	set       tokenSet
 	head      [4]string // head cells last added to set (runs of equal ones are added once)
 	ins       *sql.Stmt
@@ -151,7 +153,7 @@ func openSummarizer(ctx context.Context, conn *sql.Conn, path string) (*summariz
 		}
 		err = sql.ErrNoRows
 	}
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		sm.blockRows = summaryBlockRows
 		_, err = conn.ExecContext(ctx, "INSERT INTO "+bloomFormatTable+" (id, block_rows, parts, hashes, version) VALUES (1, ?, ?, ?, ?)",
 			sm.blockRows, bloomParts, bloomHashes, bloomVersion)
@@ -262,7 +264,6 @@ func (sm *summarizer) tokenize(s *Schema, rows []Row, idx []int32, times []any, 
 			sm.pending = append(sm.pending, pendingBloom{block, parts})
 			sm.set.reset()
 			sm.head = [4]string{}
-			sm.block = block + 1
 		}
 	}
 }
@@ -312,7 +313,6 @@ func (sm *summarizer) restart(first int64, has map[string]bool) error {
 	}
 	sm.set.reset()
 	sm.head = [4]string{}
-	sm.block = b
 	var cols []string
 	for c := range has {
 		if c != class.ColID && c != class.ColReceivedAt {
