@@ -112,6 +112,9 @@ func TestClassEngineUDPLogsCSVAndDayDeletion(t *testing.T) {
 	}
 	f("q=hello&order=asc", lines[0], lines[4])
 	f("filter=msg:HELLO&filter=dst_port:53", lines[0])
+	f("q=hell&match=substring&order=asc", lines[0], lines[4])
+	f("q=hell&match=word")
+	f("q=again&match=word", lines[4])
 	f("filter=msg=hello", lines[0])
 	f("filter=dst_ip:2001", lines[2])
 	f("limit=2&order=asc", lines[0], lines[1])
@@ -211,6 +214,8 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		{Name: "engine rename", Request: apitest.Request{Method: "PATCH", Path: "/api/v1/engines/edge", Token: e.admin, Body: `{"name":"edge2"}`}, Status: 400, Field: "name"},
 		{Name: "logs limit", Request: get("/api/v1/engines/edge/logs?limit=1001"), Status: 400, Field: "limit"},
 		{Name: "logs order", Request: get("/api/v1/engines/edge/logs?order=up"), Status: 400, Field: "order"},
+		{Name: "logs match", Request: get("/api/v1/engines/edge/logs?q=a&match=regex"), Status: 400, Field: "match"},
+		{Name: "csv match", Request: get("/api/v1/engines/edge/export.csv?q=a&match=Word"), Status: 400, Field: "match"},
 		{Name: "logs date", Request: get("/api/v1/engines/edge/logs?date=2024-02-30"), Status: 400, Field: "date"},
 		{Name: "logs from", Request: get("/api/v1/engines/edge/logs?from=25:00:00"), Status: 400, Field: "from"},
 		{Name: "logs filter shape", Request: get("/api/v1/engines/edge/logs?filter=justtext"), Status: 400, Field: "filter"},

@@ -22,10 +22,15 @@ import (
 // maxExportDays bounds a date-range export.
 const maxExportDays = 3660
 
-// logQuery reads the shared filters of /logs and export.csv: q, filter (repeatable,
+// logQuery reads the shared filters of /logs and export.csv: q, match, filter (repeatable,
 // col:text substring or col=text exact), from, to, order; ed gives the class order.
 func logQuery(c *fiber.Ctx, ed factory.EngineDays) (store.Query, error) {
 	q := store.Query{Q: c.Query("q"), From: c.Query("from"), To: c.Query("to"), Desc: true}
+	switch q.Match = c.Query("match"); q.Match {
+	case "", store.MatchSubstring, store.MatchWord:
+	default:
+		return q, badRequest("match", `match must be "substring" or "word"`)
+	}
 	switch c.Query("order") {
 	case "", "desc":
 	case "asc":

@@ -39,6 +39,7 @@ type dayFile struct {
 	sets  map[string]*insertSet
 	stmts []driver.Stmt // every prepared statement, for close
 	cp    *checkpointer
+	sum   *summarizer // block summaries (summary_bloom.go)
 
 	// lastTime is the time of the file's last committed row, pendingTime
 	// that of the batch in progress (see recordTimeBreaks).
@@ -110,6 +111,10 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		return fail(err)
 	}
 	if err := initMinutes(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
+	}
+	if d.sum, err = openSummarizer(ctx, conn, path); err != nil {
 		d.close()
 		return fail(err)
 	}
@@ -249,15 +254,16 @@ func (d *dayFile) close() error {
 		d.cp.stop()
 		d.cp = nil
 	}
-	var err error
+	err := d.sum.close()
+	d.sum = nil
 	if len(d.stmts) > 0 {
-		err = d.conn.Raw(func(any) error {
+		err = errors.Join(err, d.conn.Raw(func(any) error {
 			var err error
 			for _, st := range d.stmts {
 				err = errors.Join(err, st.Close())
 			}
 			return err
-		})
+		}))
 	}
 	d.stmts = nil
 	d.sets = nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -140,27 +141,61 @@ func (ds *Days) export(ctx context.Context, w io.Writer, dates []string, q Query
 	return cw.Error()
 }
 
-// exportDay writes the matching rows of one day with the columns shown.
+// exportDay writes the matching rows of one day with the columns shown,
+// scanning only the id spans the block summaries leave (candidateSpans).
 func exportDay(ctx context.Context, cw *csv.Writer, v *Day, q Query, shown []string, multi bool, rec []string) error {
-	date := v.Date()
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
 		return err
 	}
+	var lo, hi sql.NullInt64
+	if err := v.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
+		return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+	}
+	if !lo.Valid {
+		return nil
+	}
+	spans, err := v.candidateSpans(ctx, q, lo.Int64, hi.Int64)
+	if err != nil {
+		return fmt.Errorf("cannot read the block summaries of day file %q: %w", v.d.path, err)
+	}
 	order := " ORDER BY id ASC"
 	if q.Desc {
 		order = " ORDER BY id DESC"
+		slices.Reverse(spans)
 	}
-	rows, err := v.conn.QueryContext(ctx, "SELECT "+selectList(shown, v.has, false)+" FROM logs WHERE 1"+where+order, args...)
+	stmt := "SELECT " + selectList(shown, v.has, false) + " FROM logs WHERE id BETWEEN ? AND ?" + where + order
+	sargs := append([]any{nil, nil}, args...)
+	sc := newRowScanner(len(shown))
+	word := ""
+	if q.Match == MatchWord {
+		word = asciiLower(q.Q)
+	}
+	for _, sp := range spans {
+		sargs[0], sargs[1] = sp.lo, sp.hi
+		if err := exportRows(ctx, cw, v, stmt, sargs, sc, word, multi, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exportRows writes the rows of one scan statement, checking word q
+// (asciiLower'd; "" for none) in Go.
+func exportRows(ctx context.Context, cw *csv.Writer, v *Day, stmt string, args []any, sc *rowScanner, word string, multi bool, rec []string) error {
+	rows, err := v.conn.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return fmt.Errorf("cannot query day file %q: %w", v.d.path, err)
 	}
 	defer rows.Close()
-	sc := newRowScanner(len(shown))
 	dests := sc.dests[1:]
+	date := v.Date()
 	for rows.Next() {
 		if err := rows.Scan(dests...); err != nil {
 			return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+		}
+		if word != "" && !valuesHaveWord(sc.vals, word) {
+			continue
 		}
 		rec = rec[:0]
 		if multi {

@@ -287,6 +287,21 @@ func (v *Day) scanCounts(ctx, bctx context.Context, q Query, shown []string, cou
 	}
 	stmt := "SELECT substr(" + class.ColTime + ", 1, 5), count(*) FROM logs WHERE id >= ? AND id <= ? AND " +
 		class.ColTime + " IS NOT NULL" + where + " GROUP BY 1"
+	// With match=word the SQL condition is a substring prefilter: the rows
+	// it passes are read and the word checked in Go (as Query does).
+	word := ""
+	var vals []sql.NullString
+	var dests []any
+	if q.Match == MatchWord && q.Q != "" {
+		word = asciiLower(q.Q)
+		stmt = "SELECT substr(" + class.ColTime + ", 1, 5), " + selectList(shown, v.has, false) +
+			" FROM logs WHERE id >= ? AND id <= ? AND " + class.ColTime + " IS NOT NULL" + where
+		vals = make([]sql.NullString, len(shown))
+		dests = make([]any, 1+len(shown))
+		for i := range vals {
+			dests[i+1] = &vals[i]
+		}
+	}
 	qargs := make([]any, 2, 2+len(args))
 	qargs = append(qargs, args...)
 	step := map[string]int64{}
@@ -308,6 +323,17 @@ func (v *Day) scanCounts(ctx, bctx context.Context, q Query, shown []string, cou
 		for rows.Next() {
 			var m string
 			var n int64
+			if word != "" {
+				dests[0] = &m
+				if err := rows.Scan(dests...); err != nil {
+					rows.Close()
+					return fail(err)
+				}
+				if valuesHaveWord(vals, word) {
+					step[m]++
+				}
+				continue
+			}
 			if err := rows.Scan(&m, &n); err != nil {
 				rows.Close()
 				return fail(err)
@@ -323,22 +349,4 @@ func (v *Day) scanCounts(ctx, bctx context.Context, q Query, shown []string, cou
 		}
 		pos = end
 	}
-}
-
-// intersectSpans returns the ids in both a and b (ascending, disjoint
-// spans), as ascending spans.
-func intersectSpans(a, b []span) []span {
-	var out []span
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		lo, hi := max(a[i].lo, b[j].lo), min(a[i].hi, b[j].hi)
-		if lo <= hi {
-			out = append(out, span{lo, hi})
-		}
-		if a[i].hi < b[j].hi {
-			i++
-		} else {
-			j++
-		}
-	}
-	return out
 }

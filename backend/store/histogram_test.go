@@ -54,6 +54,9 @@ func TestHistogramOfADayEqualsAPlainCount(t *testing.T) {
 		}
 		f(Query{}, "1")
 		f(Query{Q: "OD"}, "instr(a, 'od') > 0")
+		// A word is not a substring: "od" is in "odd" but not a word of it.
+		f(Query{Q: "OD", Match: MatchWord}, "0")
+		f(Query{Q: "Odd", Match: MatchWord}, "a = 'odd'")
 		f(Query{Filters: []Filter{{Column: "a", Text: "even", Exact: true}}}, "a = 'even'")
 		f(Query{Filters: []Filter{{Column: "a", Text: ""}}}, "1")
 	}

@@ -21,8 +21,11 @@ type Filter struct {
 
 // Query selects rows of one day (QueryDay) or of several (ExportCSV).
 type Query struct {
-	Date    string   // YYYY-MM-DD (QueryDay)
-	Q       string   // case-insensitive literal substring in any shown column
+	Date string // YYYY-MM-DD (QueryDay)
+	Q    string // case-insensitive literal substring (or word, see Match) in any shown column
+	// Match says how Q matches: "" or MatchSubstring, or MatchWord (Q with
+	// no word character right before or after it).
+	Match   string
 	Filters []Filter // all must hold
 	From    string   // HH:MM:SS, inclusive; empty = start of day
 	To      string   // HH:MM:SS, inclusive; empty = end of day
@@ -154,6 +157,14 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 			q.From, q.To = "", ""
 		}
 	}
+	cands, err := v.candidateSpans(ctx, q, lo.Int64, hi.Int64)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("cannot read the block summaries of day file %q: %w", v.d.path, err)
+	}
+	spans = intersectSpans(spans, cands)
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
 		return nil, err
@@ -182,6 +193,7 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	}
 	stmt := "SELECT " + selectList(shown, v.has, true) + " FROM logs WHERE " + rangeCond + where + orderBy
 	sc := newRowScanner(len(shown))
+	word := wordMatcher(q)
 	qargs := make([]any, 2, 3+len(args))
 	qargs = append(qargs, args...)
 	timedOut, full, pageBytes := false, false, 0
@@ -195,18 +207,25 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 			timedOut = true
 			break
 		}
+		want := limit + 1 - len(page.Rows)
 		qargs[0], qargs[1] = pos, end
-		qargs = append(qargs[:2+len(args)], limit+1-len(page.Rows))
+		qargs = append(qargs[:2+len(args)], want)
 		if testHookScan != nil {
 			testHookScan(stmt, qargs)
 		}
+		got := 0 // rows SQL returned, rows the word check rejects included
 		rows, err := v.conn.QueryContext(sctx, stmt, qargs...)
 		if err == nil {
 			for rows.Next() {
+				got++
 				id, cells, serr := sc.scan(rows)
 				if serr != nil {
 					rows.Close()
 					return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, serr)
+				}
+				if word != nil && !word(cells[1:]) {
+					pos = id // rejected: the scan goes on after it
+					continue
 				}
 				n := cellBytes(cells)
 				if len(page.Rows) > 0 && len(page.Rows) < limit && pageBytes+n > maxBytes {
@@ -230,8 +249,8 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 			}
 			return nil, fmt.Errorf("cannot query day file %q: %w", v.d.path, err)
 		}
-		if len(page.Rows) <= limit && !full {
-			pos = end
+		if len(page.Rows) <= limit && !full && got < want {
+			pos = end // the chunk is done; else its rest is scanned next
 		}
 	}
 	switch {
@@ -291,6 +310,9 @@ func checkRange(q Query) error {
 		if len(f.Text) > MaxNeedleBytes {
 			return &FieldError{Field: "filter", Reason: fmt.Sprintf("the text of a filter on %q is longer than %d bytes", f.Column, MaxNeedleBytes)}
 		}
+	}
+	if err := validMatch(q.Match); err != nil {
+		return err
 	}
 	if len(q.Q) > MaxNeedleBytes {
 		return &FieldError{Field: "q", Reason: fmt.Sprintf("q is longer than %d bytes", MaxNeedleBytes)}
@@ -393,17 +415,20 @@ func whereClause(q Query, shown []string, has map[string]bool) (string, []any, e
 			b.WriteString(quoteIdent(f.Column) + " = ?")
 			args = append(args, f.Text)
 		default:
-			b.WriteString("instr(lower(" + quoteIdent(f.Column) + "), ?) > 0")
-			args = append(args, asciiLower(f.Text))
+			cond, arg := containsCond(f.Column, f.Text)
+			b.WriteString(cond)
+			args = append(args, arg)
 		}
 	}
 	if q.Q != "" {
-		needle := asciiLower(q.Q)
+		// match=word: the rows that hold q as a substring, checked in Go
+		// (wordMatcher).
 		var ors []string
 		for _, c := range shown {
 			if has[c] {
-				ors = append(ors, "instr(lower("+quoteIdent(c)+"), ?) > 0")
-				args = append(args, needle)
+				cond, arg := containsCond(c, q.Q)
+				ors = append(ors, cond)
+				args = append(args, arg)
 			}
 		}
 		if len(ors) == 0 {

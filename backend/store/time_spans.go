@@ -152,9 +152,9 @@ func timeSpans(ctx context.Context, conn *sql.Conn, lo, hi int64, from, to strin
 }
 
 // recordTimeBreaks adds to the breaks table of d the rows of the batch just
-// inserted (ids lastID-n+1..lastID in order) whose time is earlier than the
-// row before them, and remembers the batch's last time.
-func (d *dayFile) recordTimeBreaks(times []any, idx []int32) error {
+// inserted (ids firstID, firstID+1, ... in order) whose time is earlier than
+// the row before them, and remembers the batch's last time.
+func (d *dayFile) recordTimeBreaks(times []any, idx []int32, firstID int64) error {
 	var at []int // positions in idx
 	last := d.lastTime
 	for k, i := range idx {
@@ -167,11 +167,6 @@ func (d *dayFile) recordTimeBreaks(times []any, idx []int32) error {
 		}
 	}
 	if len(at) > 0 {
-		var lastID int64
-		if err := d.conn.QueryRowContext(context.Background(), "SELECT last_insert_rowid()").Scan(&lastID); err != nil {
-			return fmt.Errorf("cannot read the last id of day file %q: %w", d.path, err)
-		}
-		firstID := lastID - int64(len(idx)) + 1
 		for _, k := range at {
 			if _, err := d.conn.ExecContext(context.Background(), "INSERT OR IGNORE INTO "+timeBreaksTable+" ("+class.ColID+") VALUES (?)", firstID+int64(k)); err != nil {
 				return fmt.Errorf("cannot record a time break in day file %q: %w", d.path, err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -238,6 +239,14 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	if err := d.exec("BEGIN"); err != nil {
 		return 0, err
 	}
+	tz := w.tz.(string)
+	d.sum.start(s, rows, idx, w.rowTime, tz)
+	committed := false
+	defer func() {
+		if !committed {
+			d.sum.abort()
+		}
+	}()
 	nv := len(s.Columns)
 	nstmt := full
 	if rest > 0 {
@@ -287,7 +296,19 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, fmt.Errorf("cannot insert into day file %q: %w", d.path, err)
 	}
-	if err := d.recordTimeBreaks(w.rowTime, idx); err != nil {
+	// One writer, one transaction: the batch's ids are consecutive, ending
+	// at the last id inserted.
+	var lastID int64
+	if err := d.conn.QueryRowContext(context.Background(), "SELECT last_insert_rowid()").Scan(&lastID); err != nil {
+		d.rollback()
+		return 0, fmt.Errorf("cannot read the last id of day file %q: %w", d.path, err)
+	}
+	firstID := lastID - int64(len(idx)) + 1
+	if err := d.recordTimeBreaks(w.rowTime, idx, firstID); err != nil {
+		d.rollback()
+		return 0, err
+	}
+	if err := d.sum.finish(s, rows, idx, w.rowTime, tz, firstID, d.has); err != nil {
 		d.rollback()
 		return 0, err
 	}
@@ -299,6 +320,7 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, err
 	}
+	committed = true
 	d.lastTime = d.pendingTime
 	d.boundWAL()
 	return len(idx), nil

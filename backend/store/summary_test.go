@@ -1,0 +1,412 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// withBlockRows sets the summary block size of new files for one test.
+func withBlockRows(t *testing.T, n int64) {
+	t.Helper()
+	old := summaryBlockRows
+	summaryBlockRows = n
+	t.Cleanup(func() { summaryBlockRows = old })
+}
+
+// summaryVocab are the words of the random rows: a few common, many rare.
+var summaryVocab = func() []string {
+	v := []string{"alpha", "Beta", "gamma", "10.0.0.1", "user=bob", "x_y", "é", "UPPER"}
+	for i := range 60 {
+		v = append(v, fmt.Sprintf("w%03d", i*7))
+	}
+	return v
+}()
+
+// randomText joins 1-4 random words with random separators.
+func randomText(rng *rand.Rand) string {
+	seps := []string{" ", ".", ":", ",", "-", "", "=", "/"}
+	var b strings.Builder
+	for k := rng.IntN(4); k >= 0; k-- {
+		b.WriteString(summaryVocab[rng.IntN(len(summaryVocab))])
+		if k > 0 {
+			b.WriteString(seps[rng.IntN(len(seps))])
+		}
+	}
+	return b.String()
+}
+
+// refRow is a row as read back by plain SQL: id and the shown cells.
+type refRow struct {
+	id    int64
+	cells map[string]*string
+}
+
+// readAll returns every row of the day with all its text columns.
+func readAll(t *testing.T, dir string) ([]refRow, []string) {
+	t.Helper()
+	db, err := openReadOnly(dayPath(dir, queryDate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cols, err := tableColumns(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []string
+	for _, c := range cols {
+		if c != "id" && c != "received_at" {
+			text = append(text, c)
+		}
+	}
+	var quoted []string
+	for _, c := range text {
+		quoted = append(quoted, quoteIdent(c))
+	}
+	rows, err := db.Query("SELECT id, " + strings.Join(quoted, ", ") + " FROM logs ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []refRow
+	for rows.Next() {
+		vals := make([]sql.NullString, len(text))
+		dests := []any{new(int64)}
+		for i := range vals {
+			dests = append(dests, &vals[i])
+		}
+		if err := rows.Scan(dests...); err != nil {
+			t.Fatal(err)
+		}
+		r := refRow{id: *dests[0].(*int64), cells: map[string]*string{}}
+		for i, c := range text {
+			if vals[i].Valid {
+				s := vals[i].String
+				r.cells[c] = &s
+			}
+		}
+		out = append(out, r)
+	}
+	return out, text
+}
+
+// matches is the reference of q: exact filters compare, word q checks every
+// text column in Go.
+func (r refRow) matches(q Query) bool {
+	for _, f := range q.Filters {
+		c := r.cells[f.Column]
+		if c == nil || *c != f.Text {
+			return false
+		}
+	}
+	if q.Q != "" {
+		for _, c := range r.cells {
+			if c != nil && hasWord(*c, asciiLower(q.Q)) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// allIDs pages through q (newest first) and returns the ids found.
+func allIDs(t *testing.T, dir string, q Query) []string {
+	t.Helper()
+	q.Date, q.Desc, q.Limit = queryDate, true, 50
+	var ids []string
+	for pages := 0; ; pages++ {
+		if pages > 1000 {
+			t.Fatal("no end after 1000 pages")
+		}
+		p, err := QueryDay(t.Context(), dir, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, pageIDs(p)...)
+		if p.NextCursor == nil {
+			return ids
+		}
+		q.Cursor = *p.NextCursor
+	}
+}
+
+// checkSearches compares exact and word queries on the day of dir with the
+// reference computed from plain SQL.
+func checkSearches(t *testing.T, dir string, rng *rand.Rand, stage string) {
+	t.Helper()
+	all, text := readAll(t, dir)
+	var qs []Query
+	for range 12 {
+		r := all[rng.IntN(len(all))]
+		c := text[rng.IntN(len(text))]
+		if v := r.cells[c]; v != nil {
+			qs = append(qs, Query{Filters: []Filter{{Column: c, Text: *v, Exact: true}}})
+		}
+		if v := r.cells[c]; v != nil && len(*v) > 2 {
+			// A word cut out of a cell: often a token, sometimes not.
+			i := rng.IntN(len(*v) - 1)
+			qs = append(qs, Query{Q: (*v)[i:min(len(*v), i+1+rng.IntN(12))], Match: MatchWord})
+		}
+		w := summaryVocab[rng.IntN(len(summaryVocab))]
+		qs = append(qs, Query{Q: w, Match: MatchWord}, Query{Q: strings.ToUpper(w), Match: MatchWord})
+	}
+	qs = append(qs,
+		Query{Q: "absent", Match: MatchWord},
+		Query{Q: "w007.w014", Match: MatchWord},
+		Query{Filters: []Filter{{Column: "a", Text: "", Exact: true}}},
+		Query{Filters: []Filter{{Column: "a", Text: "w000", Exact: true}}, Q: "alpha", Match: MatchWord})
+	for _, q := range qs {
+		q.Order = []string{"a", "b", "c"}
+		want := []string{}
+		for i := len(all) - 1; i >= 0; i-- {
+			if all[i].matches(q) {
+				want = append(want, fmt.Sprint(all[i].id))
+			}
+		}
+		got := allIDs(t, dir, q)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: unexpected ids of %+v; got %q; want %q", stage, q, got, want)
+		}
+	}
+}
+
+func TestSummariesNeverHideAMatch(t *testing.T) {
+	withBlockRows(t, 16)
+	defer func(c int64) { scanChunk = c }(scanChunk)
+	scanChunk = 37
+	rng := rand.New(rand.NewPCG(14, 1))
+	dir := t.TempDir()
+	w, err := OpenWriter(dir, Options{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { w.Close() }()
+	at := ns(t, time.UTC, queryDate+" 08:00:00")
+	oldS := &Schema{Columns: []string{"a", "b"}, KeepOriginal: true}
+	newS := &Schema{Columns: []string{"a", "c"}, KeepOriginal: true}
+	n := 0
+	write := func(s *Schema, rows int, client string) {
+		t.Helper()
+		batch := make([]Row, rows)
+		for i := range batch {
+			vals := make([]sql.NullString, len(s.Columns))
+			for j := range vals {
+				if rng.IntN(10) > 0 {
+					vals[j] = str(randomText(rng))
+				}
+			}
+			orig := randomText(rng) + " " + randomText(rng)
+			// Values usually come from their line: sometimes whole tokens
+			// of it, sometimes glued to word characters around them.
+			for _, v := range vals {
+				switch rng.IntN(3) {
+				case 0:
+					orig += " k=" + v.String + ","
+				case 1:
+					orig += "z" + v.String + "9"
+				}
+			}
+			batch[i] = Row{ReceivedAt: at + int64(n)*1e8, SenderIP: fmt.Sprintf("10.0.%d.%d", rng.IntN(2), rng.IntN(3)),
+				Values: vals, Original: orig}
+			if client != "" {
+				batch[i].Client = str(client)
+			}
+			n++
+		}
+		if got, err := w.Write(s, batch); err != nil || got != rows {
+			t.Fatalf("write: %d rows, %v", got, err)
+		}
+	}
+	reopen := func() {
+		t.Helper()
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if w, err = OpenWriter(dir, Options{Location: time.UTC}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 20 {
+		write(oldS, 1+rng.IntN(30), "")
+	}
+	checkSearches(t, dir, rng, "first rows")
+
+	// Class edit mid-day: c is added, b keeps its column (NULL from now on).
+	for range 10 {
+		write(newS, 1+rng.IntN(30), "")
+	}
+	checkSearches(t, dir, rng, "class edit")
+
+	// A restart in the middle of a block (kill -9 keeps the committed rows
+	// and summaries; the writer's memory is lost).
+	write(newS, 7, "")
+	reopen()
+	write(newS, 40, "")
+	checkSearches(t, dir, rng, "restart")
+
+	// The newest rows (two blocks and a bit) are purged: SQLite gives their
+	// ids to the next rows, which land in summarized blocks.
+	write(newS, 45, "gone")
+	ds := NewDays(dir)
+	if _, err := ds.PurgeClient(t.Context(), "gone", nil); err != nil {
+		t.Fatal(err)
+	}
+	ds.Close()
+	for range 5 {
+		write(newS, 1+rng.IntN(30), "")
+	}
+	checkSearches(t, dir, rng, "purge of the newest rows")
+
+	// The same while the writer is closed, then a restart.
+	write(newS, 50, "gone2")
+	reopen()
+	ds = NewDays(dir)
+	if _, err := ds.PurgeClient(t.Context(), "gone2", nil); err != nil {
+		t.Fatal(err)
+	}
+	ds.Close()
+	write(newS, 33, "")
+	checkSearches(t, dir, rng, "purge while closed")
+
+	// A file without summaries (written before they existed): its blocks
+	// are scanned; the writer summarizes from its next block on.
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", fileDSN(dayPath(dir, queryDate), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TABLE " + bloomTable + "; DROP TABLE " + bloomFormatTable); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	checkSearches(t, dir, rng, "no summaries")
+	if w, err = OpenWriter(dir, Options{Location: time.UTC}); err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		write(newS, 1+rng.IntN(30), "")
+	}
+	checkSearches(t, dir, rng, "summaries added later")
+}
+
+func TestSummariesPruneANeedleSearch(t *testing.T) {
+	withBlockRows(t, 64)
+	w, dir := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"user", "msg"}, KeepOriginal: true}
+	at := ns(t, time.UTC, queryDate+" 08:00:00")
+	const total = 5000
+	var rows []Row
+	for i := 1; i <= total; i++ {
+		user := fmt.Sprintf("user%05d", i)
+		if i == 1234 || i == 4321 {
+			user = "Needle"
+		}
+		rows = append(rows, Row{ReceivedAt: at + int64(i)*1e7, SenderIP: "10.0.0.1",
+			Values: []sql.NullString{str(user), str(fmt.Sprintf("port %d", i%977))}, Original: "login of " + user})
+	}
+	mustWrite(t, w, s, rows)
+	defer func() { testHookScan = nil }()
+	f := func(q Query, want []string) {
+		t.Helper()
+		scanned := int64(0)
+		testHookScan = func(_ string, args []any) {
+			a, b := args[0].(int64), args[1].(int64)
+			scanned += max(a, b) - min(a, b)
+		}
+		q.Date, q.Order, q.Desc = queryDate, []string{"user", "msg"}, true
+		p, err := QueryDay(t.Context(), dir, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEqual(t, "ids", pageIDs(p), want)
+		// Two blocks hold the needle; a few more are false positives, plus
+		// the incomplete last block.
+		if scanned > total/5 {
+			t.Fatalf("%+v scanned %d ids of %d; want far fewer", q, scanned, total)
+		}
+		var b strings.Builder
+		if err := w.Days().Export(t.Context(), &b, []string{queryDate}, q); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs)-1 != len(want) {
+			t.Fatalf("export of %+v: got %d rows; want %d", q, len(recs)-1, len(want))
+		}
+	}
+	f(Query{Filters: []Filter{{Column: "user", Text: "Needle", Exact: true}}}, []string{"4321", "1234"})
+	f(Query{Q: "needle", Match: MatchWord}, []string{"4321", "1234"})
+	f(Query{Q: "login of needle", Match: MatchWord}, []string{"4321", "1234"})
+	f(Query{Filters: []Filter{{Column: "user", Text: "user01000", Exact: true}}}, []string{"1000"})
+	f(Query{Filters: []Filter{{Column: "user", Text: "nobody", Exact: true}}}, []string{})
+	idQuery := Query{Filters: []Filter{{Column: "id", Text: "4321", Exact: true}}}
+	q := idQuery
+	q.Date, q.Order = queryDate, []string{"user", "msg"}
+	p, err := QueryDay(t.Context(), dir, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEqual(t, "ids of an exact id filter", pageIDs(p), []string{"4321"})
+}
+
+func TestBloomHasEveryTokenAndFewOthers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 5, 140, 5000, 20000} {
+		var set tokenSet
+		var in []uint64
+		for range n {
+			h := rng.Uint64()
+			set.add(h)
+			in = append(in, h)
+		}
+		parts, _ := buildBlooms(&set, nil)
+		for _, h := range in {
+			if !bloomHas(parts[h>>bloomPartShift], h) {
+				t.Fatalf("n=%d: the bloom lacks token %x", n, h)
+			}
+		}
+		fp := 0
+		const probes = 100000
+		for range probes {
+			if h := rng.Uint64(); bloomHas(parts[h>>bloomPartShift], h) {
+				fp++
+			}
+		}
+		if rate := float64(fp) / probes; rate > 0.02 {
+			t.Fatalf("n=%d: false positive rate %.4f; want at most 0.02", n, rate)
+		}
+	}
+}
+
+func TestWordMask8AgreesWithTheTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	check := func(x uint64) {
+		var want uint8
+		for k := range 8 {
+			want |= wordBit[byte(x>>(8*k))] << k
+		}
+		if got := wordMask8(x); got != want {
+			t.Fatalf("wordMask8(%#x) = %08b; want %08b", x, got, want)
+		}
+	}
+	for c := range 256 {
+		for k := range 8 {
+			check(uint64(c) << (8 * k))
+			check(uint64(c)<<(8*k) | 0x4141414141414141&^(0xff<<(8*k)))
+		}
+	}
+	for range 100000 {
+		check(rng.Uint64())
+	}
+}

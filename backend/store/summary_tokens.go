@@ -1,0 +1,203 @@
+package store
+
+import "math/bits"
+
+// Tokens of the block summaries: the maximal runs of word characters
+// (wordByte) of a text, ASCII-lowercased, each hashed to 64 bits. A whole
+// word q and an exact value hold only whole tokens of the row's cells, so a
+// block whose summary lacks one of their tokens holds no match.
+
+// foldCase lowers ASCII letters of 8 bytes by setting bit 0x20 of every
+// byte: the token bytes are word characters, so this maps each letter to its
+// lowercase, keeps digits, and merges `_` with DEL and some bytes >= 0x80
+// with others (only more hash collisions: never a missed token).
+const foldCase = 0x2020202020202020
+
+// hashToken returns the 64-bit hash of the token s[i:j] (all word
+// characters). Bytes of s past j may be read (and masked off) to load the
+// token's last chunk in one go.
+func hashToken(s string, i, j int) uint64 {
+	h := uint64(j - i)
+	for ; j-i >= 8; i += 8 {
+		h = bits.RotateLeft64((h^(load64(s, i)|foldCase))*0x87c37b91114253d5, 31)
+	}
+	if n := j - i; n > 0 {
+		var x uint64
+		if i+8 <= len(s) {
+			x = load64(s, i) & (1<<(8*n) - 1)
+		} else {
+			for k := 0; k < n; k++ {
+				x |= uint64(s[i+k]) << (8 * k)
+			}
+		}
+		h ^= (x | foldCase&(1<<(8*n)-1)) * 0x9e3779b97f4a7c15
+	}
+	// murmur3's finalizer: every input bit reaches every output bit, so the
+	// bloom can take its part and positions from any bits.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// load64 reads the 8 bytes of s at i, little-endian.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// isWordByte marks the word characters: ASCII letters, digits, `_` and every
+// byte >= 0x80.
+var isWordByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = wordByte[c] != 0
+	}
+	return t
+}()
+
+// wordBit is 1 for a word character, 0 for any other byte.
+var wordBit = func() (t [256]uint8) {
+	for c := range t {
+		if wordByte[c] != 0 {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+// wordMask8 returns bit k set for each word character among the 8 bytes of
+// x (byte k = bits 8k..8k+7), testing the 8 bytes at once.
+func wordMask8(x uint64) uint8 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	l := x &^ high // the low 7 bits of each byte: no carry between bytes below
+	f := l | 0x20*ones
+	letter := (f + (0x80-'a')*ones) &^ (f + (0x7f-'z')*ones)
+	digit := (l + (0x80-'0')*ones) &^ (l + (0x7f-'9')*ones)
+	z := l ^ '_'*ones
+	under := ^(z + 0x7f*ones | z)
+	m := (x | letter | digit | under) & high
+	// Gather the 8 flags (bit 7 of each byte) into one byte, byte k to bit k.
+	return uint8((m >> 7) * 0x0102040810204080 >> 56)
+}
+
+// eachToken calls add with the hash of every token of s, in order,
+// duplicates included.
+func eachToken(s string, add func(h uint64)) {
+	for i := 0; i < len(s); {
+		if !isWordByte[s[i]] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isWordByte[s[j]] {
+			j++
+		}
+		add(hashToken(s, i, j))
+		i = j
+	}
+}
+
+// tokenSet is a set of token hashes (open addressing, linear probing; 0
+// stands for the hash 0, which is stored as 1: a rare extra false positive).
+type tokenSet struct {
+	slots  []uint64
+	n      int
+	recent [recentSlots]uint64 // hashes added lately, by their low bits
+}
+
+// recentSlots is the size of tokenSet.recent (8 KiB: it stays in L1).
+const recentSlots = 1024
+
+// minTokenSlots is the initial size of a tokenSet (a block of 4096 rows of
+// the five-key class holds about 20,000 distinct tokens).
+const minTokenSlots = 1 << 12
+
+// add puts h in the set.
+func (t *tokenSet) add(h uint64) {
+	if h == 0 {
+		h = 1
+	}
+	if len(t.slots) == 0 {
+		t.slots = make([]uint64, minTokenSlots)
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch t.slots[i] {
+		case h:
+			return
+		case 0:
+			t.slots[i] = h
+			if t.n++; 2*t.n > len(t.slots) {
+				t.grow()
+			}
+			return
+		}
+	}
+}
+
+// addText adds the tokens of s. It finds them 64 bytes at a time from a
+// bit mask of the word bytes (no branch per byte), and adds each token's
+// hash through a small cache of recent hashes: most tokens of a block
+// repeat, and the cache answers them without touching the set's larger
+// table.
+func (t *tokenSet) addText(s string) {
+	start := -1 // start of a token running into this chunk
+	for base := 0; base < len(s); base += 64 {
+		chunk := s[base:min(base+64, len(s))]
+		var word uint64
+		i := 0
+		for ; i+8 <= len(chunk); i += 8 {
+			word |= uint64(wordMask8(load64(chunk, i))) << i
+		}
+		for ; i < len(chunk); i++ {
+			word |= uint64(wordBit[chunk[i]]) << i
+		}
+		// Bits where a token starts or ends (the bit after its last byte).
+		prev := uint64(0)
+		if start >= 0 {
+			prev = 1
+		}
+		edges := word ^ (word<<1 | prev)
+		for edges != 0 {
+			i := bits.TrailingZeros64(edges)
+			edges &= edges - 1
+			if start < 0 {
+				start = base + i
+				continue
+			}
+			t.addHash(hashToken(s, start, base+i))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		t.addHash(hashToken(s, start, len(s)))
+	}
+}
+
+// addHash adds h unless the recent cache saw it.
+func (t *tokenSet) addHash(h uint64) {
+	if r := &t.recent[h&(recentSlots-1)]; *r != h {
+		*r = h
+		t.add(h)
+	}
+}
+
+func (t *tokenSet) grow() {
+	old := t.slots
+	t.slots, t.n = make([]uint64, 2*len(old)), 0
+	for _, h := range old {
+		if h != 0 {
+			t.add(h)
+		}
+	}
+}
+
+// reset empties the set, keeping its room.
+func (t *tokenSet) reset() {
+	clear(t.slots)
+	clear(t.recent[:])
+	t.n = 0
+}
