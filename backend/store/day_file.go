@@ -39,6 +39,7 @@ type dayFile struct {
 	sets  map[string]*insertSet
 	stmts []driver.Stmt // every prepared statement, for close
 	cp    *checkpointer
+	gate  *readGate // the day's read gate, shut while the WAL is truncated; nil in tests
 
 	// lastTime is the time of the file's last committed row, pendingTime
 	// that of the batch in progress (see recordTimeBreaks).

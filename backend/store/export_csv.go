@@ -2,14 +2,18 @@ package store
 
 import (
 	"context"
-	"encoding/csv"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // Export streams as CSV every row of dates that matches q (no
@@ -65,13 +69,18 @@ func (ds *Days) Export(ctx context.Context, w io.Writer, dates []string, q Query
 		return err
 	}
 
-	cw := csv.NewWriter(w)
-	rec := make([]string, 0, len(shown)+1)
+	var buf []byte
 	if multi {
-		rec = append(rec, "date")
+		buf = appendCSVQuoted(buf, "date")
 	}
-	rec = append(rec, shown...)
-	if err := cw.Write(rec); err != nil {
+	for i, c := range shown {
+		if i > 0 || multi {
+			buf = append(buf, ',')
+		}
+		buf = appendCSVQuoted(buf, c)
+	}
+	buf = append(buf, '\n')
+	if _, err := w.Write(buf); err != nil {
 		return err
 	}
 	for i, d := range present {
@@ -87,61 +96,217 @@ func (ds *Days) Export(ctx context.Context, w io.Writer, dates []string, q Query
 				return err
 			}
 		}
-		err := exportDay(ctx, cw, v, q, shown, multi, rec)
+		var err error
+		buf, err = exportDay(ctx, w, buf, v, q, shown, multi)
 		v.Release()
 		if err != nil {
 			return err
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// exportDay writes the matching rows of one day with the columns shown.
-func exportDay(ctx context.Context, cw *csv.Writer, v *Day, q Query, shown []string, multi bool, rec []string) error {
-	date := v.Date()
-	where, args, err := whereClause(q, shown, v.has)
-	if err != nil {
-		return err
-	}
-	order := " ORDER BY id ASC"
-	if q.Desc {
-		order = " ORDER BY id DESC"
-	}
-	rows, err := v.conn.QueryContext(ctx, "SELECT "+selectList(shown, v.has, false)+" FROM logs WHERE 1"+where+order, args...)
-	if err != nil {
-		return fmt.Errorf("cannot query day file %q: %w", v.d.path, err)
-	}
-	defer rows.Close()
-	sc := newRowScanner(len(shown))
-	dests := sc.dests[1:]
-	for rows.Next() {
-		if err := rows.Scan(dests...); err != nil {
-			return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
-		}
-		rec = rec[:0]
-		if multi {
-			rec = append(rec, date)
-		}
-		for _, c := range sc.vals {
-			if c.Valid {
-				rec = append(rec, csvCell(c.String))
-			} else {
-				rec = append(rec, "")
-			}
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
 	return nil
+}
+
+// exportChunkBytes is about the most CSV one export step buffers: the rows
+// of a step are read by one statement, ended before its CSV is written (a
+// slow client must not hold a snapshot that keeps the writer from
+// truncating the WAL, see readGate), so a step is bounded in ids (scanChunk)
+// and in bytes.
+var exportChunkBytes = 1 << 20
+
+// exportDay writes the matching rows of one day with the columns shown, one
+// bounded step at a time (the rows of the day's first statement: those up to
+// its last id then). buf is scratch space, returned for reuse.
+func exportDay(ctx context.Context, w io.Writer, buf []byte, v *Day, q Query, shown []string, multi bool) ([]byte, error) {
+	where, args, err := whereClause(q, shown, v.has)
+	if err != nil {
+		return buf, err
+	}
+	var lo, hi sql.NullInt64
+	if err := v.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
+		return buf, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+	}
+	if !lo.Valid {
+		return buf, nil
+	}
+	spans := []span{{lo.Int64, hi.Int64}}
+	rangeCond, order := "id < ? AND id >= ?", " ORDER BY id DESC"
+	pos := hi.Int64 + 1
+	if !q.Desc {
+		rangeCond, order = "id > ? AND id <= ?", " ORDER BY id ASC"
+		pos = lo.Int64 - 1
+	}
+	stmt := "SELECT " + exportSelect(shown, v.has) + " FROM logs WHERE " + rangeCond + where + order
+	nargs := make([]driver.NamedValue, 2+len(args))
+	for i, a := range args {
+		nargs[2+i] = driver.NamedValue{Ordinal: 3 + i, Value: a}
+	}
+	nargs[0].Ordinal, nargs[1].Ordinal = 1, 2
+	dest := make([]driver.Value, 2+len(shown))
+	var prefix []byte
+	if multi {
+		prefix = append(appendCSVQuoted(nil, v.Date()), ',')
+	}
+	for {
+		start, end, more := nextChunk(spans, pos, q.Desc)
+		if !more {
+			return buf, nil
+		}
+		nargs[0].Value, nargs[1].Value = start, end
+		buf = buf[:0]
+		last, cut := end, false
+		// Driver level: database/sql's per-cell conversion cost about a
+		// third of the export's CPU.
+		err := v.conn.Raw(func(dc any) error {
+			rows, err := dc.(driver.QueryerContext).QueryContext(ctx, stmt, nargs)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for {
+				if len(buf) >= exportChunkBytes {
+					cut = true // the next step starts after the last row written
+					return nil
+				}
+				if err := rows.Next(dest); err == io.EOF {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				buf = append(buf, prefix...)
+				row, _ := dest[1].(string)
+				for i, n := range dest[2:] {
+					if i > 0 {
+						buf = append(buf, ',')
+					}
+					k, _ := n.(int64)
+					buf = appendCSVField(buf, row[:k])
+					row = row[k:]
+				}
+				buf = append(buf, '\n')
+				last, _ = dest[0].(int64)
+			}
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return buf, ctx.Err()
+			}
+			return buf, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+		}
+		if _, err := w.Write(buf); err != nil {
+			return buf, err
+		}
+		pos = end
+		if cut {
+			pos = last
+		}
+	}
+}
+
+// exportSelect returns the SELECT expressions of an export step: id, the
+// cells of shown concatenated (NULL and a column the file lacks as empty),
+// then the byte length of each. One string a row instead of one a cell:
+// the driver allocates a Go string per text value, which cost more than the
+// rest of the CSV writing. NULL and empty cells are both empty in the CSV.
+func exportSelect(shown []string, has map[string]bool) string {
+	var cols []string
+	var lens strings.Builder
+	for _, c := range shown {
+		if !has[c] {
+			lens.WriteString(", 0")
+			continue
+		}
+		cols = append(cols, quoteIdent(c))
+		lens.WriteString(", octet_length(" + quoteIdent(c) + ")")
+	}
+	// concat() takes at most 127 arguments: concat of concats for wide classes.
+	var groups []string
+	for len(cols) > 0 {
+		n := min(len(cols), 100)
+		groups = append(groups, "concat("+strings.Join(cols[:n], ", ")+")")
+		cols = cols[n:]
+	}
+	cat := "''"
+	switch {
+	case len(groups) == 1:
+		cat = groups[0]
+	case len(groups) > 1:
+		cat = "concat(" + strings.Join(groups, ", ") + ")"
+	}
+	return class.ColID + ", " + cat + lens.String()
+}
+
+// csvByte classes bytes for appendCSVField: 0 plain, csvQuote when the cell
+// must be quoted, csvSlow when it takes csvCell's escaping path.
+var csvByte = func() (t [256]uint8) {
+	for _, c := range []byte{',', '\r', '\n', '"'} {
+		t[c] = csvQuote
+	}
+	t['\\'] = csvSlow
+	for c := 0x80; c < 256; c++ {
+		t[c] = csvSlow
+	}
+	return t
+}()
+
+const (
+	csvQuote = 1
+	csvSlow  = 2
+)
+
+// appendCSVField appends the stored cell s as the CSV writes it: csvCell,
+// then quoted as encoding/csv quotes a field (when it holds a comma, quote,
+// CR or LF, starts with a space character, or is `\.`), in one pass over
+// plain ASCII cells.
+func appendCSVField(b []byte, s string) []byte {
+	var class uint8
+	for i := 0; i < len(s); i++ {
+		class |= csvByte[s[i]]
+	}
+	if class&csvSlow != 0 {
+		return appendCSVQuoted(b, csvCell(s))
+	}
+	if s == "" {
+		return b
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return appendCSVQuoted(b, csvCell(s))
+	case ' ', '\n', '\v', '\f':
+		class = csvQuote
+	}
+	if class == 0 {
+		return append(b, s...)
+	}
+	return appendCSVQuotedAlways(b, s)
+}
+
+// appendCSVQuoted appends s as encoding/csv writes a field.
+func appendCSVQuoted(b []byte, s string) []byte {
+	if s == "" {
+		return b
+	}
+	if s != `\.` && !strings.ContainsAny(s, ",\"\r\n") {
+		if r, _ := utf8.DecodeRuneInString(s); !unicode.IsSpace(r) {
+			return append(b, s...)
+		}
+	}
+	return appendCSVQuotedAlways(b, s)
+}
+
+// appendCSVQuotedAlways appends s in double quotes, its quotes doubled.
+func appendCSVQuotedAlways(b []byte, s string) []byte {
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // csvCell escapes a cell (csvText) and defuses one a spreadsheet would run as

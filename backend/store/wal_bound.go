@@ -24,17 +24,27 @@ func walLimitPragma() string {
 }
 
 // boundWAL runs after a committed batch: once the WAL has grown past
-// walCheckpointBytes it checkpoints every frame and truncates the WAL to
-// zero bytes. The background checkpointer has usually copied most frames
-// already (it holds ckptMu while it runs, so the two never race for
-// SQLite's checkpoint lock, which would fail this one at once). A
-// checkpoint that cannot finish (a reader holds an older snapshot past
-// walCheckpointWaitMs) leaves the WAL as it is for the next batch; a failure
-// shows on the next commit, so none is returned.
+// walCheckpointBytes it shuts the day's read gate (waiting for the
+// statements in progress, at most walGateWait: no snapshot of this process
+// is left then), checkpoints every frame and truncates the WAL to zero
+// bytes, and reopens the gate. The background checkpointer has usually
+// copied most frames already (it holds cp.mu while it runs, so the two never
+// race for SQLite's checkpoint lock, which would fail this one at once). A
+// checkpoint that cannot finish (the gate did not drain in time, or a reader
+// outside the gate holds an older snapshot past walCheckpointWaitMs) leaves
+// the WAL as it is for the next batch; a failure shows on the next commit,
+// so none is returned.
 func (d *dayFile) boundWAL() {
 	st, err := os.Stat(d.path + "-wal")
 	if err != nil || st.Size() <= walCheckpointBytes {
 		return
+	}
+	if d.gate != nil {
+		ok := d.gate.close(walGateWait)
+		defer d.gate.reopen()
+		if !ok {
+			return
+		}
 	}
 	if d.cp != nil {
 		d.cp.mu.Lock()
