@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -96,8 +97,7 @@ func (ds *Days) Export(ctx context.Context, w io.Writer, dates []string, q Query
 				return err
 			}
 		}
-		var err error
-		buf, err = exportDay(ctx, w, buf, v, q, shown, multi)
+		err := exportDay(ctx, w, v, q, shown, multi)
 		v.Release()
 		if err != nil {
 			return err
@@ -113,20 +113,36 @@ func (ds *Days) Export(ctx context.Context, w io.Writer, dates []string, q Query
 // and in bytes.
 var exportChunkBytes = 1 << 20
 
-// exportDay writes the matching rows of one day with the columns shown, one
-// bounded step at a time (the rows of the day's first statement: those up to
-// its last id then). buf is scratch space, returned for reuse.
-func exportDay(ctx context.Context, w io.Writer, buf []byte, v *Day, q Query, shown []string, multi bool) ([]byte, error) {
+// exportReaders is how many connections read a day's id ranges at once,
+// each range's CSV written in order by the caller: SQLite's stepping is most
+// of an export's CPU, and two readers use both cores of a 2-vCPU appliance.
+// At most exportReaders*(exportQueue+2) steps of CSV are held at a time.
+const (
+	exportReaders = 2
+	exportQueue   = 2
+)
+
+// exportPiece is one step's CSV of an id range; last marks the range's end.
+type exportPiece struct {
+	buf  []byte
+	last bool
+	err  error
+}
+
+// exportDay writes the matching rows of one day with the columns shown (the
+// rows up to the day's last id when it starts), id range by id range, each
+// range read by one of exportReaders connections.
+func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string, multi bool) error {
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
-		return buf, err
+		return err
 	}
 	var lo, hi sql.NullInt64
 	if err := v.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
-		return buf, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+		return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
 	if !lo.Valid {
-		return buf, nil
+		return nil
 	}
 	spans := []span{{lo.Int64, hi.Int64}}
 	rangeCond, order := "id < ? AND id >= ?", " ORDER BY id DESC"
@@ -135,69 +151,164 @@ func exportDay(ctx context.Context, w io.Writer, buf []byte, v *Day, q Query, sh
 		rangeCond, order = "id > ? AND id <= ?", " ORDER BY id ASC"
 		pos = lo.Int64 - 1
 	}
-	stmt := "SELECT " + exportSelect(shown, v.has) + " FROM logs WHERE " + rangeCond + where + order
-	nargs := make([]driver.NamedValue, 2+len(args))
-	for i, a := range args {
-		nargs[2+i] = driver.NamedValue{Ordinal: 3 + i, Value: a}
-	}
-	nargs[0].Ordinal, nargs[1].Ordinal = 1, 2
-	dest := make([]driver.Value, 2+len(shown))
-	var prefix []byte
-	if multi {
-		prefix = append(appendCSVQuoted(nil, v.Date()), ',')
-	}
+	var ranges []span // (start, end] or [end, start) as nextChunk gives them
 	for {
 		start, end, more := nextChunk(spans, pos, q.Desc)
 		if !more {
-			return buf, nil
+			break
 		}
-		nargs[0].Value, nargs[1].Value = start, end
-		buf = buf[:0]
-		last, cut := end, false
-		// Driver level: database/sql's per-cell conversion cost about a
-		// third of the export's CPU.
-		err := v.conn.Raw(func(dc any) error {
-			rows, err := dc.(driver.QueryerContext).QueryContext(ctx, stmt, nargs)
-			if err != nil {
+		ranges = append(ranges, span{start, end})
+		pos = end
+	}
+	st := &exportStep{
+		stmt:  "SELECT " + exportSelect(shown, v.has) + " FROM logs WHERE " + rangeCond + where + order,
+		args:  args,
+		ncols: len(shown),
+	}
+	if multi {
+		st.prefix = append(appendCSVQuoted(nil, v.Date()), ',')
+	}
+
+	rctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var conns []*sql.Conn // the extra readers' connections
+	defer func() {
+		cancel()
+		wg.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	readers := min(exportReaders, len(ranges))
+	v.ds.mu.Lock()
+	pool := v.d.ro // open while v holds the day
+	v.ds.mu.Unlock()
+	for range readers - 1 {
+		c, err := pool.Conn(ctx)
+		if err != nil {
+			break // the export goes on with fewer readers
+		}
+		conns = append(conns, c)
+	}
+	free := make(chan []byte, exportReaders*(exportQueue+2))
+	outs := make([]chan exportPiece, 1+len(conns))
+	for r := range outs {
+		conn := v.conn
+		if r > 0 {
+			conn = conns[r-1]
+		}
+		outs[r] = make(chan exportPiece, exportQueue)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.read(rctx, conn, ranges, r, len(outs), free, outs[r])
+		}()
+	}
+	for k := range ranges {
+		for {
+			var p exportPiece
+			select {
+			case p = <-outs[k%len(outs)]:
+			case <-rctx.Done():
+				return rctx.Err()
+			}
+			if p.err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("cannot read day file %q: %w", v.d.path, p.err)
+			}
+			if _, err := w.Write(p.buf); err != nil {
 				return err
 			}
-			defer rows.Close()
-			for {
-				if len(buf) >= exportChunkBytes {
-					cut = true // the next step starts after the last row written
-					return nil
-				}
-				if err := rows.Next(dest); err == io.EOF {
-					return nil
-				} else if err != nil {
+			select {
+			case free <- p.buf[:0]:
+			default:
+			}
+			if p.last {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// exportStep reads export steps: stmt selects (exportSelect) the rows of an
+// id range given as its first two arguments, then args.
+type exportStep struct {
+	stmt   string
+	args   []any
+	ncols  int
+	prefix []byte // the date cell and comma of a multi-day export
+}
+
+// read sends the CSV of ranges r, r+n, r+2n, ... to out, each in steps of
+// one statement of at most exportChunkBytes, taking buffers from free.
+func (st *exportStep) read(ctx context.Context, conn *sql.Conn, ranges []span, r, n int, free chan []byte, out chan<- exportPiece) {
+	nargs := make([]driver.NamedValue, 2+len(st.args))
+	for i := range nargs {
+		nargs[i].Ordinal = i + 1
+		if i >= 2 {
+			nargs[i].Value = st.args[i-2]
+		}
+	}
+	dest := make([]driver.Value, 2+st.ncols)
+	for k := r; k < len(ranges); k += n {
+		start, end := ranges[k].lo, ranges[k].hi
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			nargs[0].Value, nargs[1].Value = start, end
+			p := exportPiece{last: true}
+			var last int64
+			// Driver level: database/sql's per-cell conversion costs more than
+			// the CSV writing.
+			p.err = conn.Raw(func(dc any) error {
+				rows, err := dc.(driver.QueryerContext).QueryContext(ctx, st.stmt, nargs)
+				if err != nil {
 					return err
 				}
-				buf = append(buf, prefix...)
-				row, _ := dest[1].(string)
-				for i, n := range dest[2:] {
-					if i > 0 {
-						buf = append(buf, ',')
+				defer rows.Close()
+				for {
+					if len(buf) >= exportChunkBytes {
+						p.last = false // the next step starts after the last row read
+						return nil
 					}
-					k, _ := n.(int64)
-					buf = appendCSVField(buf, row[:k])
-					row = row[k:]
+					if err := rows.Next(dest); err == io.EOF {
+						return nil
+					} else if err != nil {
+						return err
+					}
+					buf = append(buf, st.prefix...)
+					row, _ := dest[1].(string)
+					for i, c := range dest[2:] {
+						if i > 0 {
+							buf = append(buf, ',')
+						}
+						k, _ := c.(int64)
+						buf = appendCSVField(buf, row[:k])
+						row = row[k:]
+					}
+					buf = append(buf, '\n')
+					last, _ = dest[0].(int64)
 				}
-				buf = append(buf, '\n')
-				last, _ = dest[0].(int64)
+			})
+			p.buf = buf
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
 			}
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return buf, ctx.Err()
+			if p.err != nil {
+				return
 			}
-			return buf, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
-		}
-		if _, err := w.Write(buf); err != nil {
-			return buf, err
-		}
-		pos = end
-		if cut {
-			pos = last
+			if p.last {
+				break
+			}
+			start = last
 		}
 	}
 }
