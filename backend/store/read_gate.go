@@ -12,10 +12,15 @@ import (
 
 // walGateWait bounds how long the writer waits for the statements in
 // progress on a day to end before it truncates the WAL (boundWAL); past it
-// the writer lets readers go on and tries again after its next batch. A
-// reader statement is one bounded chunk (see Query, Export, CountByClient),
-// so the wait is normally a few milliseconds.
-var walGateWait = 2 * time.Second
+// the writer lets readers go on and tries again walGateRetry later (a
+// statement that long would otherwise stall every batch). A reader
+// statement is one bounded chunk (see Query, Export, CountByClient), so the
+// wait is normally a few milliseconds; ingest stalls for the wait, the
+// engine's queue holds what arrives meanwhile.
+var (
+	walGateWait  = 500 * time.Millisecond
+	walGateRetry = time.Second
+)
 
 // readGate lets the writer of a day restart its WAL although readers query
 // the day back to back. SQLite can only restart a WAL when no reader holds

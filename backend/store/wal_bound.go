@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"time"
 )
 
 // walCheckpointBytes is the WAL size past which the writer checkpoints and
@@ -25,8 +26,8 @@ func walLimitPragma() string {
 
 // boundWAL runs after a committed batch: once the WAL has grown past
 // walCheckpointBytes it shuts the day's read gate (waiting for the
-// statements in progress, at most walGateWait: no snapshot of this process
-// is left then), checkpoints every frame and truncates the WAL to zero
+// statements in progress, at most walGateWait, then it gives up for
+// walGateRetry: no snapshot of this process is left then), checkpoints every frame and truncates the WAL to zero
 // bytes, and reopens the gate. The background checkpointer has usually
 // copied most frames already (it holds cp.mu while it runs, so the two never
 // race for SQLite's checkpoint lock, which would fail this one at once). A
@@ -40,9 +41,13 @@ func (d *dayFile) boundWAL() {
 		return
 	}
 	if d.gate != nil {
+		if time.Now().Before(d.gateRetry) {
+			return
+		}
 		ok := d.gate.close(walGateWait)
 		defer d.gate.reopen()
 		if !ok {
+			d.gateRetry = time.Now().Add(walGateRetry)
 			return
 		}
 	}
