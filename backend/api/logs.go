@@ -178,7 +178,7 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(ed.Days.Export(ctx, pw, dates, q)) }()
 	buf := make([]byte, 256<<10) // one write and flush to the client per 256 KiB
-	n, rerr := pr.Read(buf) // returns once the export validated its input and wrote, or failed
+	n, rerr := pr.Read(buf)      // returns once the export validated its input and wrote, or failed
 	if n == 0 && rerr != nil && rerr != io.EOF {
 		cancel()
 		if errors.Is(rerr, fs.ErrNotExist) && len(dates) == 1 {
