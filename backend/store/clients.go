@@ -262,7 +262,7 @@ func (ds *Days) forgetClientCounts() {
 }
 
 // clientCountStep is the id range one client count statement covers.
-const clientCountStep = 1 << 16
+const clientCountStep = 1 << 14
 
 // countClients adds to counts the rows per client with ids in [from, to].
 func countClients(ctx context.Context, conn *sql.Conn, from, to int64, counts map[string]int64) error {

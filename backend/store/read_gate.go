@@ -19,7 +19,7 @@ import (
 // engine's queue holds what arrives meanwhile.
 var (
 	walGateWait  = 500 * time.Millisecond
-	walGateRetry = time.Second
+	walGateRetry = 500 * time.Millisecond
 )
 
 // readGate lets the writer of a day restart its WAL although readers query
