@@ -210,8 +210,8 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(export(ctx, pw)) }()
-	buf := make([]byte, 32<<10)
-	n, rerr := pr.Read(buf) // returns once the export validated its input and wrote, or failed
+	buf := make([]byte, 256<<10) // one write and flush to the client per 256 KiB
+	n, rerr := pr.Read(buf)      // returns once the export validated its input and wrote, or failed
 	if n == 0 && rerr != nil && rerr != io.EOF {
 		cancel()
 		if errors.Is(rerr, fs.ErrNotExist) && len(dates) == 1 {

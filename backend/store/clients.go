@@ -63,7 +63,7 @@ func (ds *Days) PurgeClient(ctx context.Context, client string, progress PurgePr
 		if err != nil {
 			return deleted, err
 		}
-		n, err := purgeFile(ctx, d.path, client, s.min, s.max, func(step int64) {
+		n, err := purgeFile(ctx, d.path, &d.gate, client, s.min, s.max, func(step int64) {
 			done += step
 			if progress != nil {
 				progress(done, total)
@@ -106,17 +106,14 @@ func (ds *Days) idSpan(ctx context.Context, date string) (lo, hi int64, err erro
 }
 
 // purgeFile deletes the rows of client with ids in [lo, hi] from the file at
-// path, one purgeStep id range per transaction.
-func purgeFile(ctx context.Context, path, client string, lo, hi int64, step func(int64)) (int64, error) {
+// path, one purgeStep id range per transaction, each passing gate.
+func purgeFile(ctx context.Context, path string, gate *readGate, client string, lo, hi int64, step func(int64)) (int64, error) {
 	if _, err := os.Stat(path); err != nil {
 		return 0, fmt.Errorf("cannot purge day file %q: %w", path, err)
 	}
 	// BEGIN IMMEDIATE: the step reads the rows it deletes and their minutes
 	// under the write lock, so the writer cannot commit in between.
-	db, err := sqlOpen(path, "_busy_timeout=10000&_txlock=immediate")
-	if err != nil {
-		return 0, fmt.Errorf("cannot purge day file %q: %w", path, err)
-	}
+	db := gatedOpen(path, "_busy_timeout=10000&_txlock=immediate", gate)
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	var deleted int64
@@ -285,21 +282,17 @@ func (ds *Days) dayClientCounts(ctx context.Context, date string) (map[string]in
 	if !h.has[class.ColClient] {
 		return counts, nil
 	}
-	rows, err := h.conn.QueryContext(ctx, "SELECT client, count(*) FROM logs WHERE client IS NOT NULL GROUP BY client")
-	if err != nil {
+	// One statement per id range: a statement holds a snapshot of the file,
+	// and one over a whole busy day would keep the writer from truncating
+	// the WAL for seconds (see readGate).
+	var lo, hi sql.NullInt64
+	if err := h.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
 		return nil, fmt.Errorf("cannot count clients of day file %q: %w", d.path, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		var n int64
-		if err := rows.Scan(&name, &n); err != nil {
+	for from := lo.Int64; lo.Valid && from <= hi.Int64; from += clientCountStep {
+		if err := countClients(ctx, h.conn, from, min(from+clientCountStep-1, hi.Int64), counts); err != nil {
 			return nil, fmt.Errorf("cannot count clients of day file %q: %w", d.path, err)
 		}
-		counts[name] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot count clients of day file %q: %w", d.path, err)
 	}
 	ds.mu.Lock()
 	d.counts = &clientCountEntry{stamp: st, at: time.Now(), took: time.Since(t0), counts: counts}
@@ -315,4 +308,25 @@ func (ds *Days) forgetClientCounts() {
 		d.counts = nil
 	}
 	ds.mu.Unlock()
+}
+
+// clientCountStep is the id range one client count statement covers.
+const clientCountStep = 1 << 14
+
+// countClients adds to counts the rows per client with ids in [from, to].
+func countClients(ctx context.Context, conn *sql.Conn, from, to int64, counts map[string]int64) error {
+	rows, err := conn.QueryContext(ctx, "SELECT client, count(*) FROM logs WHERE id BETWEEN ? AND ? AND client IS NOT NULL GROUP BY client", from, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return err
+		}
+		counts[name] += n
+	}
+	return rows.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/logsieve/logsieve/backend/class"
 )
@@ -40,6 +41,10 @@ type dayFile struct {
 	stmts []driver.Stmt // every prepared statement, for close
 	cp    *checkpointer
 	sum   *summarizer // block summaries (summary_bloom.go)
+	gate  *readGate   // the day's read gate, shut while the WAL is truncated; nil in tests
+	// gateRetry is when boundWAL may shut the gate again after it did not
+	// drain in time.
+	gateRetry time.Time
 
 	// lastTime is the time of the file's last committed row, pendingTime
 	// that of the batch in progress (see recordTimeBreaks).

@@ -90,6 +90,9 @@ type day struct {
 
 	wmu sync.Mutex // held by the writer for a batch, by Delete to close w
 	w   *dayFile   // the writer's connection; nil when none
+	// gate is passed by every statement on the read connections and shut by
+	// the writer while it truncates the WAL (see readGate).
+	gate readGate
 	// writes counts the writer's committed batches: a stat alone can miss a
 	// batch (a reused WAL keeps its size; mtime has a coarse clock).
 	writes atomic.Uint64
@@ -348,11 +351,7 @@ func (ds *Days) openHandle(ctx context.Context, d *day) (*Day, error) {
 		return nil, fmt.Errorf("cannot open day file %q: %w", d.path, fs.ErrNotExist)
 	}
 	if d.ro == nil {
-		db, err := sqlOpen(d.path, "mode=ro&_busy_timeout=5000")
-		if err != nil {
-			ds.mu.Unlock()
-			return nil, fmt.Errorf("cannot open day file %q: %w", d.path, err)
-		}
+		db := gatedOpen(d.path, "mode=ro&_busy_timeout=5000", &d.gate)
 		db.SetMaxOpenConns(readPoolConns)
 		db.SetMaxIdleConns(2)
 		db.SetConnMaxIdleTime(readIdle)
@@ -633,6 +632,7 @@ func (ds *Days) writeDay(date string, s *Schema) (*day, error) {
 				d.wmu.Unlock()
 				return nil, err
 			}
+			f.gate = &d.gate
 			d.w = f
 		}
 		return d, nil

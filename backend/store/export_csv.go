@@ -3,14 +3,18 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // Export streams as CSV every row of dates that matches q (no
@@ -101,13 +105,18 @@ func (ds *Days) export(ctx context.Context, w io.Writer, dates []string, q Query
 		return err
 	}
 
-	cw := csv.NewWriter(w)
-	rec := make([]string, 0, len(shown)+1)
+	var buf []byte
 	if multi {
-		rec = append(rec, "date")
+		buf = appendCSVQuoted(buf, "date")
 	}
-	rec = append(rec, shown...)
-	if err := cw.Write(rec); err != nil {
+	for i, c := range shown {
+		if i > 0 || multi {
+			buf = append(buf, ',')
+		}
+		buf = appendCSVQuoted(buf, c)
+	}
+	buf = append(buf, '\n')
+	if _, err := w.Write(buf); err != nil {
 		return err
 	}
 	for i, d := range present {
@@ -127,23 +136,42 @@ func (ds *Days) export(ctx context.Context, w io.Writer, dates []string, q Query
 		if win, ok := windows[d]; ok {
 			dq.From, dq.To = win[0], win[1]
 		}
-		err := exportDay(ctx, cw, v, dq, shown, multi, rec)
+		err := exportDay(ctx, w, v, dq, shown, multi)
 		v.Release()
 		if err != nil {
 			return err
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
 }
 
-// exportDay writes the matching rows of one day with the columns shown,
-// scanning only the id spans the block summaries leave (candidateSpans).
-func exportDay(ctx context.Context, cw *csv.Writer, v *Day, q Query, shown []string, multi bool, rec []string) error {
+// exportChunkBytes is about the most CSV one export step buffers: the rows
+// of a step are read by one statement, ended before its CSV is written (a
+// slow client must not hold a snapshot that keeps the writer from
+// truncating the WAL, see readGate), so a step is bounded in ids (scanChunk)
+// and in bytes.
+var exportChunkBytes = 1 << 20
+
+// exportReaders is how many connections read a day's id ranges at once,
+// each range's CSV written in order by the caller: SQLite's stepping is most
+// of an export's CPU, and two readers use both cores of a 2-vCPU appliance.
+// At most exportReaders*(exportQueue+2) steps of CSV are held at a time.
+const (
+	exportReaders = 2
+	exportQueue   = 2
+)
+
+// exportPiece is one step's CSV of an id range; last marks the range's end.
+type exportPiece struct {
+	buf  []byte
+	last bool
+	err  error
+}
+
+// exportDay writes the matching rows of one day with the columns shown (the
+// rows up to the day's last id when it starts), id range by id range, each
+// range read by one of exportReaders connections.
+func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string, multi bool) error {
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
 		return err
@@ -159,63 +187,301 @@ func exportDay(ctx context.Context, cw *csv.Writer, v *Day, q Query, shown []str
 	if err != nil {
 		return fmt.Errorf("cannot read the block summaries of day file %q: %w", v.d.path, err)
 	}
-	order := " ORDER BY id ASC"
-	if q.Desc {
-		order = " ORDER BY id DESC"
-		slices.Reverse(spans)
+	rangeCond, order := "id < ? AND id >= ?", " ORDER BY id DESC"
+	pos := hi.Int64 + 1
+	if !q.Desc {
+		rangeCond, order = "id > ? AND id <= ?", " ORDER BY id ASC"
+		pos = lo.Int64 - 1
 	}
-	stmt := "SELECT " + selectList(shown, v.has, false) + " FROM logs WHERE id BETWEEN ? AND ?" + where + order
-	sargs := append([]any{nil, nil}, args...)
-	sc := newRowScanner(len(shown))
-	word := ""
-	if q.Match == MatchWord {
-		word = asciiLower(q.Q)
+	var ranges []span // (start, end] or [end, start) as nextChunk gives them
+	for {
+		start, end, more := nextChunk(spans, pos, q.Desc)
+		if !more {
+			break
+		}
+		ranges = append(ranges, span{start, end})
+		pos = end
 	}
-	for _, sp := range spans {
-		sargs[0], sargs[1] = sp.lo, sp.hi
-		if err := exportRows(ctx, cw, v, stmt, sargs, sc, word, multi, rec); err != nil {
-			return err
+	st := &exportStep{
+		stmt:  "SELECT " + exportSelect(shown, v.has) + " FROM logs WHERE " + rangeCond + where + order,
+		args:  args,
+		ncols: len(shown),
+	}
+	if q.Match == MatchWord && q.Q != "" {
+		st.word = asciiLower(q.Q)
+	}
+	if multi {
+		st.prefix = append(appendCSVQuoted(nil, v.Date()), ',')
+	}
+
+	rctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var conns []*sql.Conn // the extra readers' connections
+	defer func() {
+		cancel()
+		wg.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	readers := min(exportReaders, len(ranges))
+	v.ds.mu.Lock()
+	pool := v.d.ro // open while v holds the day
+	v.ds.mu.Unlock()
+	for range readers - 1 {
+		c, err := pool.Conn(ctx)
+		if err != nil {
+			break // the export goes on with fewer readers
+		}
+		conns = append(conns, c)
+	}
+	free := make(chan []byte, exportReaders*(exportQueue+2))
+	outs := make([]chan exportPiece, 1+len(conns))
+	for r := range outs {
+		conn := v.conn
+		if r > 0 {
+			conn = conns[r-1]
+		}
+		outs[r] = make(chan exportPiece, exportQueue)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.read(rctx, conn, ranges, r, len(outs), free, outs[r])
+		}()
+	}
+	for k := range ranges {
+		for {
+			var p exportPiece
+			select {
+			case p = <-outs[k%len(outs)]:
+			case <-rctx.Done():
+				return rctx.Err()
+			}
+			if p.err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("cannot read day file %q: %w", v.d.path, p.err)
+			}
+			if _, err := w.Write(p.buf); err != nil {
+				return err
+			}
+			select {
+			case free <- p.buf[:0]:
+			default:
+			}
+			if p.last {
+				break
+			}
 		}
 	}
 	return nil
 }
 
-// exportRows writes the rows of one scan statement, checking word q
-// (asciiLower'd; "" for none) in Go.
-func exportRows(ctx context.Context, cw *csv.Writer, v *Day, stmt string, args []any, sc *rowScanner, word string, multi bool, rec []string) error {
-	rows, err := v.conn.QueryContext(ctx, stmt, args...)
-	if err != nil {
-		return fmt.Errorf("cannot query day file %q: %w", v.d.path, err)
-	}
-	defer rows.Close()
-	dests := sc.dests[1:]
-	date := v.Date()
-	for rows.Next() {
-		if err := rows.Scan(dests...); err != nil {
-			return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+// exportStep reads export steps: stmt selects (exportSelect) the rows of an
+// id range given as its first two arguments, then args.
+type exportStep struct {
+	stmt   string
+	args   []any
+	ncols  int
+	prefix []byte // the date cell and comma of a multi-day export
+	// word is q with match=word (asciiLower'd; "" for none): the SQL
+	// condition is a substring prefilter, the word is checked here per cell.
+	word string
+}
+
+// read sends the CSV of ranges r, r+n, r+2n, ... to out, each in steps of
+// one statement of at most exportChunkBytes, taking buffers from free.
+func (st *exportStep) read(ctx context.Context, conn *sql.Conn, ranges []span, r, n int, free chan []byte, out chan<- exportPiece) {
+	nargs := make([]driver.NamedValue, 2+len(st.args))
+	for i := range nargs {
+		nargs[i].Ordinal = i + 1
+		if i >= 2 {
+			nargs[i].Value = st.args[i-2]
 		}
-		if word != "" && !valuesHaveWord(sc.vals, word) {
+	}
+	dest := make([]driver.Value, 2+st.ncols)
+	for k := r; k < len(ranges); k += n {
+		start, end := ranges[k].lo, ranges[k].hi
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			nargs[0].Value, nargs[1].Value = start, end
+			p := exportPiece{last: true}
+			var last int64
+			// Driver level: database/sql's per-cell conversion costs more than
+			// the CSV writing.
+			p.err = conn.Raw(func(dc any) error {
+				rows, err := dc.(driver.QueryerContext).QueryContext(ctx, st.stmt, nargs)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for {
+					if len(buf) >= exportChunkBytes {
+						p.last = false // the next step starts after the last row read
+						return nil
+					}
+					if err := rows.Next(dest); err == io.EOF {
+						return nil
+					} else if err != nil {
+						return err
+					}
+					last, _ = dest[0].(int64)
+					row, _ := dest[1].(string)
+					if st.word != "" && !st.rowHasWord(row, dest[2:]) {
+						continue
+					}
+					buf = append(buf, st.prefix...)
+					for i, c := range dest[2:] {
+						if i > 0 {
+							buf = append(buf, ',')
+						}
+						k, _ := c.(int64)
+						buf = appendCSVField(buf, row[:k])
+						row = row[k:]
+					}
+					buf = append(buf, '\n')
+				}
+			})
+			p.buf = buf
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+			if p.err != nil {
+				return
+			}
+			if p.last {
+				break
+			}
+			start = last
+		}
+	}
+}
+
+// rowHasWord says whether a cell of the concatenated row (cell byte
+// lengths in lens) holds st.word as a word.
+func (st *exportStep) rowHasWord(row string, lens []driver.Value) bool {
+	for _, c := range lens {
+		k, _ := c.(int64)
+		if hasWord(row[:k], st.word) {
+			return true
+		}
+		row = row[k:]
+	}
+	return false
+}
+
+// exportSelect returns the SELECT expressions of an export step: id, the
+// cells of shown concatenated (NULL and a column the file lacks as empty),
+// then the byte length of each. One string a row instead of one a cell:
+// the driver allocates a Go string per text value, which cost more than the
+// rest of the CSV writing. NULL and empty cells are both empty in the CSV.
+func exportSelect(shown []string, has map[string]bool) string {
+	var cols []string
+	var lens strings.Builder
+	for _, c := range shown {
+		if !has[c] {
+			lens.WriteString(", 0")
 			continue
 		}
-		rec = rec[:0]
-		if multi {
-			rec = append(rec, date)
-		}
-		for _, c := range sc.vals {
-			if c.Valid {
-				rec = append(rec, csvCell(c.String))
-			} else {
-				rec = append(rec, "")
-			}
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
+		cols = append(cols, quoteIdent(c))
+		lens.WriteString(", octet_length(" + quoteIdent(c) + ")")
+	}
+	// concat() takes at most 127 arguments: concat of concats for wide classes.
+	var groups []string
+	for len(cols) > 0 {
+		n := min(len(cols), 100)
+		groups = append(groups, "concat("+strings.Join(cols[:n], ", ")+")")
+		cols = cols[n:]
+	}
+	cat := "''"
+	switch {
+	case len(groups) == 1:
+		cat = groups[0]
+	case len(groups) > 1:
+		cat = "concat(" + strings.Join(groups, ", ") + ")"
+	}
+	return class.ColID + ", " + cat + lens.String()
+}
+
+// csvByte classes bytes for appendCSVField: 0 plain, csvQuote when the cell
+// must be quoted, csvSlow when it takes csvCell's escaping path.
+var csvByte = func() (t [256]uint8) {
+	for _, c := range []byte{',', '\r', '\n', '"'} {
+		t[c] = csvQuote
+	}
+	t['\\'] = csvSlow
+	for c := 0x80; c < 256; c++ {
+		t[c] = csvSlow
+	}
+	return t
+}()
+
+const (
+	csvQuote = 1
+	csvSlow  = 2
+)
+
+// appendCSVField appends the stored cell s as the CSV writes it: csvCell,
+// then quoted as encoding/csv quotes a field (when it holds a comma, quote,
+// CR or LF, starts with a space character, or is `\.`), in one pass over
+// plain ASCII cells.
+func appendCSVField(b []byte, s string) []byte {
+	var class uint8
+	for i := 0; i < len(s); i++ {
+		class |= csvByte[s[i]]
+	}
+	if class&csvSlow != 0 {
+		return appendCSVQuoted(b, csvCell(s))
+	}
+	if s == "" {
+		return b
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return appendCSVQuoted(b, csvCell(s))
+	case ' ', '\n', '\v', '\f':
+		class = csvQuote
+	}
+	if class == 0 {
+		return append(b, s...)
+	}
+	return appendCSVQuotedAlways(b, s)
+}
+
+// appendCSVQuoted appends s as encoding/csv writes a field.
+func appendCSVQuoted(b []byte, s string) []byte {
+	if s == "" {
+		return b
+	}
+	if s != `\.` && !strings.ContainsAny(s, ",\"\r\n") {
+		if r, _ := utf8.DecodeRuneInString(s); !unicode.IsSpace(r) {
+			return append(b, s...)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+	return appendCSVQuotedAlways(b, s)
+}
+
+// appendCSVQuotedAlways appends s in double quotes, its quotes doubled.
+func appendCSVQuotedAlways(b []byte, s string) []byte {
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
 	}
-	return nil
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // csvCell escapes a cell (csvText) and defuses one a spreadsheet would run as

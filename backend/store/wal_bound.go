@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"time"
 )
 
 // walCheckpointBytes is the WAL size past which the writer checkpoints and
@@ -24,17 +25,31 @@ func walLimitPragma() string {
 }
 
 // boundWAL runs after a committed batch: once the WAL has grown past
-// walCheckpointBytes it checkpoints every frame and truncates the WAL to
-// zero bytes. The background checkpointer has usually copied most frames
-// already (it holds ckptMu while it runs, so the two never race for
-// SQLite's checkpoint lock, which would fail this one at once). A
-// checkpoint that cannot finish (a reader holds an older snapshot past
-// walCheckpointWaitMs) leaves the WAL as it is for the next batch; a failure
-// shows on the next commit, so none is returned.
+// walCheckpointBytes it shuts the day's read gate (waiting for the
+// statements in progress, at most walGateWait, then it gives up for
+// walGateRetry: no snapshot of this process is left then), checkpoints every frame and truncates the WAL to zero
+// bytes, and reopens the gate. The background checkpointer has usually
+// copied most frames already (it holds cp.mu while it runs, so the two never
+// race for SQLite's checkpoint lock, which would fail this one at once). A
+// checkpoint that cannot finish (the gate did not drain in time, or a reader
+// outside the gate holds an older snapshot past walCheckpointWaitMs) leaves
+// the WAL as it is for the next batch; a failure shows on the next commit,
+// so none is returned.
 func (d *dayFile) boundWAL() {
 	st, err := os.Stat(d.path + "-wal")
 	if err != nil || st.Size() <= walCheckpointBytes {
 		return
+	}
+	if d.gate != nil {
+		if time.Now().Before(d.gateRetry) {
+			return
+		}
+		ok := d.gate.close(walGateWait)
+		defer d.gate.reopen()
+		if !ok {
+			d.gateRetry = time.Now().Add(walGateRetry)
+			return
+		}
 	}
 	if d.cp != nil {
 		d.cp.mu.Lock()

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -63,5 +66,101 @@ func TestWriterKeepsWALUnderBoundWhileReadersQuery(t *testing.T) {
 	}
 	if n := walSize(t, dir, queryDate); n > bound {
 		t.Fatalf("WAL is %d bytes at the end; want at most %d", n, bound)
+	}
+}
+
+// slowWriter is a CSV client that reads slowly.
+type slowWriter struct{}
+
+func (slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(2 * time.Millisecond)
+	return len(p), nil
+}
+
+// TestWriterKeepsWALUnderBoundWithBusyReaders: viewers querying back to
+// back, client counts and a slow CSV export in progress all the time (36 MB
+// written against a 4 MiB bound) must not keep the writer from truncating the WAL (some statement was always
+// running, so SQLite could never restart the WAL and it grew with the day).
+func TestWriterKeepsWALUnderBoundWithBusyReaders(t *testing.T) {
+	defer func(old int64) { walCheckpointBytes = old }(walCheckpointBytes)
+	walCheckpointBytes = 4 << 20
+	defer func(old int) { exportChunkBytes = old }(exportChunkBytes)
+	exportChunkBytes = 64 << 10 // a slow client reads many steps per day
+	// The writer waits for the statements in progress however slow this
+	// machine is (under -race a needle chunk can take over 500 ms): the test
+	// is about readers pinning the WAL, not about their speed.
+	defer func(old time.Duration) { walGateWait = old }(walGateWait)
+	walGateWait = time.Minute
+	const batches, perBatch = 60, 500
+	w, dir := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"a"}, KeepOriginal: true}
+	orig := strings.Repeat("x", 1000)
+	at := ns(t, time.UTC, queryDate+" 10:00:00")
+	next := func() []Row {
+		rows := make([]Row, perBatch)
+		for i := range rows {
+			at += 1e6
+			rows[i] = Row{ReceivedAt: at, SenderIP: "10.0.0.1", Client: str("c"), Values: []sql.NullString{str("a")}, Original: orig}
+		}
+		return rows
+	}
+	for range 10 {
+		mustWrite(t, w, s, next())
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	var reads atomic.Int64
+	errs := make(chan error, 16)
+	loop := func(read func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if err := read(); err != nil && ctx.Err() == nil {
+					errs <- err
+					return
+				}
+				reads.Add(1)
+			}
+		}()
+	}
+	ds := w.Days()
+	for range 3 {
+		loop(func() error {
+			_, err := ds.Query(ctx, Query{Date: queryDate, Desc: true, Order: []string{"a"}})
+			return err
+		})
+		loop(func() error { // a needle scan over the whole day
+			_, err := ds.Query(ctx, Query{Date: queryDate, Q: "needle", Order: []string{"a"}})
+			return err
+		})
+	}
+	loop(func() error { return ds.Export(ctx, slowWriter{}, []string{queryDate}, Query{Order: []string{"a"}}) })
+	loop(func() error {
+		ds.mu.Lock()
+		for _, d := range ds.days {
+			d.counts = nil // count afresh each time
+		}
+		ds.mu.Unlock()
+		_, err := ds.CountByClient(ctx)
+		return err
+	})
+	bound := walCheckpointBytes + 2<<20
+	var peak int64
+	for range batches {
+		mustWrite(t, w, s, next())
+		peak = max(peak, walSize(t, dir, queryDate))
+	}
+	cancel()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if reads.Load() < 10 {
+		t.Fatalf("only %d reads ran beside the writer", reads.Load())
+	}
+	if peak > bound {
+		t.Fatalf("WAL reached %d bytes with readers busy; want at most %d", peak, bound)
 	}
 }
