@@ -147,8 +147,8 @@ func (e *Engine) accept(conn net.Conn, sc *streamConns, out chan<- *chunk) {
 	sc.mu.Lock()
 	if len(sc.open) >= e.cfg.MaxConnections {
 		sc.mu.Unlock()
-		_ = conn.Close()
 		e.ctr.connRefused.Add(1)
+		_ = conn.Close()
 		e.connEvent(LevelWarning, "connection from %s refused: max_connections (%d) are open", peerText, e.cfg.MaxConnections)
 		return
 	}
