@@ -62,6 +62,9 @@ export interface EngineSpec {
   retention_days: number;
   enabled: boolean;
   accept_unknown: boolean;
+  /** TCP limits: the longest message and the open connections (the server's defaults 65536 / 1024). */
+  max_message_bytes?: number;
+  max_connections?: number;
 }
 
 export interface EngineInfo extends EngineSpec {
@@ -92,6 +95,15 @@ export interface EngineStats {
   started_at: number; // unix ms, 0 when stopped
   uptime_s: number;
   workers: Worker[] | null;
+  /** TCP (0 for UDP): open connections, connections served, refused at max_connections,
+   * closed for a framing error or cut off mid-frame, LF messages cut at max_message_bytes,
+   * and the time connections waited for room in the queue. */
+  connections?: number;
+  connections_total?: number;
+  connections_refused?: number;
+  framing_errors?: number;
+  truncated?: number;
+  backpressure_ms?: number;
 }
 
 /** One second of an engine's history: how much each stats counter grew in that second

@@ -158,6 +158,18 @@ export default function EngineDetailPage() {
                       <Counter label="Refused" value={formatCount(s.refused)} warn={s.refused > 0} />
                       <Counter label="Write errors" value={formatCount(s.write_errors)} warn={s.write_errors > 0} />
                       <Counter label="Queue" value={formatCount(s.queue_depth)} />
+                      {e.protocol === 'tcp' && (
+                        <>
+                          <Counter label="Connections" value={`${formatCount(s.connections ?? 0)} open · ${formatCount(s.connections_total ?? 0)} total`} />
+                          <Counter label="Refused connections" value={formatCount(s.connections_refused ?? 0)} warn={(s.connections_refused ?? 0) > 0} />
+                          <Counter label="Framing errors" value={formatCount(s.framing_errors ?? 0)} warn={(s.framing_errors ?? 0) > 0} />
+                          <Counter label="Cut messages" value={formatCount(s.truncated ?? 0)} warn={(s.truncated ?? 0) > 0} />
+                          <Counter
+                            label="Back-pressure"
+                            value={(s.backpressure_ms ?? 0) < 1000 ? `${s.backpressure_ms ?? 0} ms` : formatDuration((s.backpressure_ms ?? 0) / 1000)}
+                          />
+                        </>
+                      )}
                       <Counter label="Uptime" value={s.started_at ? formatDuration(s.uptime_s) : '–'} />
                     </Stack>
                   )}
