@@ -72,6 +72,14 @@ export interface EngineInfo extends EngineSpec {
   error?: string;
 }
 
+/** One open TCP connection of an engine (GET /engines/:name/connections). */
+export interface Connection {
+  peer: string; // ip:port
+  since: number; // unix ms
+  messages: number;
+  bytes: number;
+}
+
 export interface Worker {
   name: string;
   state: string;

@@ -32,6 +32,7 @@ import { Throughput } from '../common/Throughput';
 import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, StateChip } from '../common/ui';
 import { useLive } from '../common/useLive';
 import { ClientsCard } from './ClientsCard';
+import { ConnectionsCard } from './ConnectionsCard';
 import { EngineActions } from './EngineActions';
 import { EngineDialog } from './EngineDialog';
 import { useLiveEvents } from './liveEvents';
@@ -265,6 +266,11 @@ export default function EngineDetailPage() {
                 </CardContent>
               </Card>
             </Grid>
+            {e.protocol === 'tcp' && (
+              <Grid size={12}>
+                <ConnectionsCard name={e.name} timeZone={tz} />
+              </Grid>
+            )}
             <Grid size={12}>
               <ClientsCard engine={e} isAdmin={isAdmin} />
             </Grid>
