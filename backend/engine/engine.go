@@ -250,7 +250,8 @@ func closeSocket(conn net.PacketConn, ln net.Listener) {
 // run wires receiver -> parse workers -> batcher (the worker named "writer") and
 // the per-second sampler.
 func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, w *store.Writer) {
-	// A chunk holds 1..64 logs; the queue is bounded in logs (QueueLogs), so the
+	// A chunk holds at least one log (1..64 from a UDP read, a TCP read's worth
+	// from a connection); the queue is bounded in logs (QueueLogs), so the
 	// channels only need room for that many single-log chunks at most.
 	chunks := make(chan *chunk, min(e.cfg.QueueLogs, 1<<16))
 	parsed := make(chan *parsedChunk, min(e.cfg.QueueLogs, 1<<16))
@@ -371,6 +372,3 @@ func (e *Engine) addrLocked() string {
 	}
 	return ""
 }
-
-// Protocol returns the engine's transport, "udp" or "tcp".
-func (e *Engine) Protocol() string { return e.cfg.Protocol }
