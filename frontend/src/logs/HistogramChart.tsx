@@ -4,6 +4,7 @@ import { Box, useTheme } from '@mui/material';
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { axisLabels } from './histogramData';
 
 export function HistogramChart({ data, bucketS, onSelect, height = 120 }: { data: [number[], number[]]; bucketS: number; onSelect: (a: number, b: number) => void; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
@@ -26,7 +27,7 @@ export function HistogramChart({ data, bucketS, onSelect, height = 120 }: { data
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      // x values are wall-clock seconds of the engine's timezone, read as UTC
+      // x values are wall-clock seconds of the engine's timezone, read as UTC (see axisLabels)
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
@@ -34,7 +35,7 @@ export function HistogramChart({ data, bucketS, onSelect, height = 120 }: { data
         x: { time: true, range: (_u, min, max) => [min, max + bucketS] },
         y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] },
       },
-      axes: [axis, { ...axis, size: 56 }],
+      axes: [{ ...axis, values: (_u, splits, _ax, _space, incr) => axisLabels(splits, incr) }, { ...axis, size: 56 }],
       series: [{}, { label: 'rows', fill: bar, stroke: bar, width: 0, paths: uPlot.paths.bars?.({ align: 1, size: [1, Infinity], gap: 1 }) }],
       hooks: {
         setSelect: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketLabel, formatWall, histogramColumns, matchCountLabel, wallSeconds, zoomRange } from './histogramData';
+import { axisLabels, bucketLabel, formatWall, histogramColumns, matchCountLabel, wallSeconds, zoomRange } from './histogramData';
 
 describe('wallSeconds and formatWall', () => {
   it('read bucket times as UTC wall seconds and back, whatever the browser timezone', () => {
@@ -79,4 +79,19 @@ describe('bucketLabel', () => {
     [10800, 'per 3 hours'],
     [86400, 'per day'],
   ])('%i -> %s', (s, want) => expect(bucketLabel(s)).toBe(want));
+});
+
+describe('axisLabels', () => {
+  const w = wallSeconds;
+  it('shows 24-hour times, the date on the first tick and at midnight', () => {
+    expect(axisLabels([w('2026-12-01T22:00'), w('2026-12-01T23:00'), w('2026-12-02T00:00'), w('2026-12-02T13:00')], 3600)).toEqual([
+      '12-01 22:00',
+      '23:00',
+      '12-02 00:00',
+      '13:00',
+    ]);
+  });
+  it('shows dates for ticks a day apart', () => {
+    expect(axisLabels([w('2026-12-01T00:00'), w('2026-12-02T00:00')], 86400)).toEqual(['12-01', '12-02']);
+  });
 });

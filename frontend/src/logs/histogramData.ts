@@ -81,3 +81,15 @@ export function bucketLabel(bucketS: number): string {
   if (bucketS % 3600 === 0) return `per ${bucketS / 3600} hours`;
   return `per ${bucketS / 60} minutes`;
 }
+
+/** axisLabels names the chart's x ticks on the engine's wall clock, 24-hour: "14:05", with
+ * the date ("12-02") at midnight and on the first tick; ticks a day or more apart show the date. */
+export function axisLabels(splits: number[], incr: number): string[] {
+  return splits.map((sec, i) => {
+    const w = formatWall(sec);
+    const date = w.slice(5, 10);
+    const hm = w.slice(11, 16);
+    if (incr >= 86400) return date;
+    return i === 0 || hm === '00:00' ? `${date} ${hm}` : hm;
+  });
+}
