@@ -39,9 +39,10 @@ export default function BrowsePage() {
       <PageHeader
         title={`Logs of ${name}`}
         subtitle={
-          <>
-            {tz ? `Times in ${tz}` : null} <IngestRate engine={name} />
-          </>
+          <Stack component="span" direction="row" sx={{ gap: 2 }}>
+            {tz && <span>Times in {tz}</span>}
+            <IngestRate engine={name} />
+          </Stack>
         }
         actions={
           <>

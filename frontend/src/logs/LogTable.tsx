@@ -8,7 +8,7 @@ import { ColumnFilter } from './ColumnFilter';
 import { LogRow, type Row } from './LogRow';
 
 const tableSx = {
-  '& td': { fontFamily: 'monospace', fontSize: 13, whiteSpace: 'nowrap' },
+  '& tbody td': { fontFamily: 'monospace', fontSize: 13, whiteSpace: 'nowrap' },
   '& td.original': { maxWidth: 640, overflow: 'hidden', textOverflow: 'ellipsis' },
   '& td.expand': { width: 32, pl: 0.5 },
 };
@@ -46,9 +46,10 @@ export function LogTable({ columns, rows, rowKeys, filters, onFilter, emptyText 
           </TableRow>
           {onFilter && (
             <TableRow>
-              <TableCell padding="none" sx={{ top: 37 }} />
+              <TableCell component="td" padding="none" sx={{ top: 37 }} />
               {columns.map((c) => (
-                <TableCell key={c} sx={{ top: 37, py: 0.5 }}>
+                // td: the filter is not a column header (its toggle's name would join the header's)
+                <TableCell component="td" key={c} sx={{ top: 37, py: 0.5 }}>
                   {c !== 'id' && c !== 'date' && <ColumnFilter column={c} filter={filters?.[c]} onChange={onFilter} />}
                 </TableCell>
               ))}
