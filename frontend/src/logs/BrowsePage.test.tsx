@@ -189,4 +189,32 @@ describe('BrowsePage URL state', () => {
     await waitFor(() => expect(screen.getByTestId('search')).toHaveTextContent('?date=2026-12-02&filter=user%3Dbob'));
     expect(screen.queryByRole('button', { name: 'Reset zoom' })).toBeNull();
   });
+
+  it('picks a relative range, then a date-time range over two days, from the Time select', async () => {
+    const calls = fakeServer();
+    renderPage();
+    await rowsShown();
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: 'Time' }));
+    fireEvent.click(await screen.findByRole('option', { name: 'Last 15 minutes' }));
+    await waitFor(() => expect(calls.logs.at(-1)).toBe('last=15m&limit=100'));
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: 'Time' }));
+    fireEvent.click(await screen.findByRole('option', { name: 'Date-time range' }));
+    await waitFor(() => expect(screen.getByTestId('search')).toHaveTextContent('?start=2026-12-02T00%3A00&end=2026-12-02T23%3A59'));
+    fireEvent.change(screen.getByLabelText('End'), { target: { value: '2026-12-03T06:30' } });
+    await waitFor(() => expect(calls.logs.at(-1)).toBe('start=2026-12-02T00%3A00&end=2026-12-03T06%3A30&limit=100'));
+  });
+
+  it('searches words by default, substrings on request, and sorts oldest first', async () => {
+    const calls = fakeServer();
+    renderPage();
+    await rowsShown();
+    fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'alice' } });
+    await waitFor(() => expect(calls.logs.at(-1)).toBe('q=alice&match=word&limit=100'));
+    fireEvent.click(screen.getByRole('button', { name: 'Substring' }));
+    await waitFor(() => expect(calls.logs.at(-1)).toBe('q=alice&match=substring&limit=100'));
+    fireEvent.click(screen.getByRole('button', { name: 'Oldest first' }));
+    await waitFor(() => expect(calls.logs.at(-1)).toBe('q=alice&match=substring&order=asc&limit=100'));
+    expect(calls.histogram.at(-1)).toBe('q=alice&match=substring');
+    expect(screen.getByTestId('search')).toHaveTextContent('?q=alice&match=substring&order=asc');
+  });
 });

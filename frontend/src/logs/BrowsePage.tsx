@@ -61,9 +61,9 @@ export default function BrowsePage() {
             time={time}
             days={days.data}
             disabled={tailOn}
-            onChange={(t) => {
+            onChange={(t, opts) => {
               setZoomBase(null);
-              update(t, { push: true });
+              update(t, opts);
             }}
           />
           <SearchBox q={state.q} match={state.match} disabled={tailOn} onChange={(p) => update(p)} />

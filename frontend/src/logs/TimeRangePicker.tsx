@@ -22,24 +22,27 @@ function newestDay(days: DayInfo[] | undefined): string {
 
 const timeInput = { inputLabel: { shrink: true }, htmlInput: { step: 1 } };
 
-export function TimeRangePicker({ time, days, disabled, onChange }: { time: TimeSelection; days?: DayInfo[]; disabled?: boolean; onChange: (t: TimeSelection) => void }) {
+export function TimeRangePicker({ time, days, disabled, onChange }: { time: TimeSelection; days?: DayInfo[]; disabled?: boolean; onChange: (t: TimeSelection, opts: { push: boolean }) => void }) {
   const kind = kindOf(time);
   // a day from the URL that the list lacks (deleted, or the list still loading) stays choosable
   const dayList = days ?? [];
   const dayChoices = time.date && !dayList.some((d) => d.date === time.date) ? [{ date: time.date, rows: NaN, bytes: NaN }, ...dayList] : dayList;
   const choices = (RELATIVE_RANGES as readonly string[]).includes(time.last) || !time.last ? RELATIVE_RANGES : [...RELATIVE_RANGES, time.last];
 
+  // a new kind or day is a history entry (Back returns to it); editing a bound replaces it
+  const push = { push: true };
+  const edit = { push: false };
   const setKind = (k: string) => {
-    if (k === DAY) return onChange(noTime);
+    if (k === DAY) return onChange(noTime, push);
     if (k === RANGE) {
       const day = time.date || newestDay(days) || new Date().toISOString().slice(0, 10);
-      return onChange({ ...noTime, start: `${day}T00:00`, end: `${day}T23:59` });
+      return onChange({ ...noTime, start: `${day}T00:00`, end: `${day}T23:59` }, push);
     }
-    onChange({ ...noTime, last: k });
+    onChange({ ...noTime, last: k }, push);
   };
   // a datetime-local input gives '' until its value is complete
   const setBound = (which: 'start' | 'end', v: string) => {
-    if (v === '' || isDateTime(v)) onChange({ ...time, [which]: v });
+    if (v === '' || isDateTime(v)) onChange({ ...time, [which]: v }, edit);
   };
 
   return (
@@ -59,7 +62,7 @@ export function TimeRangePicker({ time, days, disabled, onChange }: { time: Time
             select
             label="Day"
             value={time.date}
-            onChange={(e) => onChange({ ...noTime, date: e.target.value })}
+            onChange={(e) => onChange({ ...noTime, date: e.target.value }, push)}
             sx={{ minWidth: 200 }}
             size="small"
             disabled={disabled}
@@ -72,8 +75,8 @@ export function TimeRangePicker({ time, days, disabled, onChange }: { time: Time
               </MenuItem>
             ))}
           </TextField>
-          <TextField label="From" type="time" value={time.from} onChange={(e) => onChange({ ...time, from: e.target.value })} size="small" slotProps={timeInput} disabled={disabled} />
-          <TextField label="To" type="time" value={time.to} onChange={(e) => onChange({ ...time, to: e.target.value })} size="small" slotProps={timeInput} disabled={disabled} />
+          <TextField label="From" type="time" value={time.from} onChange={(e) => onChange({ ...time, from: e.target.value }, edit)} size="small" slotProps={timeInput} disabled={disabled} />
+          <TextField label="To" type="time" value={time.to} onChange={(e) => onChange({ ...time, to: e.target.value }, edit)} size="small" slotProps={timeInput} disabled={disabled} />
         </>
       )}
       {kind === RANGE && (
