@@ -21,7 +21,7 @@ export function SearchBox({ q, match, disabled, onChange }: { q: string; match: 
         size="small"
         value={match}
         disabled={disabled}
-        aria-label="Search matches"
+        aria-label="Match mode"
         onChange={(_e, v: Match | null) => v && onChange({ q: draft, match: v })}
       >
         <ToggleButton value="word" title="Whole words: 10.0.0.5 finds 10.0.0.5:80 but not 110.0.0.5">
