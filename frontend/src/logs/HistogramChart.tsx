@@ -4,7 +4,7 @@ import { Box, useTheme } from '@mui/material';
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { axisLabels } from './histogramData';
+import { AXIS_INCRS, axisLabels, xRange } from './histogramData';
 
 export function HistogramChart({ data, bucketS, onSelect, height = 120 }: { data: [number[], number[]]; bucketS: number; onSelect: (a: number, b: number) => void; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
@@ -32,11 +32,11 @@ export function HistogramChart({ data, bucketS, onSelect, height = 120 }: { data
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       scales: {
-        x: { time: true, range: (_u, min, max) => [min, max + bucketS] },
+        x: { time: true, range: () => xRange(dataRef.current[0], bucketS) },
         y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] },
       },
-      axes: [{ ...axis, values: (_u, splits, _ax, _space, incr) => axisLabels(splits, incr) }, { ...axis, size: 56 }],
-      series: [{}, { label: 'rows', fill: bar, stroke: bar, width: 0, paths: uPlot.paths.bars?.({ align: 1, size: [1, Infinity], gap: 1 }) }],
+      axes: [{ ...axis, incrs: AXIS_INCRS, size: 48, values: (_u, splits, _ax, _space, incr) => axisLabels(splits, incr) }, { ...axis, size: 56 }],
+      series: [{}, { label: 'rows', fill: bar, stroke: bar, width: 0, points: { show: false }, paths: uPlot.paths.bars?.({ align: 1, size: [1, Infinity], gap: 1 }) }],
       hooks: {
         setSelect: [
           (u) => {

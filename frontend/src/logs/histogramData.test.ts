@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisLabels, bucketLabel, formatWall, histogramColumns, matchCountLabel, wallSeconds, zoomRange } from './histogramData';
+import { axisLabels, bucketLabel, xRange, formatWall, histogramColumns, matchCountLabel, wallSeconds, zoomRange } from './histogramData';
 
 describe('wallSeconds and formatWall', () => {
   it('read bucket times as UTC wall seconds and back, whatever the browser timezone', () => {
@@ -20,7 +20,9 @@ describe('histogramColumns', () => {
         { t: '2026-12-02T14:08', n: 1 },
       ],
     });
-    expect(got).toEqual([[t('2026-12-02T14:05'), t('2026-12-02T14:06'), t('2026-12-02T14:07'), t('2026-12-02T14:08')], [3, 0, 0, 1]]);
+    const from = got[0].indexOf(t('2026-12-02T14:05'));
+    expect(got[0].slice(from, from + 4)).toEqual([t('2026-12-02T14:05'), t('2026-12-02T14:06'), t('2026-12-02T14:07'), t('2026-12-02T14:08')]);
+    expect(got[1].slice(from, from + 4)).toEqual([3, 0, 0, 1]);
   });
   it('steps by bucket_s across midnight', () => {
     const got = histogramColumns({
@@ -30,8 +32,9 @@ describe('histogramColumns', () => {
         { t: '2026-12-02T01:00', n: 2 },
       ],
     });
-    expect(got[0].map(formatWall)).toEqual(['2026-12-01T23:00:00', '2026-12-02T00:00:00', '2026-12-02T01:00:00']);
-    expect(got[1]).toEqual([5, 0, 2]);
+    const from = got[0].indexOf(t('2026-12-01T23:00'));
+    expect(got[0].slice(from, from + 3).map(formatWall)).toEqual(['2026-12-01T23:00:00', '2026-12-02T00:00:00', '2026-12-02T01:00:00']);
+    expect(got[1].slice(from, from + 3)).toEqual([5, 0, 2]);
   });
   it('keeps only the sent buckets when filling would be too long', () => {
     const got = histogramColumns(
@@ -45,6 +48,12 @@ describe('histogramColumns', () => {
       100,
     );
     expect(got[1]).toEqual([1, 2]);
+  });
+  it('widens a lone bucket with empty ones to ten, evenly, one bucket apart', () => {
+    const got = histogramColumns({ bucket_s: 300, buckets: [{ t: '2026-12-02T14:05', n: 7 }] });
+    expect(got[1]).toEqual([0, 0, 0, 0, 7, 0, 0, 0, 0, 0]);
+    expect(formatWall(got[0][0])).toBe('2026-12-02T13:45:00');
+    expect(got[0].every((x, i) => i === 0 || x - got[0][i - 1] === 300)).toBe(true);
   });
   it('is empty without data', () => {
     expect(histogramColumns(undefined)).toEqual([[], []]);
@@ -85,13 +94,20 @@ describe('axisLabels', () => {
   const w = wallSeconds;
   it('shows 24-hour times, the date on the first tick and at midnight', () => {
     expect(axisLabels([w('2026-12-01T22:00'), w('2026-12-01T23:00'), w('2026-12-02T00:00'), w('2026-12-02T13:00')], 3600)).toEqual([
-      '12-01 22:00',
+      '22:00\n12-01',
       '23:00',
-      '12-02 00:00',
+      '00:00\n12-02',
       '13:00',
     ]);
   });
   it('shows dates for ticks a day apart', () => {
     expect(axisLabels([w('2026-12-01T00:00'), w('2026-12-02T00:00')], 86400)).toEqual(['12-01', '12-02']);
+  });
+});
+
+describe('xRange', () => {
+  it('spans the first start to the last end', () => {
+    expect(xRange([0, 60, 120], 60)).toEqual([0, 180]);
+    expect(xRange([], 300)).toEqual([0, 300]);
   });
 });

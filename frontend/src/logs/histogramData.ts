@@ -24,9 +24,17 @@ export function formatWall(sec: number): string {
  * non-empty buckets. */
 export const MAX_FILLED = 5000;
 
+/** MIN_BUCKETS_SHOWN is the fewest buckets the chart spans, so a few bars keep a readable
+ * width and their time in context. */
+export const MIN_BUCKETS_SHOWN = 10;
+
+/** AXIS_INCRS are the x tick spacings the chart may use: whole minutes and up (buckets are). */
+export const AXIS_INCRS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400];
+
 /** histogramColumns is what uPlot draws: bucket starts (wall seconds, ascending) and counts,
  * with the empty buckets between the first and the last filled in as 0 (the server sends only
- * non-empty ones) so the bars keep their width. */
+ * non-empty ones) so the bars keep their width, and widened with empty buckets to at least
+ * MIN_BUCKETS_SHOWN. */
 export function histogramColumns(h: Pick<Histogram, 'bucket_s' | 'buckets'> | undefined, maxFilled = MAX_FILLED): [number[], number[]] {
   const xs: number[] = [];
   const ns: number[] = [];
@@ -42,6 +50,13 @@ export function histogramColumns(h: Pick<Histogram, 'bucket_s' | 'buckets'> | un
     }
     return [xs, ns];
   }
+  // widen to MIN_BUCKETS_SHOWN buckets with empty ones, about as many before as after
+  const missing = Math.max(0, MIN_BUCKETS_SHOWN - Math.round(span));
+  const before = Math.floor(missing / 2);
+  for (let k = before; k > 0; k--) {
+    xs.push(first - k * step);
+    ns.push(0);
+  }
   let i = 0;
   for (let t = first; i < pts.length; t += step) {
     xs.push(t);
@@ -51,6 +66,10 @@ export function histogramColumns(h: Pick<Histogram, 'bucket_s' | 'buckets'> | un
     } else {
       ns.push(0);
     }
+  }
+  for (let k = 1; k <= missing - before; k++) {
+    xs.push(xs[xs.length - 1] + step);
+    ns.push(0);
   }
   return [xs, ns];
 }
@@ -83,13 +102,22 @@ export function bucketLabel(bucketS: number): string {
 }
 
 /** axisLabels names the chart's x ticks on the engine's wall clock, 24-hour: "14:05", with
- * the date ("12-02") at midnight and on the first tick; ticks a day or more apart show the date. */
+ * the date ("12-02") on a second line at midnight and on the first tick; ticks a day or more
+ * apart show the date. */
 export function axisLabels(splits: number[], incr: number): string[] {
   return splits.map((sec, i) => {
     const w = formatWall(sec);
     const date = w.slice(5, 10);
     const hm = w.slice(11, 16);
     if (incr >= 86400) return date;
-    return i === 0 || hm === '00:00' ? `${date} ${hm}` : hm;
+    return i === 0 || hm === '00:00' ? `${hm}\n${date}` : hm;
   });
+}
+
+/** xRange is the chart's x span for bucket starts xs: the first bucket's start to the last
+ * one's end. */
+export function xRange(xs: number[], bucketS: number): [number, number] {
+  const step = Math.max(60, bucketS);
+  if (xs.length === 0) return [0, step];
+  return [xs[0], xs[xs.length - 1] + step];
 }
