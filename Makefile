@@ -19,6 +19,9 @@ COUNT ?= 1000000
 ENGINES ?= 1
 KEEP_ORIGINAL ?= true
 GSO ?= true
+# PROTOCOL=tcp sends over one TCP connection per engine, framed by FRAMING (octet|lf).
+PROTOCOL ?= udp
+FRAMING ?= octet
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
         bench bench-all bench-query dist clean deps-node deps-chromium deps-system fuzz
@@ -95,9 +98,10 @@ lint-web: deps-node
 	npm run lint -w frontend
 	npm run typecheck -w frontend
 
-## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO
+## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING
 bench: build
-	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO)
+	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO) \
+	  --protocol $(PROTOCOL) --framing $(FRAMING)
 
 ## bench-all: the bench line for 1, 2 and 4 engines and for keep_original off
 bench-all: build

@@ -125,6 +125,20 @@ func (s *Server) engineStats(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
+// engineConnections: GET /engines/:name/connections — the open connections of
+// a tcp engine, oldest first ([] for udp).
+func (s *Server) engineConnections(c *fiber.Ctx) error {
+	name, err := engineParam(c)
+	if err != nil {
+		return err
+	}
+	conns, err := s.d.Factory.Connections(name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(conns)
+}
+
 func (s *Server) engineHistory(c *fiber.Ctx) error {
 	name, err := engineParam(c)
 	if err != nil {

@@ -23,6 +23,7 @@ type engineCollector struct {
 	f        engineStatsSource
 	counters []engineMetric
 	depth    *prometheus.Desc
+	conns    *prometheus.Desc
 	up       *prometheus.Desc
 }
 
@@ -45,7 +46,13 @@ func newEngineCollector(f engineStatsSource) *engineCollector {
 	add("refused", "Logs refused while the engine was paused.", func(s *engine.Stats) uint64 { return s.Refused })
 	add("kernel_drops", "Datagrams dropped by the kernel (socket overflow).", func(s *engine.Stats) uint64 { return s.KernelDrops })
 	add("write_errors", "Rows lost to write errors.", func(s *engine.Stats) uint64 { return s.WriteErrors })
+	add("connections", "TCP connections served.", func(s *engine.Stats) uint64 { return s.ConnectionsTotal })
+	add("connections_refused", "TCP connections closed at once because max_connections were open.", func(s *engine.Stats) uint64 { return s.ConnectionsRefused })
+	add("framing_errors", "TCP connections closed for a framing error or cut off mid-frame.", func(s *engine.Stats) uint64 { return s.FramingErrors })
+	add("truncated", "TCP LF messages cut at max_message_bytes.", func(s *engine.Stats) uint64 { return s.Truncated })
+	add("backpressure_ms", "Milliseconds TCP connections waited for room in the queue (not reading).", func(s *engine.Stats) uint64 { return s.BackpressureMs })
 	c.depth = prometheus.NewDesc("logsieve_engine_queue_depth", "Logs waiting in the engine's queue.", []string{"engine"}, nil)
+	c.conns = prometheus.NewDesc("logsieve_engine_connections", "TCP connections open now.", []string{"engine"}, nil)
 	c.up = prometheus.NewDesc("logsieve_engine_running", "1 when the engine is running.", []string{"engine"}, nil)
 	return c
 }
@@ -55,6 +62,7 @@ func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- m.desc
 	}
 	ch <- c.depth
+	ch <- c.conns
 	ch <- c.up
 }
 
@@ -68,6 +76,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(m.desc, prometheus.CounterValue, float64(m.get(&st)), e.Name)
 		}
 		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(st.QueueDepth), e.Name)
+		ch <- prometheus.MustNewConstMetric(c.conns, prometheus.GaugeValue, float64(st.Connections), e.Name)
 		up := 0.0
 		if st.State == "running" {
 			up = 1

@@ -76,6 +76,7 @@ func (s *Server) mount() error {
 		{"GET", "/engines/:name/histogram", viewer, h(s.histogram)},
 		{"GET", "/engines/:name/export.csv", viewer, h(s.exportCSV)},
 		{"GET", "/engines/:name/events", viewer, h(s.engineEvents)},
+		{"GET", "/engines/:name/connections", viewer, h(s.engineConnections)},
 		{"GET", "/engines/:name/clients", viewer, h(s.listClients)},
 		{"POST", "/engines/:name/clients", admin, h(s.createClient)},
 		{"PUT", "/engines/:name/clients", admin, h(s.replaceClients)},

@@ -133,6 +133,7 @@ func (b *batcher) flush(wst *workerStat) {
 	}
 	b.e.ctr.queued.Add(-int64(n))
 	b.release()
+	b.e.room.signal()
 	wst.addBusy(time.Since(t0))
 	b.rollover()
 }

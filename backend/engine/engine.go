@@ -29,10 +29,11 @@ const (
 
 // Config is what an engine needs to run. Zero values take the defaults noted.
 type Config struct {
-	Name string
-	Bind string // IP to bind; default 0.0.0.0
-	Port int
-	Dir  string // the engine's day-file directory
+	Name     string
+	Protocol string // "udp" (default) or "tcp"
+	Bind     string // IP to bind; default 0.0.0.0
+	Port     int
+	Dir      string // the engine's day-file directory
 	// Days, when set, owns the day files (a factory holds it across restarts);
 	// the writer gets its files through it. Otherwise the engine's writer
 	// opens a Days of its own on Dir for each run.
@@ -47,8 +48,14 @@ type Config struct {
 	FlushIdle    time.Duration // a batch is written once no log came for this long; default 20 ms (>= FlushEvery: off)
 	QueueLogs    int           // logs accepted but not yet written before new ones are dropped; default 131072
 	QueueBytes   int           // the same bound in datagram bytes (big datagrams); default 64 MiB
-	Now          func() time.Time
-	Log          *slog.Logger
+	// Stream (tcp) limits: the longest message (an LF message is cut there, a
+	// longer octet count closes the connection), the open connections, and how
+	// long a connection may stay silent (default DefaultIdleTimeout).
+	MaxMessageBytes int
+	MaxConnections  int
+	IdleTimeout     time.Duration
+	Now             func() time.Time
+	Log             *slog.Logger
 	// Events receives what happens to the engine; a new log of
 	// DefaultEventLogSize events when nil. A factory passes one log that
 	// outlives engine restarts.
@@ -56,8 +63,20 @@ type Config struct {
 }
 
 func (c *Config) fill() {
+	if c.Protocol == "" {
+		c.Protocol = "udp"
+	}
 	if c.Bind == "" {
 		c.Bind = "0.0.0.0"
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	if c.Location == nil {
 		c.Location = time.UTC
@@ -120,8 +139,17 @@ type Engine struct {
 	reason  string
 	started time.Time
 	cancel  context.CancelFunc
-	conn    net.PacketConn
+	conn    net.PacketConn // udp
+	ln      net.Listener   // tcp
+	streams *streamConns   // tcp: the open connections
 	done    chan struct{}
+
+	// tcp: chunks of all connections are numbered in the order they enter the
+	// queue; room wakes connections waiting for the queue to drain.
+	seqMu      sync.Mutex
+	seq        uint64
+	room       roomSignal
+	connEvents eventLimiter
 
 	ctr     counters
 	hist    *ring.Ring[Point] // per-second points, oldest first
@@ -167,7 +195,19 @@ func (e *Engine) Start() error {
 	if e.done != nil {
 		return ErrRunning
 	}
-	conn, err := listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf)
+	var (
+		conn net.PacketConn
+		ln   net.Listener
+		err  error
+	)
+	switch e.cfg.Protocol {
+	case "udp":
+		conn, err = listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf)
+	case "tcp":
+		ln, err = listenTCP(e.cfg.Bind, e.cfg.Port)
+	default:
+		err = fmt.Errorf("unknown protocol %q", e.cfg.Protocol)
+	}
 	if err != nil {
 		e.state, e.reason = StateFailed, err.Error()
 		e.events.Add(LevelError, "failed to start: %v", err)
@@ -181,7 +221,7 @@ func (e *Engine) Start() error {
 		w, err = store.OpenWriter(e.cfg.Dir, opt)
 	}
 	if err != nil {
-		_ = conn.Close()
+		closeSocket(conn, ln)
 		e.state, e.reason = StateFailed, err.Error()
 		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
@@ -190,17 +230,28 @@ func (e *Engine) Start() error {
 		e.cfg.Log.Warn("cannot queue index builds of closed days", "engine", e.cfg.Name, "err", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e.conn, e.cancel, e.done = conn, cancel, make(chan struct{})
+	e.conn, e.ln, e.cancel, e.done = conn, ln, cancel, make(chan struct{})
 	e.state, e.reason, e.started = StateRunning, "", time.Now()
-	e.run(ctx, conn, w)
-	e.events.Add(LevelInfo, "started on udp %s", conn.LocalAddr())
+	e.run(ctx, conn, ln, w)
+	e.events.Add(LevelInfo, "started on %s %s", e.cfg.Protocol, e.addrLocked())
 	return nil
+}
+
+// closeSocket closes whichever of the engine's sockets is open.
+func closeSocket(conn net.PacketConn, ln net.Listener) {
+	if conn != nil {
+		_ = conn.Close()
+	}
+	if ln != nil {
+		_ = ln.Close()
+	}
 }
 
 // run wires receiver -> parse workers -> batcher (the worker named "writer") and
 // the per-second sampler.
-func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) {
-	// A chunk holds 1..64 logs; the queue is bounded in logs (QueueLogs), so the
+func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, w *store.Writer) {
+	// A chunk holds at least one log (1..64 from a UDP read, a TCP read's worth
+	// from a connection); the queue is bounded in logs (QueueLogs), so the
 	// channels only need room for that many single-log chunks at most.
 	chunks := make(chan *chunk, min(e.cfg.QueueLogs, 1<<16))
 	parsed := make(chan *parsedChunk, min(e.cfg.QueueLogs, 1<<16))
@@ -216,11 +267,21 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) 
 
 	var recvWG, parseWG sync.WaitGroup
 	recvWG.Add(1)
-	go func() {
-		defer recvWG.Done()
-		e.receive(conn, chunks, e.workers[0])
-		close(chunks)
-	}()
+	if ln != nil {
+		sc := &streamConns{open: map[*streamConn]struct{}{}}
+		e.streams, e.seq = sc, 0
+		go func() {
+			defer recvWG.Done()
+			e.serveStream(ln, sc, chunks, e.workers[0])
+			close(chunks)
+		}()
+	} else {
+		go func() {
+			defer recvWG.Done()
+			e.receive(conn, chunks, e.workers[0])
+			close(chunks)
+		}()
+	}
 	for i := 0; i < e.cfg.Workers; i++ {
 		parseWG.Add(1)
 		go func(wst *workerStat) {
@@ -258,17 +319,17 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, w *store.Writer) 
 // goroutine of the engine has ended.
 func (e *Engine) Stop() error {
 	e.mu.Lock()
-	done, conn, cancel := e.done, e.conn, e.cancel
+	done, conn, ln, cancel := e.done, e.conn, e.ln, e.cancel
 	e.mu.Unlock()
 	if done == nil {
 		return nil
 	}
-	_ = conn.Close()
+	closeSocket(conn, ln) // a stream listener then closes its connections
 	cancel()
 	<-done
 	e.tail.closeAll()
 	e.mu.Lock()
-	e.done, e.conn, e.cancel = nil, nil, nil
+	e.done, e.conn, e.ln, e.streams, e.cancel = nil, nil, nil, nil, nil
 	if e.state != StateFailed {
 		e.state, e.reason = StateStopped, ""
 	}
@@ -299,8 +360,15 @@ func (e *Engine) setReason(r string) {
 func (e *Engine) Addr() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.conn == nil {
-		return ""
+	return e.addrLocked()
+}
+
+func (e *Engine) addrLocked() string {
+	switch {
+	case e.conn != nil:
+		return e.conn.LocalAddr().String()
+	case e.ln != nil:
+		return e.ln.Addr().String()
 	}
-	return e.conn.LocalAddr().String()
+	return ""
 }

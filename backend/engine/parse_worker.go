@@ -115,6 +115,7 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 		pc.rows = pc.rows[:k]
 		e.ctr.rejected.Add(uint64(rejected))
 		e.ctr.queued.Add(-int64(rejected))
+		e.room.signal()
 	}
 	if unmatched > 0 {
 		e.ctr.unmatched.Add(unmatched)

@@ -13,6 +13,11 @@ type counters struct {
 	kernelDrops                                                          atomic.Uint64
 	queued                                                               atomic.Int64
 	queuedBytes                                                          atomic.Int64 // datagram bytes of queued
+
+	// streams (tcp)
+	connections                                                      atomic.Int64 // open now
+	waiting                                                          atomic.Int64 // connections waiting for room in the queue
+	connTotal, connRefused, framingErrors, truncated, backpressureNs atomic.Uint64
 }
 
 // workerStat measures how busy one goroutine of the pipeline is.
@@ -26,22 +31,33 @@ func (w *workerStat) addBusy(d time.Duration) { w.busyNs.Add(int64(d)) }
 
 // Stats is an engine's state and counters, shaped as GET /engines/:name/stats.
 type Stats struct {
-	State       string   `json:"state"`
-	Reason      string   `json:"reason,omitempty"`
-	Received    uint64   `json:"received"`
-	Stored      uint64   `json:"stored"`
-	Unmatched   uint64   `json:"unmatched"`
-	Rejected    uint64   `json:"rejected"`
-	Dropped     uint64   `json:"dropped"`
-	Refused     uint64   `json:"refused"`
-	KernelDrops uint64   `json:"kernel_drops"`
-	WriteErrors uint64   `json:"write_errors"`
-	QueueDepth  int      `json:"queue_depth"`
-	InPerS      float64  `json:"in_per_s"`
-	StoredPerS  float64  `json:"stored_per_s"`
-	StartedAt   int64    `json:"started_at"`
-	UptimeS     float64  `json:"uptime_s"`
-	Workers     []Worker `json:"workers"`
+	State       string  `json:"state"`
+	Reason      string  `json:"reason,omitempty"`
+	Received    uint64  `json:"received"`
+	Stored      uint64  `json:"stored"`
+	Unmatched   uint64  `json:"unmatched"`
+	Rejected    uint64  `json:"rejected"`
+	Dropped     uint64  `json:"dropped"`
+	Refused     uint64  `json:"refused"`
+	KernelDrops uint64  `json:"kernel_drops"`
+	WriteErrors uint64  `json:"write_errors"`
+	QueueDepth  int     `json:"queue_depth"`
+	InPerS      float64 `json:"in_per_s"`
+	StoredPerS  float64 `json:"stored_per_s"`
+	StartedAt   int64   `json:"started_at"`
+	UptimeS     float64 `json:"uptime_s"`
+	// Streams (tcp; 0 for udp): open connections, connections served since
+	// the process started, connections closed at once because max_connections
+	// were open, connections closed for a framing error or cut off mid-frame,
+	// LF messages cut at max_message_bytes, and the time connections waited
+	// for room in the queue (not reading, so senders slow down).
+	Connections        int64    `json:"connections"`
+	ConnectionsTotal   uint64   `json:"connections_total"`
+	ConnectionsRefused uint64   `json:"connections_refused"`
+	FramingErrors      uint64   `json:"framing_errors"`
+	Truncated          uint64   `json:"truncated"`
+	BackpressureMs     uint64   `json:"backpressure_ms"`
+	Workers            []Worker `json:"workers"`
 }
 
 // Worker is the state of one goroutine of the pipeline.
@@ -107,6 +123,12 @@ func (e *Engine) Stats() Stats {
 	st.KernelDrops = e.ctr.kernelDrops.Load()
 	st.WriteErrors = e.ctr.writeErrors.Load()
 	st.QueueDepth = int(max(e.ctr.queued.Load(), 0))
+	st.Connections = max(e.ctr.connections.Load(), 0)
+	st.ConnectionsTotal = e.ctr.connTotal.Load()
+	st.ConnectionsRefused = e.ctr.connRefused.Load()
+	st.FramingErrors = e.ctr.framingErrors.Load()
+	st.Truncated = e.ctr.truncated.Load()
+	st.BackpressureMs = e.ctr.backpressureNs.Load() / uint64(time.Millisecond)
 	if pts := e.hist.Last(1); len(pts) == 1 && running {
 		st.InPerS, st.StoredPerS = float64(pts[0].In), float64(pts[0].Stored)
 	}

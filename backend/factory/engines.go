@@ -24,6 +24,11 @@ type EngineSpec struct {
 	RetentionDays int    `json:"retention_days"`
 	Enabled       bool   `json:"enabled"`
 	AcceptUnknown bool   `json:"accept_unknown"`
+	// MaxMessageBytes and MaxConnections are the stream (tcp) limits: the
+	// longest message (an LF message is cut there, a longer octet count closes
+	// its connection) and the open connections (the next is refused).
+	MaxMessageBytes int `json:"max_message_bytes"`
+	MaxConnections  int `json:"max_connections"`
 }
 
 // EngineInfo is an engine's definition and state.
@@ -38,25 +43,46 @@ var engineNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 // ValidEngineName reports whether name follows the engine-name rule (docs/api.md).
 func ValidEngineName(name string) bool { return engineNameRe.MatchString(name) }
 
+// Bounds of the stream limits. RFC 5424 §6.1: every receiver takes 480 octets.
+const (
+	minMessageBytes = 480
+	maxMessageBytes = 16 << 20
+	maxConnections  = 100000
+)
+
 func specFromRecord(r meta.EngineRecord) EngineSpec {
-	return EngineSpec{Name: r.Name, Class: r.Class, Protocol: r.Protocol, Bind: r.Bind, Port: r.Port,
+	s := EngineSpec{Name: r.Name, Class: r.Class, Protocol: r.Protocol, Bind: r.Bind, Port: r.Port,
 		Timezone: r.Timezone, KeepOriginal: r.KeepOriginal, RetentionDays: r.RetentionDays,
-		Enabled: r.Enabled, AcceptUnknown: r.AcceptUnknown}
+		Enabled: r.Enabled, AcceptUnknown: r.AcceptUnknown,
+		MaxMessageBytes: r.MaxMessageBytes, MaxConnections: r.MaxConnections}
+	if s.Protocol == "" {
+		s.Protocol = "udp"
+	}
+	if s.MaxMessageBytes <= 0 {
+		s.MaxMessageBytes = engine.DefaultMaxMessageBytes
+	}
+	if s.MaxConnections <= 0 {
+		s.MaxConnections = engine.DefaultMaxConnections
+	}
+	return s
 }
 
 func (s EngineSpec) record() meta.EngineRecord {
 	return meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind, Port: s.Port,
 		Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, RetentionDays: s.RetentionDays,
-		Enabled: s.Enabled, AcceptUnknown: s.AcceptUnknown}
+		Enabled: s.Enabled, AcceptUnknown: s.AcceptUnknown,
+		MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections}
 }
 
 // DefaultSpec returns the defaults of a new engine: udp on 0.0.0.0, the host's
-// timezone, the default retention, keep_original and enabled on.
+// timezone, the default retention, keep_original and enabled on, the default
+// stream limits.
 func (f *Factory) DefaultSpec() EngineSpec {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return EngineSpec{Protocol: "udp", Bind: "0.0.0.0", Timezone: f.cfg.HostTZ, KeepOriginal: true, Enabled: true,
-		RetentionDays: f.cfg.DefaultRetentionDays}
+		RetentionDays:   f.cfg.DefaultRetentionDays,
+		MaxMessageBytes: engine.DefaultMaxMessageBytes, MaxConnections: engine.DefaultMaxConnections}
 }
 
 // validate checks spec (its class must exist; f.mu held) and returns its location.
@@ -68,11 +94,17 @@ func (f *Factory) validate(s EngineSpec) (*time.Location, error) {
 		return nil, invalid("class", "class %q does not exist", s.Class)
 	}
 	switch s.Protocol {
-	case "udp":
-	case "tcp":
-		return nil, invalid("protocol", "protocol \"tcp\" is not supported yet; use \"udp\"")
+	case "udp", "tcp":
+	case "tls":
+		return nil, invalid("protocol", "protocol \"tls\" is not supported yet; use \"udp\" or \"tcp\"")
 	default:
-		return nil, invalid("protocol", "invalid protocol %q: use \"udp\"", s.Protocol)
+		return nil, invalid("protocol", "invalid protocol %q: use \"udp\" or \"tcp\"", s.Protocol)
+	}
+	if s.MaxMessageBytes < minMessageBytes || s.MaxMessageBytes > maxMessageBytes {
+		return nil, invalid("max_message_bytes", "invalid max_message_bytes %d: must be %d-%d", s.MaxMessageBytes, minMessageBytes, maxMessageBytes)
+	}
+	if s.MaxConnections < 1 || s.MaxConnections > maxConnections {
+		return nil, invalid("max_connections", "invalid max_connections %d: must be 1-%d", s.MaxConnections, maxConnections)
 	}
 	if _, err := netip.ParseAddr(s.Bind); err != nil {
 		return nil, invalid("bind", "invalid bind address %q: must be an IPv4 or IPv6 address", s.Bind)
@@ -180,7 +212,7 @@ func (f *Factory) CreateEngine(s EngineSpec) error {
 // an overlapping address, even when stopped, so that a later start cannot clash.
 func (f *Factory) portTaken(s EngineSpec, except string) error {
 	for n, m := range f.engines {
-		if n == except || m.spec.Port != s.Port {
+		if n == except || m.spec.Port != s.Port || transport(m.spec.Protocol) != transport(s.Protocol) {
 			continue
 		}
 		a, _ := netip.ParseAddr(m.spec.Bind)
@@ -192,10 +224,21 @@ func (f *Factory) portTaken(s EngineSpec, except string) error {
 	return nil
 }
 
+// transport is the socket kind a protocol listens on: a udp and a tcp engine
+// may share a port.
+func transport(protocol string) string {
+	if protocol == "udp" {
+		return "udp"
+	}
+	return "tcp"
+}
+
 // needsRestart reports whether moving from a to b needs a new socket or writer.
 func needsRestart(a, b EngineSpec) bool {
+	streamLimits := a.Protocol != "udp" &&
+		(a.MaxMessageBytes != b.MaxMessageBytes || a.MaxConnections != b.MaxConnections)
 	return a.Bind != b.Bind || a.Port != b.Port || a.Protocol != b.Protocol ||
-		a.Timezone != b.Timezone || a.KeepOriginal != b.KeepOriginal
+		a.Timezone != b.Timezone || a.KeepOriginal != b.KeepOriginal || streamLimits
 }
 
 // UpdateEngine replaces an engine's definition with s (the API merges a PATCH onto
@@ -354,6 +397,11 @@ func (f *Factory) setEnabled(m *managed, on bool) error {
 // Stats returns an engine's counters.
 func (f *Factory) Stats(name string) (engine.Stats, error) {
 	return withEngine(f, name, func(m *managed) (engine.Stats, error) { return m.eng.Stats(), nil })
+}
+
+// Connections lists an engine's open connections (none for udp).
+func (f *Factory) Connections(name string) ([]engine.Connection, error) {
+	return withEngine(f, name, func(m *managed) ([]engine.Connection, error) { return m.eng.Connections(), nil })
 }
 
 // History returns up to seconds per-second points of an engine, oldest first.

@@ -155,7 +155,8 @@ func (f *Factory) attach(m *managed, loc *time.Location) {
 
 func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Config {
 	cfg := engine.Config{
-		Name: spec.Name, Bind: spec.Bind, Port: spec.Port,
+		Name: spec.Name, Protocol: spec.Protocol, Bind: spec.Bind, Port: spec.Port,
+		MaxMessageBytes: spec.MaxMessageBytes, MaxConnections: spec.MaxConnections,
 		Dir:      store.EngineDir(f.cfg.DataDir, spec.Name),
 		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,

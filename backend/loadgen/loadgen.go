@@ -1,5 +1,6 @@
-// Package loadgen sends paced, realistic, varied syslog datagrams over UDP in
-// sendmmsg batches. It drives `logsieve loadgen` and `make bench`.
+// Package loadgen sends paced, realistic, varied syslog messages: datagrams over
+// UDP in sendmmsg batches, or one TCP stream (RFC 6587 octet counting or LF
+// framing) in large writes. It drives `logsieve loadgen` and `make bench`.
 package loadgen
 
 import (
@@ -26,6 +27,10 @@ type Options struct {
 	Size   int    // pad or cut each message to this many bytes; 0 = natural (~250)
 	Seed   uint64
 	NoGSO  bool // one datagram per sendmmsg message even where UDP GSO is available
+	// Protocol is "udp" (default) or "tcp": one connection. Framing is the
+	// tcp framing, "octet" (default, RFC 6587 octet counting) or "lf".
+	Protocol string
+	Framing  string
 }
 
 // Result is what was sent.
@@ -168,6 +173,13 @@ func gsoSupported(conn *net.UDPConn) bool {
 // each: the receiver sees the same separate datagrams, and the sender, which
 // shares the machine with the server in `make bench`, spends far less CPU.
 func Send(ctx context.Context, o Options) (Result, error) {
+	switch o.Protocol {
+	case "", "udp":
+	case "tcp":
+		return sendTCP(ctx, o)
+	default:
+		return Result{}, fmt.Errorf("invalid protocol %q: use udp or tcp", o.Protocol)
+	}
 	raddr, err := net.ResolveUDPAddr("udp", o.Target)
 	if err != nil {
 		return Result{}, fmt.Errorf("invalid target %q: %w", o.Target, err)

@@ -1,10 +1,13 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -118,5 +121,60 @@ func TestRewindStepsBackAcrossUnits(t *testing.T) {
 		if n != c.wantNext || o != c.wantOff {
 			t.Errorf("rewind(%d,%d,%d) = (%d,%d); want (%d,%d)", c.next, c.off, c.k, n, o, c.wantNext, c.wantOff)
 		}
+	}
+}
+
+func TestSendTCPFramesEveryMessage(t *testing.T) {
+	for _, framing := range []string{"octet", "lf"} {
+		t.Run(framing, func(t *testing.T) {
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			got := make(chan []byte, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					got <- nil
+					return
+				}
+				defer c.Close()
+				b, _ := io.ReadAll(c)
+				got <- b
+			}()
+			const n = 10000 // more than the pool: the stream wraps around
+			res, err := Send(context.Background(), Options{Target: ln.Addr().String(), Count: n, Seed: 3, Protocol: "tcp", Framing: framing})
+			if err != nil || res.Sent != n {
+				t.Fatalf("sent %d, %v; want %d", res.Sent, err, n)
+			}
+			b := <-got
+			pool := map[string]bool{}
+			for _, m := range Messages(8192, 0, 4) {
+				pool[string(m)] = true
+			}
+			frames := 0
+			for len(b) > 0 {
+				var msg []byte
+				if framing == "lf" {
+					i := bytes.IndexByte(b, '\n')
+					msg, b = b[:i], b[i+1:]
+				} else {
+					sp := bytes.IndexByte(b, ' ')
+					l, err := strconv.Atoi(string(b[:sp]))
+					if err != nil {
+						t.Fatalf("frame %d: bad octet count %q", frames, b[:sp])
+					}
+					msg, b = b[sp+1:sp+1+l], b[sp+1+l:]
+				}
+				if !pool[string(msg)] {
+					t.Fatalf("frame %d is not a pool message: %q", frames, msg)
+				}
+				frames++
+			}
+			if frames != n {
+				t.Fatalf("got %d frames; want %d", frames, n)
+			}
+		})
 	}
 }

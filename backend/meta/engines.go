@@ -19,8 +19,11 @@ type EngineRecord struct {
 	RetentionDays int
 	Enabled       bool
 	AcceptUnknown bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Stream limits (tcp); rows from before they existed get the defaults.
+	MaxMessageBytes int `gorm:"not null;default:65536"`
+	MaxConnections  int `gorm:"not null;default:1024"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Engines returns every engine, ordered by name.

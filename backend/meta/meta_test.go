@@ -53,3 +53,44 @@ func TestEnginesAndClassesPersistAcrossReopen(t *testing.T) {
 		t.Fatalf("unexpected classes %+v", cs)
 	}
 }
+
+// engineRecordV1 is the engines table before the stream limits existed.
+type engineRecordV1 struct {
+	Name     string `gorm:"primaryKey"`
+	Class    string
+	Protocol string
+	Port     int
+}
+
+func (engineRecordV1) TableName() string { return "engine_records" }
+
+func TestEnginesOfAnOlderSchemaGetTheStreamLimitDefaults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logsieve.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := db.Gorm
+	if err := g.Migrator().DropTable("engine_records"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.AutoMigrate(&engineRecordV1{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Create(&engineRecordV1{Name: "old", Class: "c", Protocol: "udp", Port: 514}).Error; err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	es, err := db.Engines()
+	if err != nil || len(es) != 1 {
+		t.Fatalf("got %+v %v; want the old engine", es, err)
+	}
+	if es[0].MaxMessageBytes != 65536 || es[0].MaxConnections != 1024 || es[0].Port != 514 {
+		t.Fatalf("old engine after migration; got %+v; want max_message_bytes 65536, max_connections 1024", es[0])
+	}
+}

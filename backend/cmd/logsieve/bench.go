@@ -41,6 +41,7 @@ type benchOptions struct {
 	rate, count, engines, size int
 	keepOriginal, gso          bool
 	cpuProfile                 string
+	protocol, framing          string
 }
 
 // benchCmd starts `logsieve serve` in a temp dir with ENGINES engines of the
@@ -57,11 +58,17 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.keepOriginal, "keep-original", true, "store original_log")
 	fs.BoolVar(&o.gso, "gso", true, "send runs of equal-length datagrams as one UDP GSO message (the server still receives each datagram)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile to this file")
+	fs.StringVar(&o.protocol, "protocol", "udp", "udp, or tcp (one connection per engine)")
+	fs.StringVar(&o.framing, "framing", "octet", "tcp framing: octet (RFC 6587 octet counting) or lf")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if o.engines < 1 || o.count < o.engines || o.rate < 0 {
 		fmt.Fprintln(stderr, "logsieve bench: need --engines >= 1, --count >= engines, --rate >= 0")
+		return 2
+	}
+	if (o.protocol != "udp" && o.protocol != "tcp") || (o.framing != "octet" && o.framing != "lf") {
+		fmt.Fprintln(stderr, "logsieve bench: need --protocol udp|tcp and --framing octet|lf")
 		return 2
 	}
 	line, err := runBench(o, stderr)
@@ -112,18 +119,20 @@ func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
 	var names []string
 	var ports []int
 	for i := 0; i < o.engines; i++ {
-		port, err := freePort("udp")
+		port, err := freePort(o.protocol)
 		if err != nil {
 			return nil, nil, err
 		}
 		s := f.DefaultSpec()
 		s.Name, s.Class, s.Bind, s.Port, s.KeepOriginal, s.Enabled = fmt.Sprintf("bench%d", i+1), "bench5", "127.0.0.1", port, o.keepOriginal, false
+		s.Protocol = o.protocol
 		if err := f.CreateEngine(s); err != nil {
 			return nil, nil, err
 		}
 		s.Enabled = true
 		if err := db.SaveEngine(meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind,
-			Port: s.Port, Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, Enabled: true}); err != nil {
+			Port: s.Port, Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, Enabled: true,
+			MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections}); err != nil {
 			return nil, nil, err
 		}
 		names, ports = append(names, s.Name), append(ports, port)
@@ -165,7 +174,8 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 				n += o.count % o.engines
 			}
 			res, err := loadgen.Send(ctx, loadgen.Options{
-				Target: fmt.Sprintf("127.0.0.1:%d", ports[i]), Rate: o.rate / o.engines, Count: n, Seed: uint64(i + 1), NoGSO: !o.gso})
+				Target: fmt.Sprintf("127.0.0.1:%d", ports[i]), Rate: o.rate / o.engines, Count: n, Seed: uint64(i + 1), NoGSO: !o.gso,
+				Protocol: o.protocol, Framing: o.framing})
 			sent[i], errs[i] = res.Sent, err
 		}(i)
 	}
@@ -202,9 +212,13 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
 	}
-	return fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t",
+	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
-		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso), nil
+		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol)
+	if o.protocol == "tcp" {
+		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d", o.framing, lc.BackpressureMs, lc.FramingErrors)
+	}
+	return line, nil
 }
 
 // benchServer is a `logsieve serve` child process on a data dir, with the admin
@@ -379,6 +393,9 @@ type lossCounters struct {
 	KernelDrops uint64 `json:"kernel_drops"`
 	Refused     uint64 `json:"refused"`
 	WriteErrors uint64 `json:"write_errors"`
+	// tcp
+	BackpressureMs uint64 `json:"backpressure_ms"`
+	FramingErrors  uint64 `json:"framing_errors"`
 }
 
 // serverLosses asks the server's API for the engines' loss counters, so a
@@ -407,6 +424,8 @@ func serverLosses(addr, password string, names []string) (sum lossCounters) {
 		sum.KernelDrops += st.KernelDrops
 		sum.Refused += st.Refused
 		sum.WriteErrors += st.WriteErrors
+		sum.BackpressureMs += st.BackpressureMs
+		sum.FramingErrors += st.FramingErrors
 	}
 	return sum
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/logsieve/logsieve/backend/loadgen"
 )
 
-// loadgenCmd sends paced UDP syslog: logsieve loadgen --target H:P --rate N --count N [--size B] [--gso=false].
+// loadgenCmd sends paced syslog: logsieve loadgen --target H:P --rate N --count N [--size B] [--gso=false]
+// [--protocol udp|tcp] [--framing octet|lf].
 func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -20,6 +21,8 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	count := fs.Int("count", 100000, "datagrams to send")
 	size := fs.Int("size", 0, "bytes per datagram (0 = natural, about 250)")
 	gso := fs.Bool("gso", true, "send runs of equal-length datagrams as one UDP GSO message where the kernel allows")
+	protocol := fs.String("protocol", "udp", "udp, or tcp (one connection)")
+	framing := fs.String("framing", "octet", "tcp framing: octet (RFC 6587 octet counting) or lf")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -27,9 +30,14 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "logsieve loadgen: --rate >= 0, --count >= 1 and 0 <= --size <= 65507")
 		return 2
 	}
+	if (*protocol != "udp" && *protocol != "tcp") || (*framing != "octet" && *framing != "lf") {
+		fmt.Fprintln(stderr, "logsieve loadgen: --protocol udp|tcp and --framing octet|lf")
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := loadgen.Send(ctx, loadgen.Options{Target: *target, Rate: *rate, Count: *count, Size: *size, NoGSO: !*gso})
+	res, err := loadgen.Send(ctx, loadgen.Options{Target: *target, Rate: *rate, Count: *count, Size: *size, NoGSO: !*gso,
+		Protocol: *protocol, Framing: *framing})
 	fmt.Fprintf(stdout, "loadgen: target=%s sent=%d elapsed_s=%.2f rate=%.0f/s\n",
 		*target, res.Sent, res.Elapsed.Seconds(), float64(res.Sent)/max(res.Elapsed.Seconds(), 1e-9))
 	if err != nil {

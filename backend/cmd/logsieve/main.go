@@ -18,9 +18,9 @@ const usage = `usage: logsieve <command> [flags]
 
 commands:
   serve [--config FILE] [--data DIR] [--http ADDR]   run the appliance
-  loadgen --target HOST:PORT --rate N --count N [--size B] [--gso=BOOL]
-                                                      send paced, varied syslog over UDP
-  bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--cpuprofile F]
+  loadgen --target HOST:PORT --rate N --count N [--size B] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf]
+                                                      send paced, varied syslog over UDP or one TCP connection
+  bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf] [--cpuprofile F]
                                                       start a server in a temp dir, load it, print one line
   bench-query [--rows N] [--rate R] [--runs N] [--keep-original=BOOL] [--reuse DIR]
                                                       fill today's file with N rows, time searches under ingest

@@ -62,11 +62,22 @@ export interface EngineSpec {
   retention_days: number;
   enabled: boolean;
   accept_unknown: boolean;
+  /** TCP limits: the longest message and the open connections (the server's defaults 65536 / 1024). */
+  max_message_bytes?: number;
+  max_connections?: number;
 }
 
 export interface EngineInfo extends EngineSpec {
   state: EngineState;
   error?: string;
+}
+
+/** One open TCP connection of an engine (GET /engines/:name/connections). */
+export interface Connection {
+  peer: string; // ip:port
+  since: number; // unix ms
+  messages: number;
+  bytes: number;
 }
 
 export interface Worker {
@@ -92,6 +103,15 @@ export interface EngineStats {
   started_at: number; // unix ms, 0 when stopped
   uptime_s: number;
   workers: Worker[] | null;
+  /** TCP (0 for UDP): open connections, connections served, refused at max_connections,
+   * closed for a framing error or cut off mid-frame, LF messages cut at max_message_bytes,
+   * and the time connections waited for room in the queue. */
+  connections?: number;
+  connections_total?: number;
+  connections_refused?: number;
+  framing_errors?: number;
+  truncated?: number;
+  backpressure_ms?: number;
 }
 
 /** One second of an engine's history: how much each stats counter grew in that second

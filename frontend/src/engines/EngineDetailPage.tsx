@@ -32,6 +32,7 @@ import { Throughput } from '../common/Throughput';
 import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, StateChip } from '../common/ui';
 import { useLive } from '../common/useLive';
 import { ClientsCard } from './ClientsCard';
+import { ConnectionsCard } from './ConnectionsCard';
 import { EngineActions } from './EngineActions';
 import { EngineDialog } from './EngineDialog';
 import { useLiveEvents } from './liveEvents';
@@ -158,6 +159,18 @@ export default function EngineDetailPage() {
                       <Counter label="Refused" value={formatCount(s.refused)} warn={s.refused > 0} />
                       <Counter label="Write errors" value={formatCount(s.write_errors)} warn={s.write_errors > 0} />
                       <Counter label="Queue" value={formatCount(s.queue_depth)} />
+                      {e.protocol === 'tcp' && (
+                        <>
+                          <Counter label="Connections" value={`${formatCount(s.connections ?? 0)} open · ${formatCount(s.connections_total ?? 0)} total`} />
+                          <Counter label="Refused connections" value={formatCount(s.connections_refused ?? 0)} warn={(s.connections_refused ?? 0) > 0} />
+                          <Counter label="Framing errors" value={formatCount(s.framing_errors ?? 0)} warn={(s.framing_errors ?? 0) > 0} />
+                          <Counter label="Cut messages" value={formatCount(s.truncated ?? 0)} warn={(s.truncated ?? 0) > 0} />
+                          <Counter
+                            label="Back-pressure"
+                            value={(s.backpressure_ms ?? 0) < 1000 ? `${s.backpressure_ms ?? 0} ms` : formatDuration((s.backpressure_ms ?? 0) / 1000)}
+                          />
+                        </>
+                      )}
                       <Counter label="Uptime" value={s.started_at ? formatDuration(s.uptime_s) : '–'} />
                     </Stack>
                   )}
@@ -253,6 +266,11 @@ export default function EngineDetailPage() {
                 </CardContent>
               </Card>
             </Grid>
+            {e.protocol === 'tcp' && (
+              <Grid size={12}>
+                <ConnectionsCard name={e.name} timeZone={tz} />
+              </Grid>
+            )}
             <Grid size={12}>
               <ClientsCard engine={e} isAdmin={isAdmin} />
             </Grid>

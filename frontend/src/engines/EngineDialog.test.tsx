@@ -131,3 +131,41 @@ describe('EngineDialog retention', () => {
     expect(screen.getByTestId('keep-forever-warning')).toBeVisible();
   });
 });
+
+describe('EngineDialog protocol', () => {
+  it('creates a udp engine without the tcp limits by default', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await fillRequired();
+    expect(screen.queryByTestId('tcp-limits')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0].protocol).toBe('udp');
+    expect(posts[0]).not.toHaveProperty('max_connections');
+  });
+
+  it('sends tcp with its limits, and refuses nonsense limits', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await fillRequired();
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: /Protocol/ }));
+    fireEvent.click(await screen.findByRole('option', { name: 'TCP' }));
+    expect(screen.getByLabelText(/^TCP port/)).toHaveValue(5514);
+    const bytes = screen.getByLabelText(/^Max message bytes/) as HTMLInputElement;
+    const conns = screen.getByLabelText(/^Max connections/) as HTMLInputElement;
+    expect(bytes.value).toBe('65536');
+    expect(conns.value).toBe('1024');
+    const create = screen.getByRole('button', { name: 'Create' });
+    fireEvent.change(conns, { target: { value: '0' } });
+    expect(conns).toHaveAttribute('aria-invalid', 'true');
+    expect(create).toBeDisabled();
+    fireEvent.change(conns, { target: { value: '20' } });
+    fireEvent.change(bytes, { target: { value: '100' } });
+    expect(create).toBeDisabled();
+    fireEvent.change(bytes, { target: { value: '8192' } });
+    expect(create).toBeEnabled();
+    fireEvent.click(create);
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0]).toMatchObject({ protocol: 'tcp', port: 5514, max_message_bytes: 8192, max_connections: 20 });
+  });
+});

@@ -34,6 +34,9 @@ function hostZone(): string {
 interface Form {
   name: string;
   class: string;
+  protocol: 'udp' | 'tcp';
+  max_message_bytes: string;
+  max_connections: string;
   bind: string;
   port: string;
   timezone: string;
@@ -47,6 +50,9 @@ function toForm(e?: EngineInfo): Form {
   return {
     name: e?.name ?? '',
     class: e?.class ?? '',
+    protocol: e?.protocol === 'tcp' ? 'tcp' : 'udp',
+    max_message_bytes: String(e?.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+    max_connections: String(e?.max_connections ?? DEFAULT_MAX_CONNECTIONS),
     bind: e?.bind ?? '0.0.0.0',
     port: e ? String(e.port) : '',
     timezone: e?.timezone ?? hostZone(),
@@ -58,6 +64,17 @@ function toForm(e?: EngineInfo): Form {
 }
 
 const MAX_RETENTION_DAYS = 36500;
+// TCP limits: the server's defaults and bounds (docs/api.md, TCP).
+const DEFAULT_MAX_MESSAGE_BYTES = 65536;
+const DEFAULT_MAX_CONNECTIONS = 1024;
+const MESSAGE_BYTES_RANGE = [480, 16777216] as const;
+const CONNECTIONS_RANGE = [1, 100000] as const;
+
+/** outOfRange reports whether text is not an integer within [lo, hi]. */
+function outOfRange(text: string, [lo, hi]: readonly [number, number]): boolean {
+  const n = Number(text);
+  return text.trim() === '' || !Number.isInteger(n) || n < lo || n > hi;
+}
 
 /** defaultRetention reads default_retention_days from the settings, or undefined while
  * they load or when they cannot be read (the server then applies its default itself). */
@@ -82,10 +99,13 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
 
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setF((p) => ({ ...p, [k]: v }));
   const fieldErr = (name: string) => (err instanceof ApiError && err.field === name ? err.message : undefined);
-  const generalErr = err && !(err instanceof ApiError && err.field && ['name', 'class', 'bind', 'port', 'timezone', 'retention_days'].includes(err.field));
+  const generalErr = err && !(err instanceof ApiError && err.field && ['name', 'class', 'protocol', 'bind', 'port', 'timezone', 'retention_days', 'max_message_bytes', 'max_connections'].includes(err.field));
 
   const portNum = Number(f.port);
   const portInvalid = f.port !== '' && !(Number.isInteger(portNum) && portNum >= 1 && portNum <= 65535);
+  const tcp = f.protocol === 'tcp';
+  const msgBytesInvalid = tcp && outOfRange(f.max_message_bytes, MESSAGE_BYTES_RANGE);
+  const connsInvalid = tcp && outOfRange(f.max_connections, CONNECTIONS_RANGE);
 
   // What the retention controls show: the form once touched (or editing), else the server default.
   const followDefault = !retentionTouched && serverDefault !== undefined;
@@ -113,7 +133,7 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
     setErr(null);
     const spec: Partial<EngineSpec> = {
       class: f.class,
-      protocol: 'udp',
+      protocol: f.protocol,
       bind: f.bind.trim() || '0.0.0.0',
       port: portNum,
       timezone: f.timezone,
@@ -122,6 +142,10 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
     };
     // 0 only by an explicit keep-forever; an empty field (default not known) is left out
     // so the server applies its default (create) or keeps the current value (edit).
+    if (tcp) {
+      spec.max_message_bytes = Number(f.max_message_bytes);
+      spec.max_connections = Number(f.max_connections);
+    }
     if (keepForever) spec.retention_days = 0;
     else if (retentionText !== '') spec.retention_days = retentionNum;
     try {
@@ -167,6 +191,18 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
             </TextField>
             <Stack direction={{ xs: 'column', sm: 'row' }} spacing={2}>
               <TextField
+                select
+                label="Protocol"
+                value={f.protocol}
+                onChange={(e) => set('protocol', e.target.value === 'tcp' ? 'tcp' : 'udp')}
+                error={!!fieldErr('protocol')}
+                helperText={fieldErr('protocol') ?? (tcp ? 'RFC 6587: octet counting or LF' : 'Datagrams')}
+                sx={{ minWidth: 120 }}
+              >
+                <MenuItem value="udp">UDP</MenuItem>
+                <MenuItem value="tcp">TCP</MenuItem>
+              </TextField>
+              <TextField
                 label="Bind address"
                 value={f.bind}
                 onChange={(e) => set('bind', e.target.value)}
@@ -175,7 +211,7 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
                 fullWidth
               />
               <TextField
-                label="UDP port"
+                label={`${tcp ? 'TCP' : 'UDP'} port`}
                 type="number"
                 value={f.port}
                 onChange={(e) => set('port', e.target.value)}
@@ -186,6 +222,33 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
                 fullWidth
               />
             </Stack>
+            {tcp && (
+              <Stack direction={{ xs: 'column', sm: 'row' }} spacing={2} data-testid="tcp-limits">
+                <TextField
+                  label="Max message bytes"
+                  type="number"
+                  value={f.max_message_bytes}
+                  onChange={(e) => set('max_message_bytes', e.target.value)}
+                  error={msgBytesInvalid || !!fieldErr('max_message_bytes')}
+                  helperText={
+                    fieldErr('max_message_bytes') ??
+                    (msgBytesInvalid ? `${MESSAGE_BYTES_RANGE[0]} to ${MESSAGE_BYTES_RANGE[1]}` : 'Longer LF messages are cut; a longer octet count closes the connection')
+                  }
+                  slotProps={{ htmlInput: { min: MESSAGE_BYTES_RANGE[0], max: MESSAGE_BYTES_RANGE[1] } }}
+                  fullWidth
+                />
+                <TextField
+                  label="Max connections"
+                  type="number"
+                  value={f.max_connections}
+                  onChange={(e) => set('max_connections', e.target.value)}
+                  error={connsInvalid || !!fieldErr('max_connections')}
+                  helperText={fieldErr('max_connections') ?? (connsInvalid ? `${CONNECTIONS_RANGE[0]} to ${CONNECTIONS_RANGE[1]}` : 'The next one is refused')}
+                  slotProps={{ htmlInput: { min: CONNECTIONS_RANGE[0], max: CONNECTIONS_RANGE[1] } }}
+                  fullWidth
+                />
+              </Stack>
+            )}
             <Autocomplete
               options={zones}
               value={f.timezone}
@@ -238,7 +301,7 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
           <Button
             type="submit"
             variant="contained"
-            disabled={busy || !f.class || !f.port || portInvalid || retentionInvalid || (!editing && !f.name.trim())}
+            disabled={busy || !f.class || !f.port || portInvalid || retentionInvalid || msgBytesInvalid || connsInvalid || (!editing && !f.name.trim())}
             startIcon={busy ? <CircularProgress size={16} color="inherit" /> : undefined}
           >
             {editing ? 'Save' : 'Create'}
