@@ -112,14 +112,20 @@ bench-all: build
 # bench-query knobs (README "Performance"): ROWS rows filled into today's day file,
 # QUERY_RATE logs/s sent while the queries run (0 = idle), RUNS runs of each query;
 # REUSE=DIR keeps the filled data dir and queries it again on later runs (no fill).
+# Then VIEWERS clients run every query in a loop for VIEWER_TIME while the loadgen
+# sends VIEWER_RATE logs/s (VIEWERS=0 skips it); the viewers line counts what was lost.
 ROWS ?= 3000000
 QUERY_RATE ?= 50000
 RUNS ?= 20
 REUSE ?=
+VIEWERS ?= 10
+VIEWER_RATE ?= 100000
+VIEWER_TIME ?= 30s
 
 ## bench-query: per search, p50/p95 of RUNS answers over HTTP beside the sqlite3 CLI's full scan; CSV export rows/s, WAL peak, bytes/row, RSS
 bench-query: build
-	./$(BIN) bench-query --rows $(ROWS) --rate $(QUERY_RATE) --runs $(RUNS) --keep-original=$(KEEP_ORIGINAL) $(if $(REUSE),--reuse $(REUSE))
+	./$(BIN) bench-query --rows $(ROWS) --rate $(QUERY_RATE) --runs $(RUNS) --keep-original=$(KEEP_ORIGINAL) \
+	  --viewers $(VIEWERS) --viewer-rate $(VIEWER_RATE) --viewer-time $(VIEWER_TIME) $(if $(REUSE),--reuse $(REUSE))
 
 # fuzz targets as package:Target:execs. `make fuzz` runs each for FUZZTIME
 # (default 60s); `make test-fuzz` runs each for its execs count (a few seconds).

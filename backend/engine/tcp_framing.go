@@ -6,8 +6,8 @@ import (
 )
 
 // framer splits a syslog byte stream into messages per RFC 6587, the framing
-// detected per message: a frame that starts with a digit 1-9 is octet counted
-// ("<len> <msg>"); any other is non-transparent, ended by LF (a CR before the
+// detected per message: a frame that starts with digits (the first 1-9) and a
+// space is octet counted ("<len> <msg>"); any other is non-transparent, ended by LF (a CR before the
 // LF is dropped; empty lines are skipped). It is pure: the TCP listener feeds it
 // what it read and hands on what it framed, so tests feed it bytes.
 type framer struct {
@@ -25,6 +25,10 @@ func (e *frameError) Error() string { return e.reason }
 // maxCountDigits bounds the digits of an octet count (a count of 10 digits is
 // above any max_message_bytes the engine takes).
 const maxCountDigits = 9
+
+// maxLFDigits is the longest run of leading digits still read as a possible
+// (oversize) octet count; a longer one starts an LF message.
+const maxLFDigits = 20
 
 // feed frames every complete message at the start of data into c (its bytes
 // appended to c.buf, its end to c.ends; the caller adds the sender address)
@@ -47,20 +51,22 @@ func (f *framer) feed(data []byte, c *chunk) (consumed int, err error) {
 			continue
 		}
 		if b := rest[0]; b >= '1' && b <= '9' {
-			n, hdr, err := f.octetCount(rest)
+			n, hdr, lf, err := f.octetCount(rest)
 			if err != nil {
 				return p, err
 			}
-			if hdr == 0 || len(rest) < hdr+n {
-				return p, nil // incomplete
+			if !lf {
+				if hdr == 0 || len(rest) < hdr+n {
+					return p, nil // incomplete
+				}
+				msg := rest[hdr : hdr+n]
+				// A trailing LF inside the frame (some senders add one) is not part of the message.
+				msg = bytes.TrimSuffix(msg, []byte{'\n'})
+				msg = bytes.TrimSuffix(msg, []byte{'\r'})
+				f.emit(c, msg)
+				p += hdr + n
+				continue
 			}
-			msg := rest[hdr : hdr+n]
-			// A trailing LF inside the frame (some senders add one) is not part of the message.
-			msg = bytes.TrimSuffix(msg, []byte{'\n'})
-			msg = bytes.TrimSuffix(msg, []byte{'\r'})
-			f.emit(c, msg)
-			p += hdr + n
-			continue
 		}
 		i := bytes.IndexByte(rest, '\n')
 		switch {
@@ -86,24 +92,30 @@ func (f *framer) feed(data []byte, c *chunk) (consumed int, err error) {
 	return p, nil
 }
 
-// octetCount parses the "<len> " header at the start of b: n is the count and
-// hdr the header's length, or hdr 0 when b ends inside the header.
-func (f *framer) octetCount(b []byte) (n, hdr int, err error) {
+// octetCount parses the "<len> " header at the start of b: n is the count
+// and hdr the header's length, or hdr 0 when b ends inside the header. A run
+// of digits that does not end in a space (a line starting with a date such as
+// "2026-12-02 ...", or a number) is no octet count: lf is true and the frame
+// is an LF message, as rsyslog falls back to LF framing. A count above max
+// (or longer than maxCountDigits) is an error: the frame cannot be skipped.
+func (f *framer) octetCount(b []byte) (n, hdr int, lf bool, err error) {
 	for i, ch := range b {
 		switch {
 		case ch == ' ':
-			if n > f.max {
-				return 0, 0, &frameError{fmt.Sprintf("octet count %d above max_message_bytes %d", n, f.max)}
+			if i > maxCountDigits || n > f.max {
+				return 0, 0, false, &frameError{fmt.Sprintf("octet count %s above max_message_bytes %d", b[:i], f.max)}
 			}
-			return n, i + 1, nil
+			return n, i + 1, false, nil
 		case ch < '0' || ch > '9':
-			return 0, 0, &frameError{fmt.Sprintf("malformed octet count %q", b[:i+1])}
-		case i >= maxCountDigits:
-			return 0, 0, &frameError{fmt.Sprintf("octet count %s... above max_message_bytes %d", b[:i], f.max)}
+			return 0, 0, true, nil
+		case i >= maxLFDigits:
+			return 0, 0, true, nil // too long for a count: a line of digits
 		}
-		n = n*10 + int(ch-'0')
+		if i < maxCountDigits {
+			n = n*10 + int(ch-'0')
+		}
 	}
-	return 0, 0, nil
+	return 0, 0, false, nil
 }
 
 func (f *framer) emit(c *chunk, msg []byte) {

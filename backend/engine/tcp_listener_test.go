@@ -185,12 +185,13 @@ func TestTCPGarbageIsStoredOrClosesTheConnection(t *testing.T) {
 	c := dialTCP(t, addr)
 	write(t, c, "\x00\xff\xfe binary\x01junk\n")
 	write(t, c, "9x not a count\n")
+	write(t, c, "99999999 too big\n")
 	waitClosedByServer(t, c)
-	waitStored(t, e, 1)
-	if got := originals(t, dir); len(got) != 1 || got[0] != "\x00\xff\xfe binary\x01junk" {
+	waitStored(t, e, 2)
+	if got := originals(t, dir); len(got) != 2 || got[0] != "\x00\xff\xfe binary\x01junk" || got[1] != "9x not a count" {
 		t.Fatalf("unexpected rows; got %q", got)
 	}
-	waitEvent(t, e.Events(), `malformed octet count "9x"`)
+	waitEvent(t, e.Events(), `octet count 99999999 above max_message_bytes`)
 	if st := e.Stats(); st.FramingErrors != 1 {
 		t.Fatalf("unexpected stats %+v; want one framing error", st)
 	}

@@ -152,6 +152,80 @@ test('browse shows rows, filters by column, tails live and downloads exactly the
   await page.getByLabel('Live tail').uncheck();
 });
 
+test('search: word vs substring, exact filters, last 15 minutes, sort, expand, zoom, and all of it in the URL', async () => {
+  await page.goto(`/engines/${ENGINE}/logs`);
+  const logs = page.getByRole('table', { name: 'Logs' });
+  await expect(logs.getByRole('cell', { name: 'alice', exact: true }).first()).toBeVisible();
+  const count = page.getByTestId('match-count');
+  await expect(count).toHaveText(/^(at least )?[\d,]+ match(es)?$/);
+
+  // a whole word (the default) does not match inside a word; substring does
+  await page.getByLabel('Search').fill('alic');
+  await expect(page).toHaveURL(/[?&]q=alic&match=word/);
+  await expect(logs.getByRole('cell', { name: 'No rows match.' })).toBeVisible();
+  await expect(count).toHaveText('0 matches');
+  await page.getByRole('button', { name: 'Substring' }).click();
+  await expect(page).toHaveURL(/match=substring/);
+  await expect(logs.getByRole('cell', { name: 'alice', exact: true }).first()).toBeVisible();
+  await expect(logs.getByRole('cell', { name: 'bob', exact: true })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+
+  // exact column filter: "bo" is no user; as a substring it is bob
+  await page.getByRole('button', { name: 'Exact match user' }).click();
+  await page.getByLabel('Filter user').fill('bo');
+  await expect(page).toHaveURL(/filter=user%3Dbo(&|$)/);
+  await expect(logs.getByRole('cell', { name: 'No rows match.' })).toBeVisible();
+  await page.getByRole('button', { name: 'Exact match user' }).click();
+  await expect(page).toHaveURL(/filter=user%3Abo(&|$)/);
+  await expect(logs.getByRole('cell', { name: 'bob', exact: true }).first()).toBeVisible();
+  await expect(logs.getByRole('cell', { name: 'alice', exact: true })).toHaveCount(0);
+
+  // a relative range: rows carry their day, the CSV link the same selection
+  await page.getByRole('combobox', { name: 'Time' }).click();
+  await page.getByRole('option', { name: 'Last 15 minutes' }).click();
+  await expect(page).toHaveURL(/last=15m/);
+  await expect(logs.getByRole('columnheader', { name: 'date', exact: true })).toBeVisible();
+  await expect(logs.getByRole('cell', { name: 'bob', exact: true }).first()).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Download CSV' })).toHaveAttribute('href', /export\.csv\?last=15m&filter=user%3Abo$/);
+
+  // oldest first: ids ascend down the page
+  await page.getByRole('button', { name: 'Oldest first' }).click();
+  await expect(page).toHaveURL(/order=asc/);
+  const ids = async () => (await logs.locator('tbody tr[data-row]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-row')?.split(':')[1])))).slice(0, 5);
+  const ascending = async () => {
+    const v = await ids();
+    return v.length > 1 && v.every((x, i) => i === 0 || x > v[i - 1]);
+  };
+  await expect.poll(ascending).toBe(true);
+
+  // one row expands to every value and its whole original log
+  await logs.getByRole('button', { name: /^Show row / }).first().click();
+  const details = page.getByLabel('Row details');
+  await expect(details.getByText('original_log', { exact: true })).toBeVisible();
+  await expect(details.getByText(/action=accept user=bob/)).toBeVisible();
+  await page.screenshot({ path: shot('browse-search'), fullPage: true });
+
+  // reload restores the whole search
+  const url = page.url();
+  await page.reload();
+  expect(page.url()).toBe(url);
+  await expect(page.getByLabel('Filter user')).toHaveValue('bo');
+  await expect(logs.getByRole('cell', { name: 'bob', exact: true }).first()).toBeVisible();
+
+  // drag across the histogram: the range becomes start/end; reset goes back to the last 15 minutes
+  const chart = page.getByTestId('histogram');
+  await expect(chart).toHaveAttribute('data-buckets', /^[1-9]/);
+  const box = (await chart.locator('.u-over').boundingBox())!;
+  await page.mouse.move(box.x + 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect(page).toHaveURL(/start=\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A00&end=/);
+  await expect(logs.getByRole('cell', { name: 'bob', exact: true }).first()).toBeVisible();
+  await page.getByRole('button', { name: 'Reset zoom' }).click();
+  await expect(page).toHaveURL(/last=15m/);
+});
+
 test('stop the engine, then delete its day', async () => {
   stopSending();
   await page.goto(`/engines/${ENGINE}`);

@@ -47,10 +47,14 @@ const (
 type benchQueryOptions struct {
 	rows, rate, runs int
 	keepOriginal     bool
-	reuse            string
-	runTimeout       time.Duration // one answer, cursor pages included
-	queryBudget      time.Duration // all runs of one query; later runs are skipped
-	exportTimeout    time.Duration
+	// viewers query in a loop for viewerTime while the loadgen sends
+	// viewerRate logs/s (0 viewers = no such phase).
+	viewers, viewerRate int
+	viewerTime          time.Duration
+	reuse               string
+	runTimeout          time.Duration // one answer, cursor pages included
+	queryBudget         time.Duration // all runs of one query; later runs are skipped
+	exportTimeout       time.Duration
 }
 
 // filledDay is what bench-query wrote into a data dir, kept in
@@ -84,11 +88,14 @@ func benchQueryCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.runs, "runs", 20, "runs of each query (p50 and p95 are over these)")
 	fs.BoolVar(&o.keepOriginal, "keep-original", true, "store original_log")
 	fs.StringVar(&o.reuse, "reuse", "", "data dir to keep: filled on first use, queried again (no fill) by later runs")
+	fs.IntVar(&o.viewers, "viewers", 10, "viewers running every query in a loop during the viewers phase (0 = no such phase)")
+	fs.IntVar(&o.viewerRate, "viewer-rate", 100000, "logs per second the loadgen sends during the viewers phase")
+	fs.DurationVar(&o.viewerTime, "viewer-time", 30*time.Second, "length of the viewers phase")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if o.rows < 1000 || o.rate < 0 || o.runs < 1 {
-		fmt.Fprintln(stderr, "logsieve bench-query: need --rows >= 1000, --rate >= 0, --runs >= 1")
+	if o.rows < 1000 || o.rate < 0 || o.runs < 1 || o.viewers < 0 || o.viewerRate < 1 || o.viewerTime <= 0 {
+		fmt.Fprintln(stderr, "logsieve bench-query: need --rows >= 1000, --rate >= 0, --runs >= 1, --viewers >= 0, --viewer-rate >= 1, --viewer-time > 0")
 		return 2
 	}
 	if err := runBenchQuery(o, stdout, stderr); err != nil {
@@ -159,7 +166,7 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 		}
 	}
 
-	c := &apiClient{base: "http://" + srv.addr + "/api/v1/engines/" + fd.Engine, token: token}
+	c := &apiClient{base: "http://" + srv.addr + "/api/v1/engines/" + fd.Engine, token: token, password: srv.password}
 	for _, q := range benchQueries(fd) {
 		if ctx.Err() != nil {
 			break
@@ -167,8 +174,15 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 		dayRows := countStored(dir, []string{fd.Engine}) // grows with the ingest
 		r := c.measure(ctx, fd.Date, q, o)
 		sq := runSQLite3(ctx, sqlite3, dayFile, q.sql, false, o.runTimeout)
-		fmt.Fprintf(stdout, "bench-query: name=%s p50_ms=%.1f p95_ms=%.1f hits=%d sqlite3_ms=%s want=%d runs=%d timeouts=%d requests=%d sqlite3_hits=%s day_rows=%d\n",
-			q.name, r.pct(50), r.pct(95), r.hits, sq.ms(), q.want, len(r.ms), r.timeouts, r.requests, sq.rowsField(), dayRows)
+		extra := ""
+		if q.path == "/histogram" {
+			extra = fmt.Sprintf(" buckets=%d complete=%t", r.buckets, r.complete)
+		} else if q.fullScan && len(r.ms) > 0 {
+			// The answer has fewer rows than a page: the whole day was scanned.
+			extra = fmt.Sprintf(" scan_rows_per_s=%.0f", float64(dayRows)/max(r.pct(50)/1000, 1e-9))
+		}
+		fmt.Fprintf(stdout, "bench-query: name=%s p50_ms=%.1f p95_ms=%.1f hits=%d sqlite3_ms=%s want=%d runs=%d timeouts=%d requests=%d sqlite3_hits=%s day_rows=%d%s\n",
+			q.name, r.pct(50), r.pct(95), r.hits, sq.ms(), q.want, len(r.ms), r.timeouts, r.requests, sq.rowsField(), dayRows, extra)
 		for _, err := range []error{r.err, sq.err} {
 			if err != nil {
 				fmt.Fprintf(stderr, "logsieve bench-query: %s: %v\n", q.name, err)
@@ -194,6 +208,16 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 	stopBG()
 	wg.Wait()
 	loss := serverLosses(srv.addr, srv.password, []string{fd.Engine})
+	if o.viewers > 0 && ctx.Err() == nil {
+		v := c.viewers(ctx, dir, fd, port, o, loss)
+		fmt.Fprintf(stdout, "bench-query: name=viewers viewers=%d rate=%d seconds=%.0f queries=%d query_errors=%d sent=%d stored=%d lost=%d dropped=%d kernel_drops=%d write_errors=%d wal_max_mib=%.1f\n",
+			o.viewers, o.viewerRate, o.viewerTime.Seconds(), v.queries, v.errors, v.sent, v.stored, v.sent-v.stored,
+			v.loss.Dropped, v.loss.KernelDrops, v.loss.WriteErrors, float64(v.walMax)/(1<<20))
+		if v.err != nil {
+			fmt.Fprintf(stderr, "logsieve bench-query: viewers: %v\n", v.err)
+		}
+		walMax = max(walMax, v.walMax)
+	}
 	pid := srv.cmd.Process.Pid
 	fmt.Fprintf(stdout, "bench-query: name=store wal_max_mib=%.1f bytes_per_row=%.0f rss_mb=%.1f rss_peak_mb=%.1f ingest_sent=%d ingest_per_s=%.0f dropped=%d kernel_drops=%d\n",
 		float64(walMax)/(1<<20), fd.BytesPerRow, procRSS(pid, "VmRSS:"), procHWM(pid), ingest.Sent,
@@ -425,9 +449,15 @@ func withRouter(line, router string) string {
 // have, and the SQL that answers it for the sqlite3 CLI by scanning the file.
 type benchQuery struct {
 	name   string
+	path   string // "/logs" (hits: rows of the first page) or "/histogram" (hits: total)
 	params url.Values
 	want   int
-	sql    string
+	// atLeast: want is a lower bound (the day grows with the ingest).
+	atLeast bool
+	sql     string
+	// fullScan: the answer has fewer rows than a page, so finding it scans
+	// the whole day (the line then reports the scan rate).
+	fullScan bool
 }
 
 func benchQueries(fd filledDay) []benchQuery {
@@ -440,18 +470,27 @@ func benchQueries(fd filledDay) []benchQuery {
 	for _, c := range shown {
 		likes = append(likes, c+" LIKE '%"+strings.ToLower(needleWord)+"%'")
 	}
+	histSQL := "SELECT substr(time, 1, 5), count(*) FROM logs"
 	return []benchQuery{
-		{"first_page", url.Values{}, pageLimit, sel + newest},
-		{"cursor_page", url.Values{"cursor": {strconv.Itoa(cursor)}}, min(pageLimit, cursor-1),
-			sel + fmt.Sprintf(" WHERE id < %d", cursor) + newest},
-		{"exact_pppoe", url.Values{"filter": {"pppoe=" + needleUser}}, needleUserRows,
-			sel + " WHERE pppoe = '" + needleUser + "'" + newest},
-		{"word_q", url.Values{"q": {strings.ToLower(needleWord)}}, needleWordRows,
-			sel + " WHERE " + strings.Join(likes, " OR ") + newest},
-		{"substring_pppoe", url.Values{"filter": {"pppoe:" + needleSubstring}}, needleUserRows,
-			sel + " WHERE pppoe LIKE '%" + needleSubstring + "%'" + newest},
-		{"minute_window", url.Values{"from": {fd.MinuteFrom}, "to": {fd.MinuteTo}}, min(pageLimit, fd.MinuteRows),
-			sel + " WHERE time >= '" + fd.MinuteFrom + "' AND time <= '" + fd.MinuteTo + "'" + newest},
+		{name: "first_page", path: "/logs", params: url.Values{}, want: pageLimit, sql: sel + newest},
+		{name: "cursor_page", path: "/logs", params: url.Values{"cursor": {strconv.Itoa(cursor)}}, want: min(pageLimit, cursor-1),
+			sql: sel + fmt.Sprintf(" WHERE id < %d", cursor) + newest},
+		{name: "exact_pppoe", path: "/logs", params: url.Values{"filter": {"pppoe=" + needleUser}}, want: needleUserRows,
+			sql: sel + " WHERE pppoe = '" + needleUser + "'" + newest},
+		{name: "exact_router", path: "/logs", params: url.Values{"filter": {"router_identity=" + needleWord}}, want: needleWordRows,
+			sql: sel + " WHERE router_identity = '" + needleWord + "'" + newest},
+		{name: "word_q", path: "/logs", params: url.Values{"q": {strings.ToLower(needleWord)}, "match": {"word"}}, want: needleWordRows,
+			sql: sel + " WHERE " + strings.Join(likes, " OR ") + newest},
+		{name: "substring_pppoe", path: "/logs", params: url.Values{"filter": {"pppoe:" + needleSubstring}}, want: needleUserRows,
+			sql: sel + " WHERE pppoe LIKE '%" + needleSubstring + "%'" + newest, fullScan: true},
+		{name: "substring_q", path: "/logs", params: url.Values{"q": {needleSubstring}, "match": {"substring"}}, want: needleUserRows,
+			sql: sel + " WHERE " + strings.ReplaceAll(strings.Join(likes, " OR "), strings.ToLower(needleWord), needleSubstring) + newest, fullScan: true},
+		{name: "minute_window", path: "/logs", params: url.Values{"from": {fd.MinuteFrom}, "to": {fd.MinuteTo}}, want: min(pageLimit, fd.MinuteRows),
+			sql: sel + " WHERE time >= '" + fd.MinuteFrom + "' AND time <= '" + fd.MinuteTo + "'" + newest},
+		{name: "histogram_day", path: "/histogram", params: url.Values{}, want: fd.Rows, atLeast: true,
+			sql: histSQL + " GROUP BY 1"},
+		{name: "histogram_exact", path: "/histogram", params: url.Values{"filter": {"pppoe=" + needleUser}}, want: needleUserRows,
+			sql: histSQL + " WHERE pppoe = '" + needleUser + "' GROUP BY 1"},
 	}
 }
 
@@ -477,7 +516,13 @@ func login(addr, password string) (string, error) {
 
 type apiClient struct {
 	base, token string // base: http://addr/api/v1/engines/<name>
+	password    string // the admin's (serverLosses logs in with it)
 	http        http.Client
+}
+
+// addr is the server's host:port.
+func (c *apiClient) addr() string {
+	return strings.TrimPrefix(strings.SplitN(c.base, "/api/", 2)[0], "http://")
 }
 
 func (c *apiClient) get(ctx context.Context, path string, params url.Values) (*http.Response, error) {
@@ -541,6 +586,129 @@ type queryResult struct {
 	requests int       // most requests one run made
 	timeouts int
 	err      error // the first error other than a timeout
+	buckets  int   // /histogram: buckets of the last run
+	complete bool  // /histogram: the last run counted every match
+}
+
+// histogramAnswer is the JSON of GET /histogram.
+type histogramAnswer struct {
+	BucketS int `json:"bucket_s"`
+	Buckets []struct {
+		T string `json:"t"`
+		N int    `json:"n"`
+	} `json:"buckets"`
+	Total    int  `json:"total"`
+	Complete bool `json:"complete"`
+}
+
+// histogram asks /histogram for q's counts per minute of date.
+func (c *apiClient) histogram(ctx context.Context, date string, q benchQuery) (histogramAnswer, error) {
+	var h histogramAnswer
+	p := url.Values{}
+	for k, v := range q.params {
+		p[k] = v
+	}
+	p.Set("date", date)
+	resp, err := c.get(ctx, "/histogram", p)
+	if err != nil {
+		return h, err
+	}
+	defer resp.Body.Close()
+	err = json.NewDecoder(resp.Body).Decode(&h)
+	return h, err
+}
+
+// settledCount returns the rows stored for engine once the count reaches
+// want (-1: any) or stops growing for a second, waiting at most 20 s: the
+// server stores what it received within its flush interval.
+func settledCount(ctx context.Context, dataDir, engine string, want int) int {
+	last, still := -1, 0
+	for i := 0; i < 80 && ctx.Err() == nil; i++ {
+		n := countStored(dataDir, []string{engine})
+		if want >= 0 && n >= want {
+			return n
+		}
+		if n == last {
+			if still++; still >= 4 {
+				return n
+			}
+		} else {
+			still = 0
+		}
+		last = n
+		time.Sleep(250 * time.Millisecond)
+	}
+	return countStored(dataDir, []string{engine})
+}
+
+// viewersResult is what the viewers phase measured.
+type viewersResult struct {
+	queries, errors int
+	sent, stored    int
+	loss            lossCounters // counted during the phase
+	walMax          int64
+	err             error // the first query error
+}
+
+// viewers runs o.viewers clients, each asking every query of fd in turn
+// without pause, while the loadgen sends o.viewerRate logs/s for
+// o.viewerTime; then it waits for the server to store what it received and
+// reports how many of the logs sent were stored. before are the loss
+// counters before the phase.
+func (c *apiClient) viewers(ctx context.Context, dataDir string, fd filledDay, port int, o benchQueryOptions, before lossCounters) viewersResult {
+	var v viewersResult
+	engineDir := store.EngineDir(dataDir, fd.Engine)
+	storedBefore := settledCount(ctx, dataDir, fd.Engine, -1)
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	var walMax int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		walMax = sampleWAL(pctx, engineDir)
+	}()
+	var queries, qerrs atomic.Int64
+	var firstErr sync.Once
+	qs := benchQueries(fd)
+	for i := 0; i < o.viewers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for k := i; pctx.Err() == nil; k++ {
+				q := qs[k%len(qs)]
+				rctx, cancel := context.WithTimeout(pctx, o.runTimeout)
+				var err error
+				if q.path == "/histogram" {
+					_, err = c.histogram(rctx, fd.Date, q)
+				} else {
+					_, _, err = c.answer(rctx, fd.Date, q)
+				}
+				cancel()
+				if pctx.Err() != nil {
+					return
+				}
+				queries.Add(1)
+				if err != nil {
+					qerrs.Add(1)
+					firstErr.Do(func() { v.err = fmt.Errorf("%s: %w", q.name, err) })
+				}
+			}
+		}(i)
+	}
+	lctx, lcancel := context.WithTimeout(pctx, o.viewerTime)
+	res, _ := loadgen.Send(lctx, loadgen.Options{Target: fmt.Sprintf("127.0.0.1:%d", port), Rate: o.viewerRate, Count: math.MaxInt, Seed: 7})
+	lcancel()
+	stop()
+	wg.Wait()
+	v.sent, v.walMax = int(res.Sent), walMax
+	v.queries, v.errors = int(queries.Load()), int(qerrs.Load())
+	v.stored = settledCount(ctx, dataDir, fd.Engine, storedBefore+v.sent) - storedBefore
+	v.stored = countStored(dataDir, []string{fd.Engine}) - storedBefore
+	after := serverLosses(c.addr(), c.password, []string{fd.Engine})
+	v.loss = lossCounters{Dropped: after.Dropped - before.Dropped, KernelDrops: after.KernelDrops - before.KernelDrops,
+		Refused: after.Refused - before.Refused, WriteErrors: after.WriteErrors - before.WriteErrors}
+	return v
 }
 
 // pct is the p-th percentile (nearest rank) of r.ms, NaN when none ran.
@@ -564,7 +732,15 @@ func (c *apiClient) measure(ctx context.Context, date string, q benchQuery, o be
 		}
 		rctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 		t0 := time.Now()
-		hits, requests, err := c.answer(rctx, date, q)
+		var hits, requests int
+		var err error
+		if q.path == "/histogram" {
+			var h histogramAnswer
+			h, err = c.histogram(rctx, date, q)
+			hits, requests, r.buckets, r.complete = h.Total, 1, len(h.Buckets), h.Complete
+		} else {
+			hits, requests, err = c.answer(rctx, date, q)
+		}
 		cancel()
 		r.ms = append(r.ms, ms(time.Since(t0)))
 		r.hits, r.requests = hits, max(r.requests, requests)
@@ -665,10 +841,10 @@ func runSQLite3(ctx context.Context, bin, file, query string, csv bool, timeout 
 }
 
 // sampleWAL returns the largest total size of the engine's WAL files seen
-// every 250 ms until ctx ends.
+// every 100 ms until ctx ends.
 func sampleWAL(ctx context.Context, engineDir string) int64 {
 	var most int64
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		files, _ := filepath.Glob(filepath.Join(engineDir, "*.sqlite3-wal"))

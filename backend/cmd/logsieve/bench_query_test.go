@@ -41,9 +41,10 @@ func runBenchQueryCmd(t *testing.T, args ...string) (map[string]map[string]strin
 // needles (or a full page) and that the measured fields parse.
 func checkBenchQueryAnswers(t *testing.T, lines map[string]map[string]string, withSQLite bool) {
 	t.Helper()
-	want := map[string]string{"first_page": "100", "cursor_page": "100", "exact_pppoe": "15",
-		"word_q": "9", "substring_pppoe": "15"}
-	for _, name := range []string{"first_page", "cursor_page", "exact_pppoe", "word_q", "substring_pppoe", "minute_window"} {
+	want := map[string]string{"first_page": "100", "cursor_page": "100", "exact_pppoe": "15", "exact_router": "9",
+		"word_q": "9", "substring_pppoe": "15", "substring_q": "15", "histogram_exact": "15"}
+	for _, name := range []string{"first_page", "cursor_page", "exact_pppoe", "exact_router", "word_q", "substring_pppoe",
+		"substring_q", "minute_window", "histogram_day", "histogram_exact"} {
 		f := lines[name]
 		if f == nil {
 			t.Fatalf("no line for query %s", name)
@@ -51,8 +52,21 @@ func checkBenchQueryAnswers(t *testing.T, lines map[string]map[string]string, wi
 		if w, ok := want[name]; ok && (f["hits"] != w || f["want"] != w) {
 			t.Errorf("%s: hits=%s want=%s; want %s", name, f["hits"], f["want"], w)
 		}
-		if f["hits"] != f["want"] {
+		if name == "histogram_day" {
+			// The day grows with the ingest: the total is at least the filled rows.
+			if h, _ := strconv.Atoi(f["hits"]); h < 20000 || f["want"] != "20000" || f["complete"] != "true" {
+				t.Errorf("%s: hits=%s want=%s complete=%s; want a complete total >= 20000", name, f["hits"], f["want"], f["complete"])
+			}
+			if b, _ := strconv.Atoi(f["buckets"]); b < 1 {
+				t.Errorf("%s: buckets=%s; want the minutes of the day", name, f["buckets"])
+			}
+		} else if f["hits"] != f["want"] {
 			t.Errorf("%s: hits=%s, want=%s", name, f["hits"], f["want"])
+		}
+		if strings.HasPrefix(name, "substring_") {
+			if r, err := strconv.ParseFloat(f["scan_rows_per_s"], 64); err != nil || r <= 0 {
+				t.Errorf("%s: scan_rows_per_s=%q; want the rows scanned per second", name, f["scan_rows_per_s"])
+			}
 		}
 		for _, k := range []string{"p50_ms", "p95_ms"} {
 			if v, err := strconv.ParseFloat(f[k], 64); err != nil || v <= 0 {
@@ -65,7 +79,12 @@ func checkBenchQueryAnswers(t *testing.T, lines map[string]map[string]string, wi
 		if f["runs"] != "2" || f["timeouts"] != "0" {
 			t.Errorf("%s: runs=%s timeouts=%s; want 2 runs, none timed out", name, f["runs"], f["timeouts"])
 		}
-		if withSQLite {
+		if withSQLite && strings.HasPrefix(name, "histogram_") {
+			// The CLI prints one line per minute bucket.
+			if _, err := strconv.ParseFloat(f["sqlite3_ms"], 64); err != nil || (name == "histogram_exact" && f["sqlite3_hits"] != f["buckets"]) {
+				t.Errorf("%s: sqlite3_ms=%s sqlite3_hits=%s buckets=%s; want the CLI's time and as many minutes", name, f["sqlite3_ms"], f["sqlite3_hits"], f["buckets"])
+			}
+		} else if withSQLite {
 			if _, err := strconv.ParseFloat(f["sqlite3_ms"], 64); err != nil || f["sqlite3_hits"] != f["hits"] {
 				t.Errorf("%s: sqlite3_ms=%s sqlite3_hits=%s; want the CLI's time and the same %s rows", name, f["sqlite3_ms"], f["sqlite3_hits"], f["hits"])
 			}
@@ -98,6 +117,24 @@ func checkBenchQueryAnswers(t *testing.T, lines map[string]map[string]string, wi
 	if n, _ := strconv.Atoi(s["ingest_sent"]); n <= 0 {
 		t.Errorf("store: ingest_sent=%s; the loadgen sent during the queries", s["ingest_sent"])
 	}
+	v := lines["viewers"]
+	if v == nil {
+		t.Fatal("no viewers line")
+	}
+	num := func(k string) int {
+		n, err := strconv.Atoi(v[k])
+		if err != nil {
+			t.Errorf("viewers: %s=%q is not a number", k, v[k])
+		}
+		return n
+	}
+	if num("queries") < 2 || num("query_errors") != 0 || num("sent") <= 0 {
+		t.Errorf("viewers: %v; want queries answered without error while the loadgen sent", v)
+	}
+	// Every log sent is stored or counted as lost by the server.
+	if lost := num("lost"); lost != num("sent")-num("stored") || lost > num("dropped")+num("kernel_drops")+num("write_errors") {
+		t.Errorf("viewers: %v; want sent = stored + lost and every loss counted", v)
+	}
 }
 
 // TestBenchQueryFindsThePlantedNeedles runs bench-query on a tiny day: each
@@ -109,7 +146,8 @@ func TestBenchQueryFindsThePlantedNeedles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	_, err := exec.LookPath("sqlite3")
 	haveSQLite := err == nil
-	lines, _ := runBenchQueryCmd(t, "--rows", "20000", "--runs", "2", "--rate", "5000", "--reuse", dir)
+	viewers := []string{"--viewers", "2", "--viewer-rate", "2000", "--viewer-time", "2s"}
+	lines, _ := runBenchQueryCmd(t, append([]string{"--rows", "20000", "--runs", "2", "--rate", "5000", "--reuse", dir}, viewers...)...)
 	if f := lines["fill"]; f["rows"] != "20000" {
 		t.Fatalf("fill: %v; want rows=20000", f)
 	}
@@ -117,7 +155,7 @@ func TestBenchQueryFindsThePlantedNeedles(t *testing.T) {
 	fill := lines["fill"]["fill_s"]
 
 	t.Setenv("PATH", t.TempDir())
-	lines, stderr := runBenchQueryCmd(t, "--rows", "20000", "--runs", "2", "--rate", "5000", "--reuse", dir)
+	lines, stderr := runBenchQueryCmd(t, append([]string{"--rows", "20000", "--runs", "2", "--rate", "5000", "--reuse", dir}, viewers...)...)
 	if f := lines["fill"]; f["rows"] != "20000" || f["fill_s"] != fill {
 		t.Fatalf("second run's fill: %v; want the first run's (rows=20000 fill_s=%s), not a new fill", f, fill)
 	}

@@ -11,6 +11,7 @@ import type {
   EngineInfo,
   EngineSpec,
   EngineStats,
+  Histogram,
   HistoryPoint,
   LogsPage,
   Settings,
@@ -33,6 +34,7 @@ export const keys = {
   days: (n: string) => ['engines', n, 'days'] as const,
   events: (n: string) => ['engines', n, 'events'] as const,
   logs: (n: string, qs: string) => ['engines', n, 'logs', qs] as const,
+  histogram: (n: string, qs: string) => ['engines', n, 'histogram', qs] as const,
   system: ['system'] as const,
   settings: ['settings'] as const,
 };
@@ -113,6 +115,15 @@ export function useLogs(name: string, qs: string, enabled = true) {
   return useQuery({
     queryKey: keys.logs(name, qs),
     queryFn: ({ signal }) => api<LogsPage>('GET', `/engines/${enc(name)}/logs?${qs}`, undefined, signal),
+    enabled,
+    placeholderData: (prev) => prev,
+  });
+}
+/** useHistogram loads the matching rows per time bucket for the same selection as useLogs. */
+export function useHistogram(name: string, qs: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.histogram(name, qs),
+    queryFn: ({ signal }) => api<Histogram>('GET', `/engines/${enc(name)}/histogram?${qs}`, undefined, signal),
     enabled,
     placeholderData: (prev) => prev,
   });

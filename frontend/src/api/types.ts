@@ -134,12 +134,30 @@ export interface DayInfo {
   bytes: number;
 }
 
+/** One page of /logs. In range mode (start/end/last) columns are `id`, `date` (the day file,
+ * YYYY-MM-DD), then the shown columns; next_cursor is then `<date>:<id>`. */
 export interface LogsPage {
   columns: string[];
   rows: (string | null)[][];
   next_cursor: string | null;
   // why a page with a next_cursor ended: `limit` rows, the 4 MiB `bytes` cap, the 2 s scan `time`
   limit_reason?: 'limit' | 'bytes' | 'time' | null;
+}
+
+/** One non-empty bucket of /histogram: t is the bucket start in the engine's local time
+ * (`YYYY-MM-DDTHH:MM`), n the matching rows in it. */
+export interface HistogramBucket {
+  t: string;
+  n: number;
+}
+
+/** The /histogram answer: matching rows per bucket_s seconds (ascending, non-empty buckets
+ * only); total is their sum, "at least" when complete is false (the 3 s budget ended first). */
+export interface Histogram {
+  bucket_s: number;
+  buckets: HistogramBucket[];
+  total: number;
+  complete: boolean;
 }
 
 export interface SystemInfo {

@@ -1,45 +1,62 @@
-// Pure building of the /logs and /export.csv query strings from the browse form.
+// Pure building of the /logs, /histogram and /export.csv query strings from the browse state.
+import { timeMode, type BrowseState } from './browseState';
 
-export interface LogFilters {
-  date?: string;
-  q?: string;
-  /** per-column substring filters, column -> text; empty texts are skipped */
-  filters?: Record<string, string>;
-  from?: string; // HH:MM or HH:MM:SS
-  to?: string;
-}
+/** Selection is the part of the state that chooses rows (not their order or paging). */
+export type Selection = Pick<BrowseState, 'date' | 'from' | 'to' | 'last' | 'start' | 'end' | 'q' | 'match' | 'filters'>;
 
 /** normalizeTime turns "HH:MM" into "HH:MM:SS" and leaves other values as typed. */
 export function normalizeTime(v: string): string {
   return /^\d{2}:\d{2}$/.test(v) ? `${v}:00` : v;
 }
 
-/** filterParams returns the query parameters that select exactly the filtered rows
- * (shared by the page query and the CSV export): date, q, repeatable filter=col:text, from, to. */
-export function filterParams(f: LogFilters): URLSearchParams {
+/** selectionParams returns the query parameters that select exactly the shown rows, shared
+ * by the page, the histogram and the CSV export: the time (date, from, to | last | start,
+ * end), q with its match mode, and one repeatable filter=col:text (substring) or col=text
+ * (exact) per non-empty column filter. */
+export function selectionParams(s: Partial<Selection>): URLSearchParams {
   const p = new URLSearchParams();
-  if (f.date) p.set('date', f.date);
-  const q = f.q?.trim();
-  if (q) p.set('q', q);
-  for (const [col, text] of Object.entries(f.filters ?? {})) {
-    const t = text.trim();
-    if (t) p.append('filter', `${col}:${t}`);
+  switch (timeMode({ last: s.last ?? '', start: s.start ?? '', end: s.end ?? '' })) {
+    case 'last':
+      p.set('last', s.last ?? '');
+      break;
+    case 'range':
+      if (s.start) p.set('start', s.start);
+      if (s.end) p.set('end', s.end);
+      break;
+    case 'day':
+      if (s.date) p.set('date', s.date);
+      if (s.from?.trim()) p.set('from', normalizeTime(s.from.trim()));
+      if (s.to?.trim()) p.set('to', normalizeTime(s.to.trim()));
+      break;
   }
-  if (f.from?.trim()) p.set('from', normalizeTime(f.from.trim()));
-  if (f.to?.trim()) p.set('to', normalizeTime(f.to.trim()));
+  const q = s.q?.trim();
+  if (q) {
+    p.set('q', q);
+    p.set('match', s.match ?? 'substring');
+  }
+  for (const [col, f] of Object.entries(s.filters ?? {})) {
+    const t = f.text.trim();
+    if (t) p.append('filter', `${col}${f.exact ? '=' : ':'}${t}`);
+  }
   return p;
 }
 
 /** logsQuery is the query string of one /logs page. */
-export function logsQuery(f: LogFilters, page: { limit?: number; cursor?: string | null }): string {
-  const p = filterParams(f);
+export function logsQuery(s: Partial<Selection>, page: { limit?: number; cursor?: string | null; order?: 'asc' | 'desc' }): string {
+  const p = selectionParams(s);
+  if (page.order === 'asc') p.set('order', 'asc');
   if (page.limit) p.set('limit', String(page.limit));
   if (page.cursor) p.set('cursor', page.cursor);
   return p.toString();
 }
 
-/** exportUrl is the CSV download link of exactly what is filtered. */
-export function exportUrl(engine: string, f: LogFilters): string {
-  const qs = filterParams(f).toString();
+/** histogramQuery is the query string of /histogram for the same selection. */
+export function histogramQuery(s: Partial<Selection>): string {
+  return selectionParams(s).toString();
+}
+
+/** exportUrl is the CSV download link of exactly what is selected. */
+export function exportUrl(engine: string, s: Partial<Selection>): string {
+  const qs = selectionParams(s).toString();
   return `/api/v1/engines/${encodeURIComponent(engine)}/export.csv${qs ? `?${qs}` : ''}`;
 }

@@ -1,0 +1,8 @@
+// Pure stable keys of /logs rows, so a memoized row keeps its identity across renders.
+
+/** rowKeyOf is a row's stable key: its id, with its day in range mode (columns id, date, ...;
+ * ids restart in each day file). Rows without an id fall back to their position. */
+export function rowKeyOf(columns: readonly string[], row: readonly (string | null)[], i: number): string {
+  if (columns[0] !== 'id' || row[0] === null) return `#${i}`;
+  return columns[1] === 'date' ? `${row[1]}:${row[0]}` : String(row[0]);
+}
