@@ -44,7 +44,7 @@ const (
 	bloomPartShift    = 58 // 64 - log2(bloomParts)
 	bloomHashes       = 7
 	bloomBitsPerToken = 10
-	bloomVersion      = 1
+	bloomVersion      = 2 // 2: tokens shorter than minTokenLen are left out
 )
 
 // summaryBlockRows is the block size of new day files (a variable for

@@ -33,7 +33,9 @@ func summaryTokens(q Query, has map[string]bool) []uint64 {
 			for j < len(s) && isWordByte[s[j]] {
 				j++
 			}
-			toks = append(toks, tok{hashToken(s, i, j), j - i})
+			if j-i >= minTokenLen {
+				toks = append(toks, tok{hashToken(s, i, j), j - i})
+			}
 			i = j
 		}
 	}

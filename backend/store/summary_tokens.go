@@ -7,6 +7,13 @@ import "math/bits"
 // word q and an exact value hold only whole tokens of the row's cells, so a
 // block whose summary lacks one of their tokens holds no match.
 
+// minTokenLen is the shortest token the summaries hold. One- and two-byte
+// tokens (IP octets, clock fields, small numbers) are a quarter of a typical
+// line's tokens but found in nearly every block, so they narrow no search:
+// the writer skips them (smaller blooms) and a query looks up only its
+// longer tokens (a query with none scans).
+const minTokenLen = 3
+
 // foldCase lowers ASCII letters of 8 bytes by setting bit 0x20 of every
 // byte: the token bytes are word characters, so this maps each letter to its
 // lowercase, keeps digits, and merges `_` with DEL and some bytes >= 0x80
@@ -95,7 +102,9 @@ func eachToken(s string, add func(h uint64)) {
 		for j < len(s) && isWordByte[s[j]] {
 			j++
 		}
-		add(hashToken(s, i, j))
+		if j-i >= minTokenLen {
+			add(hashToken(s, i, j))
+		}
 		i = j
 	}
 }
@@ -168,11 +177,13 @@ func (t *tokenSet) addText(s string) {
 				start = base + i
 				continue
 			}
-			t.addHash(hashToken(s, start, base+i))
+			if base+i-start >= minTokenLen {
+				t.addHash(hashToken(s, start, base+i))
+			}
 			start = -1
 		}
 	}
-	if start >= 0 {
+	if start >= 0 && len(s)-start >= minTokenLen {
 		t.addHash(hashToken(s, start, len(s)))
 	}
 }
