@@ -63,3 +63,62 @@ func TestReadGateWriterWaitsForStatementsAndGivesUp(t *testing.T) {
 	g.reopen()
 	<-done
 }
+
+// TestScanSlotsBoundTheReadStatementsRunningAtOnce: with two slots, a third
+// connection's statement waits until one of two open statements ends, while
+// a second statement on a connection that holds a slot does not wait.
+func TestScanSlotsBoundTheReadStatementsRunningAtOnce(t *testing.T) {
+	old := scanSlots
+	scanSlots = make(chan struct{}, 2)
+	defer func() { scanSlots = old }()
+	w, _ := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"a"}}
+	mustWrite(t, w, s, []Row{{ReceivedAt: ns(t, time.UTC, queryDate+" 10:00:00"), SenderIP: "10.0.0.1", Values: []sql.NullString{str("a")}}})
+	v, err := w.Days().Open(t.Context(), queryDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Release()
+	pool := v.d.ro
+	var open []*sql.Rows
+	for range 2 {
+		c, err := pool.Conn(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		rows, err := c.QueryContext(t.Context(), "SELECT id FROM logs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, rows)
+		// A second statement on a connection that holds a slot runs.
+		var n int
+		if err := c.QueryRowContext(t.Context(), "SELECT count(*) FROM logs").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("nested statement: %d rows, %v", n, err)
+		}
+	}
+	c3, err := pool.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var n int
+		_ = c3.QueryRowContext(t.Context(), "SELECT count(*) FROM logs").Scan(&n)
+	}()
+	select {
+	case <-done:
+		t.Fatal("a third statement ran while two held both slots")
+	case <-time.After(200 * time.Millisecond):
+	}
+	open[0].Close()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the third statement did not run once a slot was free")
+	}
+	open[1].Close()
+}
