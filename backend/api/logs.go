@@ -50,6 +50,21 @@ func logQuery(c *fiber.Ctx, ed factory.EngineDays) (store.Query, error) {
 	return q, nil
 }
 
+// engineQuery reads the engine of the route and the search parameters shared by
+// /logs, /histogram and export.csv (logQuery).
+func (s *Server) engineQuery(c *fiber.Ctx) (string, factory.EngineDays, store.Query, error) {
+	name, err := engineParam(c)
+	if err != nil {
+		return "", factory.EngineDays{}, store.Query{}, err
+	}
+	ed, err := s.engineDays(name)
+	if err != nil {
+		return "", factory.EngineDays{}, store.Query{}, err
+	}
+	q, err := logQuery(c, ed)
+	return name, ed, q, err
+}
+
 // today is the date now in the engine's timezone.
 func (s *Server) today(ed factory.EngineDays) string {
 	return s.d.Now().In(ed.Location).Format(store.DateLayout)
@@ -78,15 +93,7 @@ func dayNotFound(name, date string) error {
 
 // queryLogs: GET /engines/:name/logs — one page of a day's rows.
 func (s *Server) queryLogs(c *fiber.Ctx) error {
-	name, err := engineParam(c)
-	if err != nil {
-		return err
-	}
-	ed, err := s.engineDays(name)
-	if err != nil {
-		return err
-	}
-	q, err := logQuery(c, ed)
+	name, ed, q, err := s.engineQuery(c)
 	if err != nil {
 		return err
 	}
@@ -179,15 +186,7 @@ func emptyPage(ed factory.EngineDays) *store.Page {
 // or of a range (from_date, to_date) as RFC 4180 CSV in constant memory. Invalid input is
 // reported with a JSON error before the first byte of CSV.
 func (s *Server) exportCSV(c *fiber.Ctx) error {
-	name, err := engineParam(c)
-	if err != nil {
-		return err
-	}
-	ed, err := s.engineDays(name)
-	if err != nil {
-		return err
-	}
-	q, err := logQuery(c, ed)
+	name, ed, q, err := s.engineQuery(c)
 	if err != nil {
 		return err
 	}

@@ -9,15 +9,7 @@ import (
 // histogram: GET /engines/:name/histogram — matching rows per bucket of one day (date,
 // from, to) or of a range (start, end or last), with q and filter as for /logs.
 func (s *Server) histogram(c *fiber.Ctx) error {
-	name, err := engineParam(c)
-	if err != nil {
-		return err
-	}
-	ed, err := s.engineDays(name)
-	if err != nil {
-		return err
-	}
-	q, err := logQuery(c, ed)
+	name, ed, q, err := s.engineQuery(c)
 	if err != nil {
 		return err
 	}

@@ -96,16 +96,9 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	if err := ValidDate(q.Date); err != nil {
 		return nil, err
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 0 || limit > MaxLimit:
-		return nil, &FieldError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, MaxLimit)}
-	}
-	maxBytes := q.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxPageBytes
+	limit, maxBytes, err := pageBounds(q)
+	if err != nil {
+		return nil, err
 	}
 	var cursor int64
 	if q.Cursor != "" {
@@ -266,6 +259,22 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 		page.NextCursor, page.LimitReason = &next, LimitTime
 	}
 	return page, nil
+}
+
+// pageBounds returns the rows (q.Limit, 0 = DefaultLimit) and cell bytes
+// (q.MaxBytes, 0 = DefaultMaxPageBytes) a page of q may hold.
+func pageBounds(q Query) (limit, maxBytes int, err error) {
+	limit, maxBytes = q.Limit, q.MaxBytes
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 0 || limit > MaxLimit:
+		return 0, 0, &FieldError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, MaxLimit)}
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxPageBytes
+	}
+	return limit, maxBytes, nil
 }
 
 // nextChunk returns the next id range to scan after the exclusive bound pos

@@ -37,16 +37,9 @@ const ColDate = "date"
 func (ds *Days) QueryRange(ctx context.Context, rq RangeQuery) (*Page, error) {
 	q := rq.Query
 	q.Date, q.From, q.To = "", "", ""
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 0 || limit > MaxLimit:
-		return nil, &FieldError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, MaxLimit)}
-	}
-	maxBytes := q.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxPageBytes
+	limit, maxBytes, err := pageBounds(q)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkRange(q); err != nil {
 		return nil, err

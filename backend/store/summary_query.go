@@ -24,20 +24,7 @@ func summaryTokens(q Query, has map[string]bool) []uint64 {
 	}
 	var toks []tok
 	add := func(s string) {
-		for i := 0; i < len(s); {
-			if !isWordByte[s[i]] {
-				i++
-				continue
-			}
-			j := i + 1
-			for j < len(s) && isWordByte[s[j]] {
-				j++
-			}
-			if j-i >= minTokenLen {
-				toks = append(toks, tok{hashToken(s, i, j), j - i})
-			}
-			i = j
-		}
+		eachTokenSpan(s, func(i, j int) { toks = append(toks, tok{hashToken(s, i, j), j - i}) })
 	}
 	for _, f := range q.Filters {
 		// id is no text column: the summaries do not hold it.

@@ -90,9 +90,15 @@ func wordMask8(x uint64) uint8 {
 	return uint8((m >> 7) * 0x0102040810204080 >> 56)
 }
 
-// eachToken calls add with the hash of every token of s, in order,
-// duplicates included.
+// eachToken calls add with the hash of every token of s of at least
+// minTokenLen bytes, in order, duplicates included.
 func eachToken(s string, add func(h uint64)) {
+	eachTokenSpan(s, func(i, j int) { add(hashToken(s, i, j)) })
+}
+
+// eachTokenSpan calls f with the bounds s[i:j] of every token of s of at
+// least minTokenLen bytes, in order.
+func eachTokenSpan(s string, f func(i, j int)) {
 	for i := 0; i < len(s); {
 		if !isWordByte[s[i]] {
 			i++
@@ -103,7 +109,7 @@ func eachToken(s string, add func(h uint64)) {
 			j++
 		}
 		if j-i >= minTokenLen {
-			add(hashToken(s, i, j))
+			f(i, j)
 		}
 		i = j
 	}
