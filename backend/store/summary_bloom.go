@@ -11,9 +11,9 @@ import (
 )
 
 // Block summaries. The ids of a day file are cut into blocks of blockRows
-// (block k = ids k*blockRows .. (k+1)*blockRows-1). When the writer commits
-// the last id of a block it stores, in the same transaction, a bloom filter
-// of the block's tokens (summary_tokens.go) over every text column: the head
+// (block k = ids k*blockRows .. (k+1)*blockRows-1). Once the writer has
+// committed the last id of a block it stores, in the transaction of a later
+// batch (bloomFlushBlocks at a time), a bloom filter of the block's tokens (summary_tokens.go) over every text column: the head
 // columns, the value columns, original_log. A query for an exact value or a
 // whole word then scans only the blocks whose bloom may hold all its tokens
 // (candidateSpans), plus every id no summary covers.
@@ -33,7 +33,8 @@ import (
 // them from the block's rows when it opens the file (after kill -9 or a
 // restart) or when ids do not continue where it expects. It tokenizes a
 // batch in a goroutine while SQLite inserts the batch, and writes the blooms
-// of the blocks the batch completes before the COMMIT. A file written
+// of complete blocks in a batch's transaction, eight blocks at a time (a
+// block whose bloom is not written yet is scanned). A file written
 // before summaries existed has none: its blocks are scanned; the writer
 // adds the tables when it opens the file and summarizes from the block of
 // its next row on.
