@@ -55,6 +55,32 @@ export function timeMode(s: Pick<BrowseState, 'last' | 'start' | 'end'>): TimeMo
   return 'day';
 }
 
+/** setTimeParams sets the time parameters of s on p: last, or start and end, or date, from
+ * and to (each passed through clock, and left out when that gives ""). */
+export function setTimeParams(
+  p: URLSearchParams,
+  s: Partial<Pick<BrowseState, 'date' | 'from' | 'to' | 'last' | 'start' | 'end'>>,
+  clock: (v: string) => string,
+): void {
+  switch (timeMode({ last: s.last ?? '', start: s.start ?? '', end: s.end ?? '' })) {
+    case 'last':
+      p.set('last', s.last ?? '');
+      break;
+    case 'range':
+      if (s.start) p.set('start', s.start);
+      if (s.end) p.set('end', s.end);
+      break;
+    case 'day': {
+      if (s.date) p.set('date', s.date);
+      const from = clock(s.from ?? '');
+      const to = clock(s.to ?? '');
+      if (from) p.set('from', from);
+      if (to) p.set('to', to);
+      break;
+    }
+  }
+}
+
 /** parseFilter splits `col:text` (substring) or `col=text` (exact) at the first `:` or `=`;
  * null when there is neither or no column name. */
 export function parseFilter(v: string): { col: string; filter: ColumnFilter } | null {
@@ -106,20 +132,7 @@ export function parseBrowseState(p: URLSearchParams): BrowseState {
  * the toggle). */
 export function browseSearchParams(s: BrowseState): URLSearchParams {
   const p = new URLSearchParams();
-  switch (timeMode(s)) {
-    case 'last':
-      p.set('last', s.last);
-      break;
-    case 'range':
-      if (s.start) p.set('start', s.start);
-      if (s.end) p.set('end', s.end);
-      break;
-    case 'day':
-      if (s.date) p.set('date', s.date);
-      if (s.from) p.set('from', s.from);
-      if (s.to) p.set('to', s.to);
-      break;
-  }
+  setTimeParams(p, s, (v) => v);
   if (s.q) {
     p.set('q', s.q);
     p.set('match', s.match);

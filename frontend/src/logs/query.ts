@@ -1,5 +1,5 @@
 // Pure building of the /logs, /histogram and /export.csv query strings from the browse state.
-import { timeMode, type BrowseState } from './browseState';
+import { formatFilter, setTimeParams, type BrowseState } from './browseState';
 
 /** Selection is the part of the state that chooses rows (not their order or paging). */
 export type Selection = Pick<BrowseState, 'date' | 'from' | 'to' | 'last' | 'start' | 'end' | 'q' | 'match' | 'filters'>;
@@ -15,20 +15,7 @@ export function normalizeTime(v: string): string {
  * (exact) per non-empty column filter. */
 export function selectionParams(s: Partial<Selection>): URLSearchParams {
   const p = new URLSearchParams();
-  switch (timeMode({ last: s.last ?? '', start: s.start ?? '', end: s.end ?? '' })) {
-    case 'last':
-      p.set('last', s.last ?? '');
-      break;
-    case 'range':
-      if (s.start) p.set('start', s.start);
-      if (s.end) p.set('end', s.end);
-      break;
-    case 'day':
-      if (s.date) p.set('date', s.date);
-      if (s.from?.trim()) p.set('from', normalizeTime(s.from.trim()));
-      if (s.to?.trim()) p.set('to', normalizeTime(s.to.trim()));
-      break;
-  }
+  setTimeParams(p, s, (v) => normalizeTime(v.trim()));
   const q = s.q?.trim();
   if (q) {
     p.set('q', q);
@@ -36,7 +23,7 @@ export function selectionParams(s: Partial<Selection>): URLSearchParams {
   }
   for (const [col, f] of Object.entries(s.filters ?? {})) {
     const t = f.text.trim();
-    if (t) p.append('filter', `${col}${f.exact ? '=' : ':'}${t}`);
+    if (t) p.append('filter', formatFilter(col, { ...f, text: t }));
   }
   return p;
 }
