@@ -212,9 +212,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
 	}
-	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s",
+	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s cpu_us_per_log=%.2f",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
-		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol)
+		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol, cpu*1e6/float64(max(stored, 1)))
 	if o.protocol == "tcp" {
 		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d", o.framing, lc.BackpressureMs, lc.FramingErrors)
 	}

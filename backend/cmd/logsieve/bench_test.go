@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -65,6 +66,12 @@ func TestBenchStoresEverythingItSendsAndReportsTheSpecLine(t *testing.T) {
 		if f["sent"] != count || f["stored"] != count || f["loss_pct"] != "0.0000" || f["dropped"] != "0" ||
 			f["refused"] != "0" || f["write_errors"] != "0" || f["kernel_drops"] != "0" {
 			t.Fatalf("bench %v: %v; want sent=stored=%s, no loss", args, f, count)
+		}
+		// SPEC §9: the server's CPU per stored log, in µs (cpu_s has 2 decimals).
+		cpuS, _ := strconv.ParseFloat(f["cpu_s"], 64)
+		perLog, err := strconv.ParseFloat(f["cpu_us_per_log"], 64)
+		if n, _ := strconv.Atoi(count); err != nil || math.Abs(perLog-cpuS*1e6/float64(n)) > 0.01+0.005*1e6/float64(n) {
+			t.Fatalf("cpu_us_per_log=%q with cpu_s=%s and %s stored; want cpu_s*1e6/stored", f["cpu_us_per_log"], f["cpu_s"], count)
 		}
 		if rss, _ := strconv.ParseFloat(f["rss_mb"], 64); rss <= 0 {
 			t.Fatalf("rss_mb=%s; want the server's peak RSS", f["rss_mb"])
