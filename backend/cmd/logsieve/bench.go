@@ -193,17 +193,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	}
 	// Wait until every sent log is stored or nothing changed for 3 s. Polling
 	// every 10 ms keeps the end time of a 1M-log run within 0.2 %.
-	stored, lastChange := 0, time.Now()
-	for {
-		n := countStored(dir, names)
-		if n != stored {
-			stored, lastChange = n, time.Now()
-		}
-		if stored >= total || time.Since(lastChange) > 3*time.Second {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	stored, lastChange := waitStored(context.Background(), dir, names, total, 3*time.Second, 10*time.Millisecond)
 	elapsed := lastChange.Sub(start).Seconds()
 	cpu := procCPU(cmd.Process.Pid) - cpu0
 	rss := procHWM(cmd.Process.Pid)
@@ -302,6 +292,20 @@ func waitHealthy(url string, d time.Duration) error {
 }
 
 // countStored sums the rows of every day file of the engines.
+// waitStored polls countStored every poll until the engines' rows reach want
+// (-1: never) or stop changing for quiet, and returns the last count and when
+// it last changed.
+func waitStored(ctx context.Context, dataDir string, names []string, want int, quiet, poll time.Duration) (stored int, lastChange time.Time) {
+	stored, lastChange = countStored(dataDir, names), time.Now()
+	for ctx.Err() == nil && (want < 0 || stored < want) && time.Since(lastChange) <= quiet {
+		time.Sleep(poll)
+		if n := countStored(dataDir, names); n != stored {
+			stored, lastChange = n, time.Now()
+		}
+	}
+	return stored, lastChange
+}
+
 func countStored(dataDir string, names []string) int {
 	total := 0
 	for _, n := range names {

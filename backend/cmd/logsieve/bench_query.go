@@ -618,29 +618,6 @@ func (c *apiClient) histogram(ctx context.Context, date string, q benchQuery) (h
 	return h, err
 }
 
-// settledCount returns the rows stored for engine once the count reaches
-// want (-1: any) or stops growing for a second, waiting at most 20 s: the
-// server stores what it received within its flush interval.
-func settledCount(ctx context.Context, dataDir, engine string, want int) int {
-	last, still := -1, 0
-	for i := 0; i < 80 && ctx.Err() == nil; i++ {
-		n := countStored(dataDir, []string{engine})
-		if want >= 0 && n >= want {
-			return n
-		}
-		if n == last {
-			if still++; still >= 4 {
-				return n
-			}
-		} else {
-			still = 0
-		}
-		last = n
-		time.Sleep(250 * time.Millisecond)
-	}
-	return countStored(dataDir, []string{engine})
-}
-
 // viewersResult is what the viewers phase measured.
 type viewersResult struct {
 	queries, errors int
@@ -658,7 +635,7 @@ type viewersResult struct {
 func (c *apiClient) viewers(ctx context.Context, dataDir string, fd filledDay, port int, o benchQueryOptions, before lossCounters) viewersResult {
 	var v viewersResult
 	engineDir := store.EngineDir(dataDir, fd.Engine)
-	storedBefore := settledCount(ctx, dataDir, fd.Engine, -1)
+	storedBefore, _ := waitStored(ctx, dataDir, []string{fd.Engine}, -1, time.Second, 250*time.Millisecond)
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
@@ -703,7 +680,8 @@ func (c *apiClient) viewers(ctx context.Context, dataDir string, fd filledDay, p
 	wg.Wait()
 	v.sent, v.walMax = int(res.Sent), walMax
 	v.queries, v.errors = int(queries.Load()), int(qerrs.Load())
-	v.stored = settledCount(ctx, dataDir, fd.Engine, storedBefore+v.sent) - storedBefore
+	stored, _ := waitStored(ctx, dataDir, []string{fd.Engine}, storedBefore+v.sent, time.Second, 250*time.Millisecond)
+	v.stored = stored - storedBefore
 	v.stored = countStored(dataDir, []string{fd.Engine}) - storedBefore
 	after := serverLosses(c.addr(), c.password, []string{fd.Engine})
 	v.loss = lossCounters{Dropped: after.Dropped - before.Dropped, KernelDrops: after.KernelDrops - before.KernelDrops,
