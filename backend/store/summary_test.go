@@ -120,21 +120,7 @@ func (r refRow) matches(q Query) bool {
 func allIDs(t *testing.T, dir string, q Query) []string {
 	t.Helper()
 	q.Date, q.Desc, q.Limit = queryDate, true, 50
-	var ids []string
-	for pages := 0; ; pages++ {
-		if pages > 1000 {
-			t.Fatal("no end after 1000 pages")
-		}
-		p, err := QueryDay(t.Context(), dir, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, pageIDs(p)...)
-		if p.NextCursor == nil {
-			return ids
-		}
-		q.Cursor = *p.NextCursor
-	}
+	return pagedIDs(t, dir, q)
 }
 
 // checkSearches compares exact and word queries on the day of dir with the
