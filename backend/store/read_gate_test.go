@@ -6,11 +6,10 @@ import (
 	"time"
 )
 
-// TestReadGateWriterWaitsForStatementsAndGivesUp: the writer's close waits
-// for a statement in progress, gives up after its wait when the statement
-// goes on, and a reader that opens a second statement on its connection
-// while the writer waits is not blocked (it would deadlock otherwise).
-func TestReadGateWriterWaitsForStatementsAndGivesUp(t *testing.T) {
+// oneRowDay opens the read handle of a day file of one row (released when
+// the test ends).
+func oneRowDay(t *testing.T) *Day {
+	t.Helper()
 	w, _ := openTestWriter(t, time.UTC)
 	s := &Schema{Columns: []string{"a"}}
 	mustWrite(t, w, s, []Row{{ReceivedAt: ns(t, time.UTC, queryDate+" 10:00:00"), SenderIP: "10.0.0.1", Values: []sql.NullString{str("a")}}})
@@ -18,7 +17,16 @@ func TestReadGateWriterWaitsForStatementsAndGivesUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.Release()
+	t.Cleanup(v.Release)
+	return v
+}
+
+// TestReadGateWriterWaitsForStatementsAndGivesUp: the writer's close waits
+// for a statement in progress, gives up after its wait when the statement
+// goes on, and a reader that opens a second statement on its connection
+// while the writer waits is not blocked (it would deadlock otherwise).
+func TestReadGateWriterWaitsForStatementsAndGivesUp(t *testing.T) {
+	v := oneRowDay(t)
 	g := &v.d.gate
 	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
 	if err != nil {
@@ -71,14 +79,7 @@ func TestScanSlotsBoundTheReadStatementsRunningAtOnce(t *testing.T) {
 	old := scanSlots
 	scanSlots = make(chan struct{}, 2)
 	defer func() { scanSlots = old }()
-	w, _ := openTestWriter(t, time.UTC)
-	s := &Schema{Columns: []string{"a"}}
-	mustWrite(t, w, s, []Row{{ReceivedAt: ns(t, time.UTC, queryDate+" 10:00:00"), SenderIP: "10.0.0.1", Values: []sql.NullString{str("a")}}})
-	v, err := w.Days().Open(t.Context(), queryDate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Release()
+	v := oneRowDay(t)
 	pool := v.d.ro
 	var open []*sql.Rows
 	for range 2 {
