@@ -99,7 +99,7 @@ func (ds *Days) idSpan(ctx context.Context, date string) (lo, hi int64, err erro
 		return 0, 0, nil
 	}
 	var a, b sql.NullInt64
-	if err := h.conn.QueryRowContext(ctx, "SELECT min(id), max(id) FROM logs").Scan(&a, &b); err != nil {
+	if err := h.idBounds(ctx, &a, &b); err != nil {
 		return 0, 0, fmt.Errorf("cannot read day file %q: %w", h.d.path, err)
 	}
 	return a.Int64, b.Int64, nil
@@ -286,7 +286,7 @@ func (ds *Days) dayClientCounts(ctx context.Context, date string) (map[string]in
 	// and one over a whole busy day would keep the writer from truncating
 	// the WAL for seconds (see readGate).
 	var lo, hi sql.NullInt64
-	if err := h.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
+	if err := h.idBounds(ctx, &lo, &hi); err != nil {
 		return nil, fmt.Errorf("cannot count clients of day file %q: %w", d.path, err)
 	}
 	for from := lo.Int64; lo.Valid && from <= hi.Int64; from += clientCountStep {

@@ -177,7 +177,7 @@ func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string
 		return err
 	}
 	var lo, hi sql.NullInt64
-	if err := v.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
+	if err := v.idBounds(ctx, &lo, &hi); err != nil {
 		return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
 	if !lo.Valid {

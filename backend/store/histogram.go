@@ -259,7 +259,7 @@ func (v *Day) scanCounts(ctx, bctx context.Context, q Query, shown []string, cou
 		return false, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
 	var lo, hi sql.NullInt64
-	if err := v.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(&lo, &hi); err != nil {
+	if err := v.idBounds(ctx, &lo, &hi); err != nil {
 		return fail(err)
 	}
 	if !lo.Valid {
