@@ -1,0 +1,56 @@
+package realclient
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// Snippets of docs/senders.md for rsyslog (8.x, RainerScript): a rule for
+// /etc/rsyslog.d/ that forwards everything to logsieve.
+const (
+	// RsyslogTCPOctet forwards over TCP, octet counted (RFC 6587), in RFC 5424 format.
+	RsyslogTCPOctet = `*.* action(type="omfwd" target="logsieve.example.net" port="1514" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")`
+	// RsyslogTCPLF forwards over TCP, one LF-terminated line per message, in
+	// the traditional (RFC 3164) format: omfwd's defaults.
+	RsyslogTCPLF = `*.* action(type="omfwd" target="logsieve.example.net" port="1514" protocol="tcp")`
+	// RsyslogUDP forwards one datagram per message, in the traditional format.
+	RsyslogUDP = `*.* action(type="omfwd" target="logsieve.example.net" port="5514" protocol="udp")`
+)
+
+// RsyslogConfig is what a test puts into the harness's rsyslog.conf.
+type RsyslogConfig struct {
+	// Global holds statements placed before the input, e.g. the
+	// global(DefaultNetstreamDriverCAFile=...) of a TLS sender.
+	Global string
+	// Forward holds the rules that receive every message of the input: a
+	// snippet rewritten by Target.
+	Forward string
+}
+
+const rsyslogConf = `# written by logsieve's realclient test harness
+global(workDirectory="{{.Dir}}")
+{{.Global}}
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="{{.InPort}}" ruleset="to_logsieve")
+ruleset(name="to_logsieve") {
+{{.Forward}}
+}
+`
+
+// StartRsyslog runs rsyslogd -n (foreground) from a config in its own temp
+// dir: an imtcp input on a free 127.0.0.1 port (Daemon.InPort) whose messages
+// go to c.Forward, and nothing else (no local log socket, rsyslog's own
+// messages go nowhere). It stops with the test.
+func StartRsyslog(t testing.TB, c RsyslogConfig) *Daemon {
+	t.Helper()
+	path := Require(t, "rsyslogd", "/usr/sbin/rsyslogd")
+	dir, cred := daemonDir(t, "rsyslog")
+	d := &Daemon{Name: "rsyslogd", Dir: dir, InPort: freePort(t)}
+	conf := writeConfig(t, dir, "rsyslog.conf", rsyslogConf, struct {
+		RsyslogConfig
+		Dir    string
+		InPort int
+	}{c, dir, d.InPort}, cred)
+	start(t, d, path, []string{"-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid")}, nil, cred)
+	return d
+}

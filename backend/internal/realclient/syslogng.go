@@ -1,0 +1,80 @@
+package realclient
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Snippets of docs/senders.md for syslog-ng (3.x): a destination to add to
+// the log paths that should reach logsieve.
+const (
+	// SyslogNGTCPOctet sends over TCP, octet counted, in RFC 5424 format: the syslog() driver.
+	SyslogNGTCPOctet = `destination d_logsieve { syslog("logsieve.example.net" port(1514) transport("tcp")); };`
+	// SyslogNGTCPLF sends over TCP, one LF-terminated line per message, in
+	// the BSD (RFC 3164) format: the network() driver.
+	SyslogNGTCPLF = `destination d_logsieve { network("logsieve.example.net" port(1514) transport("tcp")); };`
+	// SyslogNGUDP sends one datagram per message, in the BSD format.
+	SyslogNGUDP = `destination d_logsieve { network("logsieve.example.net" port(5514) transport("udp")); };`
+)
+
+// SyslogNGRootEnv names the directory that holds an unpacked syslog-ng-core
+// package (usr/sbin/syslog-ng, usr/lib/syslog-ng/...), for machines where
+// the package cannot be installed beside rsyslog (Debian's two conflict);
+// make deps-system unpacks it into /opt/syslog-ng-core, the default.
+const SyslogNGRootEnv = "LOGSIEVE_SYSLOG_NG_ROOT"
+
+// SyslogNGConfig is what a test puts into the harness's syslog-ng.conf.
+type SyslogNGConfig struct {
+	// Global holds statements placed before the destination (TLS options,
+	// templates).
+	Global string
+	// Destination defines the destination d_logsieve: a snippet rewritten
+	// by Target.
+	Destination string
+}
+
+const syslogNGConf = `@version: 3.38
+# written by logsieve's realclient test harness
+options { keep-hostname(yes); stats-freq(0); time-reopen(1); };
+source s_test { network(ip("127.0.0.1") port({{.InPort}}) transport("tcp") flags(syslog-protocol)); };
+{{.Global}}
+{{.Destination}}
+log { source(s_test); destination(d_logsieve); };
+`
+
+// StartSyslogNG runs syslog-ng -F (foreground) from a config in its own temp
+// dir, with its persist file, pid file and control socket there: a network()
+// source on a free 127.0.0.1 port (Daemon.InPort) that takes RFC 5424 lines,
+// logged to d_logsieve only. It stops with the test.
+func StartSyslogNG(t testing.TB, c SyslogNGConfig) *Daemon {
+	t.Helper()
+	root := os.Getenv(SyslogNGRootEnv)
+	if root == "" {
+		root = "/opt/syslog-ng-core"
+	}
+	path := Require(t, "syslog-ng", "/usr/sbin/syslog-ng", filepath.Join(root, "usr/sbin/syslog-ng"))
+	var env []string
+	var args []string
+	if rel, err := filepath.Rel(root, path); err == nil && rel == "usr/sbin/syslog-ng" {
+		// The unpacked package: its libraries and modules are under root.
+		env = append(env, "LD_LIBRARY_PATH="+filepath.Join(root, "usr/lib/syslog-ng"))
+		mods, _ := filepath.Glob(filepath.Join(root, "usr/lib/syslog-ng/3.*"))
+		if len(mods) != 1 {
+			t.Fatalf("want one module dir usr/lib/syslog-ng/3.* under %s; got %q", root, mods)
+		}
+		args = append(args, "--module-path="+mods[0])
+	}
+	dir, cred := daemonDir(t, "syslog-ng")
+	d := &Daemon{Name: "syslog-ng", Dir: dir, InPort: freePort(t)}
+	conf := writeConfig(t, dir, "syslog-ng.conf", syslogNGConf, struct {
+		SyslogNGConfig
+		InPort int
+	}{c, d.InPort}, cred)
+	args = append(args, "-F", "-e", "--no-caps", "-f", conf,
+		"--persist-file="+filepath.Join(dir, "syslog-ng.persist"),
+		"--pidfile="+filepath.Join(dir, "syslog-ng.pid"),
+		"--control="+filepath.Join(dir, "syslog-ng.ctl"))
+	start(t, d, path, args, env, cred)
+	return d
+}
