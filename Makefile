@@ -24,7 +24,7 @@ PROTOCOL ?= udp
 FRAMING ?= octet
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
-        bench bench-all bench-query dist clean deps-node deps-chromium deps-system fuzz
+        bench bench-all bench-query dist clean deps-node deps-chromium deps-system deps-clients fuzz
 
 all: build
 
@@ -58,15 +58,47 @@ dev: deps-node
 test: lint test-go test-fuzz test-web test-installer test-e2e
 	@echo "make test: all suites passed"
 
-test-go:
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m ./backend/...
+# test-go runs the real-client tests (logger, rsyslogd, syslog-ng) too: LOGSIEVE_REAL_CLIENTS=1
+# makes a missing program a failure instead of a skip.
+test-go: deps-clients
+	LOGSIEVE_REAL_CLIENTS=1 LOGSIEVE_SYSLOG_NG_ROOT=$(SYSLOG_NG_ROOT) CGO_ENABLED=1 \
+	  $(GO) test -race -count=1 -timeout 10m ./backend/...
 
 test-web: deps-node
 	npm run test -w frontend
 
+# deps-clients: the real syslog senders of the Go tests, installed only when missing:
+# util-linux logger (bsdutils), rsyslog with rsyslog-gnutls, and syslog-ng. Debian's
+# syslog-ng-core conflicts with rsyslog (both are the system logger), so it is not installed
+# but unpacked into SYSLOG_NG_ROOT with its libraries installed; the tests run it from there
+# (LOGSIEVE_SYSLOG_NG_ROOT) in the foreground, and nothing starts it as a service.
+SYSLOG_NG_ROOT ?= /opt/syslog-ng-core
+deps-clients:
+	@set -e; need=""; \
+	command -v logger >/dev/null 2>&1 || need="$$need bsdutils"; \
+	command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need="$$need rsyslog"; \
+	dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need="$$need rsyslog-gnutls"; \
+	sng=1; if command -v syslog-ng >/dev/null 2>&1 || [ -x /usr/sbin/syslog-ng ] || \
+	  [ -x "$(SYSLOG_NG_ROOT)/usr/sbin/syslog-ng" ]; then sng=""; fi; \
+	if [ -n "$$need$$sng" ]; then $(SUDO) apt-get update -qq; fi; \
+	if [ -n "$$need" ]; then \
+	  echo "installing Debian packages:$$need"; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
+	fi; \
+	if [ -n "$$sng" ] && ! command -v syslog-ng >/dev/null 2>&1 && [ ! -x /usr/sbin/syslog-ng ]; then \
+	  echo "unpacking syslog-ng-core into $(SYSLOG_NG_ROOT) (the package conflicts with rsyslog)"; \
+	  tmp=$$(mktemp -d); chmod 777 "$$tmp"; \
+	  (cd "$$tmp" && apt-get download -qq syslog-ng-core); deb=$$(ls "$$tmp"/syslog-ng-core_*.deb); \
+	  deps=$$(dpkg-deb -f "$$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g'); \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$deps; \
+	  $(SUDO) mkdir -p "$(SYSLOG_NG_ROOT)"; $(SUDO) dpkg-deb -x "$$deb" "$(SYSLOG_NG_ROOT)"; rm -rf "$$tmp"; \
+	  LD_LIBRARY_PATH="$(SYSLOG_NG_ROOT)/usr/lib/syslog-ng" "$(SYSLOG_NG_ROOT)/usr/sbin/syslog-ng" --version | head -1; \
+	fi
+
 # deps-system: Debian packages the tests need, installed only when missing (apt lists are
-# refreshed first, once): chromium for Playwright, shellcheck and nginx for the installer.
-deps-system:
+# refreshed first, once): chromium for Playwright, shellcheck and nginx for the installer,
+# and the real syslog senders (deps-clients).
+deps-system: deps-clients
 	@need=""; \
 	[ -x "$(CHROMIUM_PATH)" ] || need="$$need chromium"; \
 	command -v shellcheck >/dev/null 2>&1 || need="$$need shellcheck"; \

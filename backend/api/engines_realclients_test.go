@@ -149,7 +149,7 @@ func syslogNG(snippet string) func(t *testing.T, port int) *realclient.Daemon {
 }
 
 func TestRsyslogForwardsToTCPAndUDPEngines(t *testing.T) {
-	realclient.Require(t, "rsyslogd", "/usr/sbin/rsyslogd")
+	realclient.RequireRsyslog(t)
 	e := newEnv(t)
 	e.Do(apitest.Request{Method: "POST", Path: "/api/v1/classes", Token: e.admin, Body: classBody})
 	for _, r := range []realClientRun{
@@ -162,6 +162,7 @@ func TestRsyslogForwardsToTCPAndUDPEngines(t *testing.T) {
 }
 
 func TestSyslogNGSendsToTCPAndUDPEngines(t *testing.T) {
+	realclient.RequireSyslogNG(t)
 	e := newEnv(t)
 	e.Do(apitest.Request{Method: "POST", Path: "/api/v1/classes", Token: e.admin, Body: classBody})
 	for _, r := range []realClientRun{

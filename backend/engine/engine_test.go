@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/internal/realclient"
 )
 
 const mikrotikLog = `<869> 01:02:05 T8Y45jGZY prerouting: in:<pppoe-RRWLkNYEZ> out:(unknown 0), connection-state:established,snat proto TCP (ACK,FIN,PSH), 73.181.232.17:34921->176.13.130.56:13878, NAT (73.181.232.17:34921->95.110.59.28:11384)->176.13.130.56:13878, len 946`
@@ -152,9 +153,7 @@ func TestUDPLogIsExtractedAndStored(t *testing.T) {
 }
 
 func TestLoggerClientIsStored(t *testing.T) {
-	if _, err := exec.LookPath("logger"); err != nil {
-		t.Skip("util-linux logger not installed")
-	}
+	realclient.Require(t, "logger")
 	dir := t.TempDir()
 	e, addr := startEngine(t, Config{Dir: dir, KeepOriginal: true}, mikrotik(t))
 	_, port, _ := net.SplitHostPort(addr)

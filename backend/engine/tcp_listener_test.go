@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/internal/realclient"
 )
 
 // startTCPEngine starts a tcp engine on 127.0.0.1 with a short flush.
@@ -73,9 +75,7 @@ func checkIdentity(t *testing.T, st Stats) {
 }
 
 func TestTCPLoggerLFAndOctetCountedAreStored(t *testing.T) {
-	if _, err := exec.LookPath("logger"); err != nil {
-		t.Skip("util-linux logger not installed")
-	}
+	realclient.Require(t, "logger")
 	dir := t.TempDir()
 	e, addr := startTCPEngine(t, Config{Dir: dir})
 	_, port, _ := net.SplitHostPort(addr)

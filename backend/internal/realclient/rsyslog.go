@@ -8,11 +8,16 @@ import (
 // Snippets of docs/senders.md for rsyslog (8.x, RainerScript): a rule for
 // /etc/rsyslog.d/ that forwards everything to logsieve.
 const (
-	// RsyslogTCPOctet forwards over TCP, octet counted (RFC 6587), in RFC 5424 format.
-	RsyslogTCPOctet = `*.* action(type="omfwd" target="logsieve.example.net" port="1514" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")`
+	// RsyslogTCPOctet forwards over TCP, octet counted (RFC 6587), in RFC
+	// 5424 format; its own queue and endless retries keep what logsieve
+	// cannot take while it restarts.
+	RsyslogTCPOctet = `*.* action(type="omfwd" target="logsieve.example.net" port="1514" protocol="tcp"
+           TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"
+           queue.type="LinkedList" action.resumeRetryCount="-1")`
 	// RsyslogTCPLF forwards over TCP, one LF-terminated line per message, in
-	// the traditional (RFC 3164) format: omfwd's defaults.
-	RsyslogTCPLF = `*.* action(type="omfwd" target="logsieve.example.net" port="1514" protocol="tcp")`
+	// the traditional (RFC 3164) format: omfwd's framing and format.
+	RsyslogTCPLF = `*.* action(type="omfwd" target="logsieve.example.net" port="1514" protocol="tcp"
+           queue.type="LinkedList" action.resumeRetryCount="-1")`
 	// RsyslogUDP forwards one datagram per message, in the traditional format.
 	RsyslogUDP = `*.* action(type="omfwd" target="logsieve.example.net" port="5514" protocol="udp")`
 )
@@ -37,13 +42,19 @@ ruleset(name="to_logsieve") {
 }
 `
 
+// RequireRsyslog returns the path of rsyslogd. Missing: see Require.
+func RequireRsyslog(t testing.TB) string {
+	t.Helper()
+	return Require(t, "rsyslogd", "/usr/sbin/rsyslogd")
+}
+
 // StartRsyslog runs rsyslogd -n (foreground) from a config in its own temp
 // dir: an imtcp input on a free 127.0.0.1 port (Daemon.InPort) whose messages
 // go to c.Forward, and nothing else (no local log socket, rsyslog's own
 // messages go nowhere). It stops with the test.
 func StartRsyslog(t testing.TB, c RsyslogConfig) *Daemon {
 	t.Helper()
-	path := Require(t, "rsyslogd", "/usr/sbin/rsyslogd")
+	path := RequireRsyslog(t)
 	dir, cred := daemonDir(t, "rsyslog")
 	d := &Daemon{Name: "rsyslogd", Dir: dir, InPort: freePort(t)}
 	conf := writeConfig(t, dir, "rsyslog.conf", rsyslogConf, struct {

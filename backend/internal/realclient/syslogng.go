@@ -43,28 +43,35 @@ source s_test { network(ip("127.0.0.1") port({{.InPort}}) transport("tcp") flags
 log { source(s_test); destination(d_logsieve); };
 `
 
+// RequireSyslogNG returns how to run syslog-ng: the program (on PATH, in
+// /usr/sbin, or unpacked under $LOGSIEVE_SYSLOG_NG_ROOT, default
+// /opt/syslog-ng-core) and, for an unpacked one, the arguments and
+// environment that find its modules and libraries. Missing: see Require.
+func RequireSyslogNG(t testing.TB) (path string, args, env []string) {
+	t.Helper()
+	root := os.Getenv(SyslogNGRootEnv)
+	if root == "" {
+		root = "/opt/syslog-ng-core"
+	}
+	path = Require(t, "syslog-ng", "/usr/sbin/syslog-ng", filepath.Join(root, "usr/sbin/syslog-ng"))
+	if rel, err := filepath.Rel(root, path); err == nil && rel == "usr/sbin/syslog-ng" {
+		mods, _ := filepath.Glob(filepath.Join(root, "usr/lib/syslog-ng/3.*"))
+		if len(mods) != 1 {
+			t.Fatalf("want one module dir usr/lib/syslog-ng/3.* under %s; got %q", root, mods)
+		}
+		args = []string{"--module-path=" + mods[0]}
+		env = []string{"LD_LIBRARY_PATH=" + filepath.Join(root, "usr/lib/syslog-ng")}
+	}
+	return path, args, env
+}
+
 // StartSyslogNG runs syslog-ng -F (foreground) from a config in its own temp
 // dir, with its persist file, pid file and control socket there: a network()
 // source on a free 127.0.0.1 port (Daemon.InPort) that takes RFC 5424 lines,
 // logged to d_logsieve only. It stops with the test.
 func StartSyslogNG(t testing.TB, c SyslogNGConfig) *Daemon {
 	t.Helper()
-	root := os.Getenv(SyslogNGRootEnv)
-	if root == "" {
-		root = "/opt/syslog-ng-core"
-	}
-	path := Require(t, "syslog-ng", "/usr/sbin/syslog-ng", filepath.Join(root, "usr/sbin/syslog-ng"))
-	var env []string
-	var args []string
-	if rel, err := filepath.Rel(root, path); err == nil && rel == "usr/sbin/syslog-ng" {
-		// The unpacked package: its libraries and modules are under root.
-		env = append(env, "LD_LIBRARY_PATH="+filepath.Join(root, "usr/lib/syslog-ng"))
-		mods, _ := filepath.Glob(filepath.Join(root, "usr/lib/syslog-ng/3.*"))
-		if len(mods) != 1 {
-			t.Fatalf("want one module dir usr/lib/syslog-ng/3.* under %s; got %q", root, mods)
-		}
-		args = append(args, "--module-path="+mods[0])
-	}
+	path, args, env := RequireSyslogNG(t)
 	dir, cred := daemonDir(t, "syslog-ng")
 	d := &Daemon{Name: "syslog-ng", Dir: dir, InPort: freePort(t)}
 	conf := writeConfig(t, dir, "syslog-ng.conf", syslogNGConf, struct {
