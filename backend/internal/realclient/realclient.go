@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -121,23 +122,35 @@ func daemonDir(t testing.TB, name string) (dir string, cred *syscall.Credential)
 	return dir, &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
 }
 
-// writeConfig renders text with data into dir/name, owned by the daemon's user.
-func writeConfig(t testing.TB, dir, name, text string, data any, cred *syscall.Credential) string {
+// writeFiles writes the config and the files a config names into dir, owned
+// by the daemon's user. text is a template of data (whose Dir is dir); what
+// the test put into it (a snippet, Global) may use {{.Dir}} in turn.
+func writeFiles(t testing.TB, dir, name, text string, data any, files map[string][]byte, cred *syscall.Credential) string {
 	t.Helper()
-	var b bytes.Buffer
-	if err := template.Must(template.New(name).Parse(text)).Execute(&b, data); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if cred != nil {
-		if err := os.Chown(path, int(cred.Uid), int(cred.Gid)); err != nil {
+	render := func(text string) string {
+		var b bytes.Buffer
+		if err := template.Must(template.New(name).Parse(text)).Execute(&b, data); err != nil {
 			t.Fatal(err)
 		}
+		return b.String()
 	}
-	return path
+	files = maps.Clone(files)
+	if files == nil {
+		files = map[string][]byte{}
+	}
+	files[name] = []byte(render(render(text)))
+	for n, b := range files {
+		path := filepath.Join(dir, n)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if cred != nil {
+			if err := os.Chown(path, int(cred.Uid), int(cred.Gid)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return filepath.Join(dir, name)
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.

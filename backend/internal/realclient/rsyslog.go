@@ -23,13 +23,17 @@ const (
 )
 
 // RsyslogConfig is what a test puts into the harness's rsyslog.conf.
+// Global and Forward may name the daemon's dir as {{.Dir}}.
 type RsyslogConfig struct {
 	// Global holds statements placed before the input, e.g. the
-	// global(DefaultNetstreamDriverCAFile=...) of a TLS sender.
+	// global(DefaultNetstreamDriverCAFile="{{.Dir}}/ca.pem") of a TLS sender.
 	Global string
 	// Forward holds the rules that receive every message of the input: a
 	// snippet rewritten by Target.
 	Forward string
+	// Files are written into the daemon's dir (name -> content), readable
+	// by the daemon only: a CA certificate, a client key.
+	Files map[string][]byte
 }
 
 const rsyslogConf = `# written by logsieve's realclient test harness
@@ -57,11 +61,11 @@ func StartRsyslog(t testing.TB, c RsyslogConfig) *Daemon {
 	path := RequireRsyslog(t)
 	dir, cred := daemonDir(t, "rsyslog")
 	d := &Daemon{Name: "rsyslogd", Dir: dir, InPort: freePort(t)}
-	conf := writeConfig(t, dir, "rsyslog.conf", rsyslogConf, struct {
+	conf := writeFiles(t, dir, "rsyslog.conf", rsyslogConf, struct {
 		RsyslogConfig
 		Dir    string
 		InPort int
-	}{c, dir, d.InPort}, cred)
+	}{c, dir, d.InPort}, c.Files, cred)
 	start(t, d, path, []string{"-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid")}, nil, cred)
 	return d
 }

@@ -25,13 +25,17 @@ const (
 const SyslogNGRootEnv = "LOGSIEVE_SYSLOG_NG_ROOT"
 
 // SyslogNGConfig is what a test puts into the harness's syslog-ng.conf.
+// Global and Destination may name the daemon's dir as {{.Dir}}.
 type SyslogNGConfig struct {
-	// Global holds statements placed before the destination (TLS options,
-	// templates).
+	// Global holds statements placed before the destination (templates,
+	// options).
 	Global string
 	// Destination defines the destination d_logsieve: a snippet rewritten
-	// by Target.
+	// by Target, e.g. with tls(ca-file("{{.Dir}}/ca.pem")).
 	Destination string
+	// Files are written into the daemon's dir (name -> content), readable
+	// by the daemon only: a CA certificate, a client key.
+	Files map[string][]byte
 }
 
 const syslogNGConf = `@version: 3.38
@@ -74,10 +78,11 @@ func StartSyslogNG(t testing.TB, c SyslogNGConfig) *Daemon {
 	path, args, env := RequireSyslogNG(t)
 	dir, cred := daemonDir(t, "syslog-ng")
 	d := &Daemon{Name: "syslog-ng", Dir: dir, InPort: freePort(t)}
-	conf := writeConfig(t, dir, "syslog-ng.conf", syslogNGConf, struct {
+	conf := writeFiles(t, dir, "syslog-ng.conf", syslogNGConf, struct {
 		SyslogNGConfig
+		Dir    string
 		InPort int
-	}{c, d.InPort}, cred)
+	}{c, dir, d.InPort}, c.Files, cred)
 	args = append(args, "-F", "-e", "--no-caps", "-f", conf,
 		"--persist-file="+filepath.Join(dir, "syslog-ng.persist"),
 		"--pidfile="+filepath.Join(dir, "syslog-ng.pid"),
