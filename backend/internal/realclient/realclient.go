@@ -66,7 +66,7 @@ func Target(snippet string, port int) string {
 type Daemon struct {
 	Name   string // rsyslogd or syslog-ng
 	Dir    string // config and state; the daemon's user owns it
-	InPort int    // its TCP input on 127.0.0.1 (LF framed)
+	InPort int    // its TCP input on 127.0.0.1 (LF framed), once it listens
 
 	cmd    *exec.Cmd
 	out    *syncBuffer
@@ -164,9 +164,14 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// errExited is start's answer when the daemon ended before it listened
+// (a port taken meanwhile: the caller tries again with another).
+var errExited = errors.New("exited before it listened")
+
 // start runs the daemon (as cred's user when set), waits until its input
-// accepts connections and registers its stop as a cleanup.
-func start(t testing.TB, d *Daemon, path string, args, env []string, cred *syscall.Credential) {
+// accepts connections on the port that port() tells (0: not known yet) and
+// registers its stop as a cleanup.
+func start(t testing.TB, d *Daemon, path string, args, env []string, cred *syscall.Credential, port func() int) error {
 	t.Helper()
 	d.out = &syncBuffer{}
 	d.exited = make(chan struct{})
@@ -182,22 +187,25 @@ func start(t testing.TB, d *Daemon, path string, args, env []string, cred *sysca
 		d.err = d.cmd.Wait()
 		close(d.exited)
 	}()
-	t.Cleanup(func() { d.stop() })
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(d.InPort))
+	t.Cleanup(func() { _ = d.stop() })
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
+		if p := port(); p != 0 {
+			c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), time.Second)
+			if err == nil {
+				c.Close()
+				d.InPort = p
+				return nil
+			}
 		}
 		select {
 		case <-d.exited:
-			t.Fatalf("%s exited before it listened on %s: %v; output:\n%s", d.Name, addr, d.err, d.Output())
+			t.Logf("%s %v (%v); output:\n%s", d.Name, errExited, d.err, d.Output())
+			return errExited
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s does not listen on %s after 15s; output:\n%s", d.Name, addr, d.Output())
+			t.Fatalf("%s does not listen after 15s; output:\n%s", d.Name, d.Output())
 		}
 	}
 }

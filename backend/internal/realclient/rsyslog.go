@@ -1,7 +1,10 @@
 package realclient
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -40,7 +43,7 @@ const rsyslogConf = `# written by logsieve's realclient test harness
 global(workDirectory="{{.Dir}}")
 {{.Global}}
 module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="{{.InPort}}" ruleset="to_logsieve")
+input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="{{.Dir}}/imtcp.port" ruleset="to_logsieve")
 ruleset(name="to_logsieve") {
 {{.Forward}}
 }
@@ -53,19 +56,26 @@ func RequireRsyslog(t testing.TB) string {
 }
 
 // StartRsyslog runs rsyslogd -n (foreground) from a config in its own temp
-// dir: an imtcp input on a free 127.0.0.1 port (Daemon.InPort) whose messages
-// go to c.Forward, and nothing else (no local log socket, rsyslog's own
-// messages go nowhere). It stops with the test.
+// dir: an imtcp input on a 127.0.0.1 port the kernel picks (Daemon.InPort)
+// whose messages go to c.Forward, and nothing else (no local log socket,
+// rsyslog's own messages go nowhere). It stops with the test.
 func StartRsyslog(t testing.TB, c RsyslogConfig) *Daemon {
 	t.Helper()
 	path := RequireRsyslog(t)
 	dir, cred := daemonDir(t, "rsyslog")
-	d := &Daemon{Name: "rsyslogd", Dir: dir, InPort: freePort(t)}
+	d := &Daemon{Name: "rsyslogd", Dir: dir}
 	conf := writeFiles(t, dir, "rsyslog.conf", rsyslogConf, struct {
 		RsyslogConfig
-		Dir    string
-		InPort int
-	}{c, dir, d.InPort}, c.Files, cred)
-	start(t, d, path, []string{"-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid")}, nil, cred)
+		Dir string
+	}{c, dir}, c.Files, cred)
+	portFile := filepath.Join(dir, "imtcp.port")
+	port := func() int {
+		b, _ := os.ReadFile(portFile)
+		p, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return p
+	}
+	if err := start(t, d, path, []string{"-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid")}, nil, cred, port); err != nil {
+		t.Fatalf("%s: %v", d.Name, err)
+	}
 	return d
 }

@@ -3,6 +3,7 @@ package realclient
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -72,21 +73,30 @@ func RequireSyslogNG(t testing.TB) (path string, args, env []string) {
 // StartSyslogNG runs syslog-ng -F (foreground) from a config in its own temp
 // dir, with its persist file, pid file and control socket there: a network()
 // source on a free 127.0.0.1 port (Daemon.InPort) that takes RFC 5424 lines,
-// logged to d_logsieve only. It stops with the test.
+// logged to d_logsieve only. It stops with the test. A port taken between
+// the choice and syslog-ng's bind makes it exit: it is tried again on another.
 func StartSyslogNG(t testing.TB, c SyslogNGConfig) *Daemon {
 	t.Helper()
-	path, args, env := RequireSyslogNG(t)
-	dir, cred := daemonDir(t, "syslog-ng")
-	d := &Daemon{Name: "syslog-ng", Dir: dir, InPort: freePort(t)}
-	conf := writeFiles(t, dir, "syslog-ng.conf", syslogNGConf, struct {
-		SyslogNGConfig
-		Dir    string
-		InPort int
-	}{c, dir, d.InPort}, c.Files, cred)
-	args = append(args, "-F", "-e", "--no-caps", "-f", conf,
-		"--persist-file="+filepath.Join(dir, "syslog-ng.persist"),
-		"--pidfile="+filepath.Join(dir, "syslog-ng.pid"),
-		"--control="+filepath.Join(dir, "syslog-ng.ctl"))
-	start(t, d, path, args, env, cred)
-	return d
+	path, modArgs, env := RequireSyslogNG(t)
+	for attempt := 1; ; attempt++ {
+		dir, cred := daemonDir(t, "syslog-ng")
+		d := &Daemon{Name: "syslog-ng", Dir: dir}
+		port := freePort(t)
+		conf := writeFiles(t, dir, "syslog-ng.conf", syslogNGConf, struct {
+			SyslogNGConfig
+			Dir    string
+			InPort int
+		}{c, dir, port}, c.Files, cred)
+		args := append(slices.Clone(modArgs), "-F", "-e", "--no-caps", "-f", conf,
+			"--persist-file="+filepath.Join(dir, "syslog-ng.persist"),
+			"--pidfile="+filepath.Join(dir, "syslog-ng.pid"),
+			"--control="+filepath.Join(dir, "syslog-ng.ctl"))
+		err := start(t, d, path, args, env, cred, func() int { return port })
+		if err == nil {
+			return d
+		}
+		if attempt == 3 {
+			t.Fatalf("%s: %v, 3 times", d.Name, err)
+		}
+	}
 }
