@@ -159,6 +159,12 @@ else
 	fail "install prints where the initial admin password will appear" "$OUT"
 fi
 
+if [[ "$OUT" == *"514/udp"*"514/tcp"*"6514/tcp (TLS, RFC 5425)"* ]]; then
+	pass "install names the syslog ports to allow, TLS's 6514/tcp included"
+else
+	fail "install names the syslog ports to allow, TLS's 6514/tcp included" "$OUT"
+fi
+
 check_mode "$R/opt/logsieve/bin/logsieve" 755
 check_mode "$R/etc/logsieve" 750
 check_mode "$R/etc/logsieve/logsieve.toml" 640
