@@ -121,6 +121,8 @@ declare -A WANT_CONFIG=(
 	[metrics_public]='false'
 	[token_ttl]='"12h"'
 	[log_level]='"info"'
+	[tls_cert_file]='""'
+	[tls_key_file]='""'
 )
 for key in "${!WANT_CONFIG[@]}"; do
 	got="$(sed -n "s/^$key = //p" "$CONFIG")"
