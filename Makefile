@@ -19,7 +19,8 @@ COUNT ?= 1000000
 ENGINES ?= 1
 KEEP_ORIGINAL ?= true
 GSO ?= true
-# PROTOCOL=tcp sends over one TCP connection per engine, framed by FRAMING (octet|lf).
+# PROTOCOL=tcp sends over one TCP connection per engine, framed by FRAMING (octet|lf);
+# PROTOCOL=tls the same over TLS (the bench data dir's self-signed certificate).
 PROTOCOL ?= udp
 FRAMING ?= octet
 
@@ -58,9 +59,9 @@ dev: deps-node
 test: lint test-go test-fuzz test-web test-installer test-e2e
 	@echo "make test: all suites passed"
 
-# test-go runs the real-client tests (logger, rsyslogd, syslog-ng) too: LOGSIEVE_REAL_CLIENTS=1
-# makes a missing program a failure instead of a skip.
-test-go: deps-clients
+# test-go runs the real-client tests (logger, rsyslogd, syslog-ng, openssl) too:
+# LOGSIEVE_REAL_CLIENTS=1 makes a missing program a failure instead of a skip.
+test-go: deps-system
 	LOGSIEVE_REAL_CLIENTS=1 LOGSIEVE_SYSLOG_NG_ROOT=$(SYSLOG_NG_ROOT) CGO_ENABLED=1 \
 	  $(GO) test -race -count=1 -timeout 10m ./backend/...
 
@@ -97,12 +98,13 @@ deps-clients:
 
 # deps-system: Debian packages the tests need, installed only when missing (apt lists are
 # refreshed first, once): chromium for Playwright, shellcheck and nginx for the installer,
-# and the real syslog senders (deps-clients).
+# openssl (s_client) for the TLS engine tests, and the real syslog senders (deps-clients).
 deps-system: deps-clients
 	@need=""; \
 	[ -x "$(CHROMIUM_PATH)" ] || need="$$need chromium"; \
 	command -v shellcheck >/dev/null 2>&1 || need="$$need shellcheck"; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$$need nginx-light"; \
+	command -v openssl >/dev/null 2>&1 || need="$$need openssl"; \
 	if [ -n "$$need" ]; then \
 	  echo "installing Debian packages:$$need (no browser download)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \

@@ -333,6 +333,8 @@ main() {
 	else
 		printf '  URL: http://127.0.0.1:8080/  (no reverse proxy; see http_addr in /etc/logsieve/logsieve.toml)\n'
 	fi
+	printf '  syslog: allow the ports your engines listen on through any firewall, e.g. 514/udp, 514/tcp\n'
+	printf '    and 6514/tcp (TLS, RFC 5425); with ufw: ufw allow 514/udp; ufw allow 514/tcp; ufw allow 6514/tcp\n'
 	if ((existing_data)); then
 		printf '  existing data kept in /var/lib/logsieve; admin accounts are unchanged\n'
 		if [[ -s "$ROOT$PASSWORD_FILE" ]]; then

@@ -121,6 +121,8 @@ declare -A WANT_CONFIG=(
 	[metrics_public]='false'
 	[token_ttl]='"12h"'
 	[log_level]='"info"'
+	[tls_cert_file]='""'
+	[tls_key_file]='""'
 )
 for key in "${!WANT_CONFIG[@]}"; do
 	got="$(sed -n "s/^$key = //p" "$CONFIG")"
@@ -157,6 +159,12 @@ if [[ "$OUT" == *"/var/lib/logsieve/initial-admin-password"* ]]; then
 	pass "install prints where the initial admin password will appear"
 else
 	fail "install prints where the initial admin password will appear" "$OUT"
+fi
+
+if [[ "$OUT" == *"514/udp"*"514/tcp"*"6514/tcp (TLS, RFC 5425)"* ]]; then
+	pass "install names the syslog ports to allow, TLS's 6514/tcp included"
+else
+	fail "install names the syslog ports to allow, TLS's 6514/tcp included" "$OUT"
 fi
 
 check_mode "$R/opt/logsieve/bin/logsieve" 755

@@ -40,7 +40,6 @@ func TestTCPEngineFieldsConnectionsStatsAndMetrics(t *testing.T) {
 		return apitest.Request{Method: "POST", Path: "/api/v1/engines", Token: e.admin, Body: body(m)}
 	}
 	e.Run(t, []apitest.Scenario{
-		{Name: "tls not yet", Request: post(map[string]any{"protocol": "tls"}), Status: 400, Field: "protocol", Contains: []string{"not supported yet"}},
 		{Name: "unknown protocol", Request: post(map[string]any{"protocol": "quic"}), Status: 400, Field: "protocol"},
 		{Name: "message size too small", Request: post(map[string]any{"max_message_bytes": 10}), Status: 400, Field: "max_message_bytes"},
 		{Name: "message size type", Request: post(map[string]any{"max_message_bytes": "big"}), Status: 400, Field: "max_message_bytes"},

@@ -51,6 +51,7 @@ func newEngineCollector(f engineStatsSource) *engineCollector {
 	add("framing_errors", "TCP connections closed for a framing error or cut off mid-frame.", func(s *engine.Stats) uint64 { return s.FramingErrors })
 	add("truncated", "TCP LF messages cut at max_message_bytes.", func(s *engine.Stats) uint64 { return s.Truncated })
 	add("backpressure_ms", "Milliseconds TCP connections waited for room in the queue (not reading).", func(s *engine.Stats) uint64 { return s.BackpressureMs })
+	add("tls_errors", "TLS handshakes that failed or timed out.", func(s *engine.Stats) uint64 { return s.TLSErrors })
 	c.depth = prometheus.NewDesc("logsieve_engine_queue_depth", "Logs waiting in the engine's queue.", []string{"engine"}, nil)
 	c.conns = prometheus.NewDesc("logsieve_engine_connections", "TCP connections open now.", []string{"engine"}, nil)
 	c.up = prometheus.NewDesc("logsieve_engine_running", "1 when the engine is running.", []string{"engine"}, nil)

@@ -87,6 +87,7 @@ func (s *Server) mount() error {
 		{"GET", "/system", viewer, h(s.system)},
 		{"GET", "/settings", viewer, h(s.getSettings)},
 		{"PUT", "/settings", admin, h(s.putSettings)},
+		{"GET", "/tls", viewer, h(s.getTLS)},
 
 		{"GET", "/ws", viewer, []fiber.Handler{s.wsUpgrade, s.wsHandler()}},
 	}

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,7 +31,7 @@ const (
 // Config is what an engine needs to run. Zero values take the defaults noted.
 type Config struct {
 	Name     string
-	Protocol string // "udp" (default) or "tcp"
+	Protocol string // "udp" (default), "tcp" or "tls"
 	Bind     string // IP to bind; default 0.0.0.0
 	Port     int
 	Dir      string // the engine's day-file directory
@@ -54,8 +55,16 @@ type Config struct {
 	MaxMessageBytes int
 	MaxConnections  int
 	IdleTimeout     time.Duration
-	Now             func() time.Time
-	Log             *slog.Logger
+	// TLS (protocol "tls", RFC 5425): GetCertificate gives the server
+	// certificate of each new handshake (required; a tlscert.Store's);
+	// ClientCA, when set, is a PEM file of the CAs every client must present a
+	// certificate of; a handshake taking longer than HandshakeTimeout
+	// (default DefaultHandshakeTimeout) closes the connection.
+	GetCertificate   func(*tls.ClientHelloInfo) (*tls.Certificate, error)
+	ClientCA         string
+	HandshakeTimeout time.Duration
+	Now              func() time.Time
+	Log              *slog.Logger
 	// Events receives what happens to the engine; a new log of
 	// DefaultEventLogSize events when nil. A factory passes one log that
 	// outlives engine restarts.
@@ -77,6 +86,9 @@ func (c *Config) fill() {
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
 	}
 	if c.Location == nil {
 		c.Location = time.UTC
@@ -140,8 +152,8 @@ type Engine struct {
 	started time.Time
 	cancel  context.CancelFunc
 	conn    net.PacketConn // udp
-	ln      net.Listener   // tcp
-	streams *streamConns   // tcp: the open connections
+	ln      net.Listener   // tcp, tls
+	streams *streamConns   // tcp, tls: the open connections
 	done    chan struct{}
 
 	// tcp: chunks of all connections are numbered in the order they enter the
@@ -196,15 +208,20 @@ func (e *Engine) Start() error {
 		return ErrRunning
 	}
 	var (
-		conn net.PacketConn
-		ln   net.Listener
-		err  error
+		conn    net.PacketConn
+		ln      net.Listener
+		tlsConf *tls.Config
+		err     error
 	)
 	switch e.cfg.Protocol {
 	case "udp":
 		conn, err = listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf)
 	case "tcp":
 		ln, err = listenTCP(e.cfg.Bind, e.cfg.Port)
+	case "tls":
+		if tlsConf, err = e.serverTLSConfig(); err == nil {
+			ln, err = listenTCP(e.cfg.Bind, e.cfg.Port)
+		}
 	default:
 		err = fmt.Errorf("unknown protocol %q", e.cfg.Protocol)
 	}
@@ -232,7 +249,7 @@ func (e *Engine) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.conn, e.ln, e.cancel, e.done = conn, ln, cancel, make(chan struct{})
 	e.state, e.reason, e.started = StateRunning, "", time.Now()
-	e.run(ctx, conn, ln, w)
+	e.run(ctx, conn, ln, tlsConf, w)
 	e.events.Add(LevelInfo, "started on %s %s", e.cfg.Protocol, e.addrLocked())
 	return nil
 }
@@ -247,9 +264,9 @@ func closeSocket(conn net.PacketConn, ln net.Listener) {
 	}
 }
 
-// run wires receiver -> parse workers -> batcher (the worker named "writer") and
-// the per-second sampler.
-func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, w *store.Writer) {
+// run wires receiver (a stream listener, TLS when tlsConf is set) -> parse
+// workers -> batcher (the worker named "writer") and the per-second sampler.
+func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, tlsConf *tls.Config, w *store.Writer) {
 	// A chunk holds at least one log (1..64 from a UDP read, a TCP read's worth
 	// from a connection); the queue is bounded in logs (QueueLogs), so the
 	// channels only need room for that many single-log chunks at most.
@@ -268,7 +285,7 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, 
 	var recvWG, parseWG sync.WaitGroup
 	recvWG.Add(1)
 	if ln != nil {
-		sc := &streamConns{open: map[*streamConn]struct{}{}}
+		sc := &streamConns{open: map[*streamConn]struct{}{}, tls: tlsConf}
 		e.streams, e.seq = sc, 0
 		go func() {
 			defer recvWG.Done()

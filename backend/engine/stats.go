@@ -18,6 +18,7 @@ type counters struct {
 	connections                                                      atomic.Int64 // open now
 	waiting                                                          atomic.Int64 // connections waiting for room in the queue
 	connTotal, connRefused, framingErrors, truncated, backpressureNs atomic.Uint64
+	tlsErrors                                                        atomic.Uint64 // failed or timed-out TLS handshakes
 }
 
 // workerStat measures how busy one goroutine of the pipeline is.
@@ -50,13 +51,15 @@ type Stats struct {
 	// the process started, connections closed at once because max_connections
 	// were open, connections closed for a framing error or cut off mid-frame,
 	// LF messages cut at max_message_bytes, and the time connections waited
-	// for room in the queue (not reading, so senders slow down).
+	// for room in the queue (not reading, so senders slow down); tls
+	// engines: failed or timed-out handshakes.
 	Connections        int64    `json:"connections"`
 	ConnectionsTotal   uint64   `json:"connections_total"`
 	ConnectionsRefused uint64   `json:"connections_refused"`
 	FramingErrors      uint64   `json:"framing_errors"`
 	Truncated          uint64   `json:"truncated"`
 	BackpressureMs     uint64   `json:"backpressure_ms"`
+	TLSErrors          uint64   `json:"tls_errors"`
 	Workers            []Worker `json:"workers"`
 }
 
@@ -129,6 +132,7 @@ func (e *Engine) Stats() Stats {
 	st.FramingErrors = e.ctr.framingErrors.Load()
 	st.Truncated = e.ctr.truncated.Load()
 	st.BackpressureMs = e.ctr.backpressureNs.Load() / uint64(time.Millisecond)
+	st.TLSErrors = e.ctr.tlsErrors.Load()
 	if pts := e.hist.Last(1); len(pts) == 1 && running {
 		st.InPerS, st.StoredPerS = float64(pts[0].In), float64(pts[0].Stored)
 	}

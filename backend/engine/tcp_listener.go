@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -51,7 +52,7 @@ func listenTCP(bind string, port int) (net.Listener, error) {
 
 // streamConn is one open connection of a stream engine.
 type streamConn struct {
-	conn     net.Conn
+	conn     net.Conn // the socket (a TLS connection reads through it)
 	peer     netip.Addr
 	peerText string
 	since    time.Time
@@ -72,6 +73,7 @@ type streamConns struct {
 	mu   sync.Mutex
 	open map[*streamConn]struct{}
 	wg   sync.WaitGroup
+	tls  *tls.Config // tls engines: each connection starts with a handshake
 }
 
 // Connections lists the open connections, oldest first (none for a UDP engine).
@@ -131,7 +133,9 @@ func (e *Engine) serveStream(ln net.Listener, sc *streamConns, out chan<- *chunk
 
 // accept admits conn or closes it: a sender the client list rejects is counted
 // as one received and rejected log (the accounting identity holds); one over
-// max_connections is counted in connections_refused.
+// max_connections is counted in connections_refused. A TLS connection holds
+// its slot during the handshake, which runs in the connection's goroutine,
+// never in the accept loop.
 func (e *Engine) accept(conn net.Conn, sc *streamConns, out chan<- *chunk) {
 	var peer netip.Addr
 	peerText := conn.RemoteAddr().String()
@@ -160,8 +164,14 @@ func (e *Engine) accept(conn net.Conn, sc *streamConns, out chan<- *chunk) {
 	sc.mu.Unlock()
 	go func() {
 		defer sc.wg.Done()
-		e.serveConn(c, out)
-		_ = conn.Close()
+		var rd net.Conn = conn
+		if sc.tls != nil {
+			rd = e.handshake(c, sc.tls)
+		}
+		if rd != nil {
+			e.serveConn(c, rd, out)
+		}
+		_ = conn.Close() // the socket: a TLS close_notify could block on a peer that does not read
 		sc.mu.Lock()
 		delete(sc.open, c)
 		sc.mu.Unlock()
@@ -169,19 +179,20 @@ func (e *Engine) accept(conn net.Conn, sc *streamConns, out chan<- *chunk) {
 	}()
 }
 
-// serveConn reads one connection until it ends, framing what it reads and
-// handing on the messages of each read as one chunk. A framing error, the idle
-// timeout or the peer's close ends it; a frame cut off by the end is not stored
-// and counts as a framing error.
-func (e *Engine) serveConn(c *streamConn, out chan<- *chunk) {
+// serveConn reads one connection through rd (the socket, or its TLS
+// connection) until it ends, framing what it reads and handing on the
+// messages of each read as one chunk. A framing error, the idle timeout or
+// the peer's close ends it; a frame cut off by the end is not stored and
+// counts as a framing error.
+func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
 	buf := make([]byte, max(streamReadBuf, e.cfg.MaxMessageBytes+32))
 	f := framer{max: e.cfg.MaxMessageBytes}
 	r := 0 // bytes of buf not yet framed
 	for {
 		if e.cfg.IdleTimeout > 0 {
-			_ = c.conn.SetReadDeadline(time.Now().Add(e.cfg.IdleTimeout))
+			_ = rd.SetReadDeadline(time.Now().Add(e.cfg.IdleTimeout))
 		}
-		n, err := c.conn.Read(buf[r:])
+		n, err := rd.Read(buf[r:])
 		if n > 0 {
 			c.bytes.Add(uint64(n))
 			r += n

@@ -276,9 +276,17 @@ func TestTCPUnknownSenderIsRejectedAtAccept(t *testing.T) {
 }
 
 func TestTCPFullQueueBlocksTheSenderAndLosesNothing(t *testing.T) {
+	fullQueueBlocksTheSender(t, Config{Protocol: "tcp"}, dialTCP)
+}
+
+// fullQueueBlocksTheSender holds the writer while one connection of a stream
+// engine (cfg.Protocol) sends more than the queue holds, and checks that
+// nothing is lost and the wait shows as back-pressure.
+func fullQueueBlocksTheSender(t *testing.T, cfg Config, dial func(*testing.T, string) net.Conn) {
 	dir := t.TempDir()
-	e, addr := startEngine(t, Config{Protocol: "tcp", Dir: dir, KeepOriginal: true, QueueLogs: 16, BatchRows: 8}, seqClass(t))
-	c := dialTCP(t, addr)
+	cfg.Dir, cfg.KeepOriginal, cfg.QueueLogs, cfg.BatchRows = dir, true, 16, 8
+	e, addr := startEngine(t, cfg, seqClass(t))
+	c := dial(t, addr)
 	write(t, c, numbered(0, 1, 0)[0]+"\n")
 	waitStored(t, e, 1)
 	unlock := holdWriteLock(t, dayFiles(t, dir)[0])

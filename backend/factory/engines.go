@@ -10,6 +10,7 @@ import (
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/meta"
 	"github.com/logsieve/logsieve/backend/store"
+	"github.com/logsieve/logsieve/backend/tlscert"
 )
 
 // EngineSpec is an engine's definition.
@@ -29,6 +30,10 @@ type EngineSpec struct {
 	// its connection) and the open connections (the next is refused).
 	MaxMessageBytes int `json:"max_message_bytes"`
 	MaxConnections  int `json:"max_connections"`
+
+	// TLSClientCA (tls): a PEM file of CAs; when set, every client must
+	// present a certificate signed by one of them.
+	TLSClientCA string `json:"tls_client_ca"`
 }
 
 // EngineInfo is an engine's definition and state.
@@ -55,6 +60,7 @@ func specFromRecord(r meta.EngineRecord) EngineSpec {
 		Timezone: r.Timezone, KeepOriginal: r.KeepOriginal, RetentionDays: r.RetentionDays,
 		Enabled: r.Enabled, AcceptUnknown: r.AcceptUnknown,
 		MaxMessageBytes: r.MaxMessageBytes, MaxConnections: r.MaxConnections}
+	s.TLSClientCA = r.TLSClientCA
 	if s.Protocol == "" {
 		s.Protocol = "udp"
 	}
@@ -68,10 +74,12 @@ func specFromRecord(r meta.EngineRecord) EngineSpec {
 }
 
 func (s EngineSpec) record() meta.EngineRecord {
-	return meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind, Port: s.Port,
+	r := meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind, Port: s.Port,
 		Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, RetentionDays: s.RetentionDays,
 		Enabled: s.Enabled, AcceptUnknown: s.AcceptUnknown,
 		MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections}
+	r.TLSClientCA = s.TLSClientCA
+	return r
 }
 
 // DefaultSpec returns the defaults of a new engine: udp on 0.0.0.0, the host's
@@ -94,11 +102,14 @@ func (f *Factory) validate(s EngineSpec) (*time.Location, error) {
 		return nil, invalid("class", "class %q does not exist", s.Class)
 	}
 	switch s.Protocol {
-	case "udp", "tcp":
-	case "tls":
-		return nil, invalid("protocol", "protocol \"tls\" is not supported yet; use \"udp\" or \"tcp\"")
+	case "udp", "tcp", "tls":
 	default:
-		return nil, invalid("protocol", "invalid protocol %q: use \"udp\" or \"tcp\"", s.Protocol)
+		return nil, invalid("protocol", "invalid protocol %q: use \"udp\", \"tcp\" or \"tls\"", s.Protocol)
+	}
+	if s.TLSClientCA != "" {
+		if _, err := tlscert.LoadCAPool(s.TLSClientCA); err != nil {
+			return nil, invalid("tls_client_ca", "%v", err)
+		}
 	}
 	if s.MaxMessageBytes < minMessageBytes || s.MaxMessageBytes > maxMessageBytes {
 		return nil, invalid("max_message_bytes", "invalid max_message_bytes %d: must be %d-%d", s.MaxMessageBytes, minMessageBytes, maxMessageBytes)
@@ -237,6 +248,7 @@ func transport(protocol string) string {
 func needsRestart(a, b EngineSpec) bool {
 	streamLimits := a.Protocol != "udp" &&
 		(a.MaxMessageBytes != b.MaxMessageBytes || a.MaxConnections != b.MaxConnections)
+	streamLimits = streamLimits || (a.Protocol == "tls" && a.TLSClientCA != b.TLSClientCA)
 	return a.Bind != b.Bind || a.Port != b.Port || a.Protocol != b.Protocol ||
 		a.Timezone != b.Timezone || a.KeepOriginal != b.KeepOriginal || streamLimits
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/logsieve/logsieve/backend/internal/fanout"
 	"github.com/logsieve/logsieve/backend/meta"
 	"github.com/logsieve/logsieve/backend/store"
+	"github.com/logsieve/logsieve/backend/tlscert"
 )
 
 // Config is what the factory needs.
@@ -42,6 +43,10 @@ type Config struct {
 	FreeSpace func(dir string) (float64, error)
 	// DiskCheckEvery is the disk guard's period; default 5 s.
 	DiskCheckEvery time.Duration
+	// TLSCertFile and TLSKeyFile are the certificate of tls engines
+	// (settings tls_cert_file, tls_key_file; SetTLSCertificate changes it).
+	// Both empty: a self-signed pair generated once into <DataDir>/tls.
+	TLSCertFile, TLSKeyFile string
 }
 
 // Factory owns every engine and class. Its methods are safe for concurrent use.
@@ -54,6 +59,8 @@ type Factory struct {
 
 	sweepCancel context.CancelFunc
 	sweepDone   chan struct{}
+
+	certs *tlscert.Store // the server certificate of tls engines
 
 	events      fanout.Hub[EngineEvent] // every engine's new events; the zero hub skips a full subscriber
 	jobs        *jobs
@@ -96,7 +103,11 @@ func New(cfg Config) (*Factory, error) {
 	if cfg.DiskCheckEvery <= 0 {
 		cfg.DiskCheckEvery = 5 * time.Second
 	}
-	f := &Factory{cfg: cfg, classes: map[string]*class.Class{}, engines: map[string]*managed{}, jobs: newJobs()}
+	f := &Factory{cfg: cfg, classes: map[string]*class.Class{}, engines: map[string]*managed{}, jobs: newJobs(),
+		certs: tlscert.NewStore(cfg.DataDir)}
+	if err := f.certs.Use(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+		cfg.Log.Error("tls engines cannot start until the settings name a certificate that loads", "err", err)
+	}
 	crs, err := cfg.Meta.Classes()
 	if err != nil {
 		return nil, err
@@ -157,6 +168,7 @@ func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Confi
 	cfg := engine.Config{
 		Name: spec.Name, Protocol: spec.Protocol, Bind: spec.Bind, Port: spec.Port,
 		MaxMessageBytes: spec.MaxMessageBytes, MaxConnections: spec.MaxConnections,
+		GetCertificate: f.certs.GetCertificate, ClientCA: spec.TLSClientCA,
 		Dir:      store.EngineDir(f.cfg.DataDir, spec.Name),
 		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,

@@ -255,7 +255,7 @@ func TestValidationNamesTheField(t *testing.T) {
 	f(func(s *EngineSpec) { s.Name = "Bad Name" }, "name")
 	f(func(s *EngineSpec) { s.Name = "../x" }, "name")
 	f(func(s *EngineSpec) { s.Class = "nope" }, "class")
-	f(func(s *EngineSpec) { s.Protocol = "tls" }, "protocol") // until the TLS slice
+	f(func(s *EngineSpec) { s.Protocol, s.TLSClientCA = "tls", "/nonexistent/ca.pem" }, "tls_client_ca")
 	f(func(s *EngineSpec) { s.Protocol = "sctp" }, "protocol")
 	f(func(s *EngineSpec) { s.Protocol = "" }, "protocol")
 	f(func(s *EngineSpec) { s.MaxMessageBytes = 0 }, "max_message_bytes")

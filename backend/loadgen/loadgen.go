@@ -27,8 +27,9 @@ type Options struct {
 	Size   int    // pad or cut each message to this many bytes; 0 = natural (~250)
 	Seed   uint64
 	NoGSO  bool // one datagram per sendmmsg message even where UDP GSO is available
-	// Protocol is "udp" (default) or "tcp": one connection. Framing is the
-	// tcp framing, "octet" (default, RFC 6587 octet counting) or "lf".
+	// Protocol is "udp" (default), "tcp" or "tls" (one connection, any server
+	// certificate trusted). Framing is the stream framing, "octet" (default,
+	// RFC 6587 octet counting) or "lf".
 	Protocol string
 	Framing  string
 }
@@ -175,10 +176,10 @@ func gsoSupported(conn *net.UDPConn) bool {
 func Send(ctx context.Context, o Options) (Result, error) {
 	switch o.Protocol {
 	case "", "udp":
-	case "tcp":
+	case "tcp", "tls":
 		return sendTCP(ctx, o)
 	default:
-		return Result{}, fmt.Errorf("invalid protocol %q: use udp or tcp", o.Protocol)
+		return Result{}, fmt.Errorf("invalid protocol %q: use udp, tcp or tls", o.Protocol)
 	}
 	raddr, err := net.ResolveUDPAddr("udp", o.Target)
 	if err != nil {

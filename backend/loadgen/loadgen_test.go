@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/internal/tlstest"
 )
 
 func TestMessagesAreVariedAndSized(t *testing.T) {
@@ -125,11 +128,18 @@ func TestRewindStepsBackAcrossUnits(t *testing.T) {
 }
 
 func TestSendTCPFramesEveryMessage(t *testing.T) {
-	for _, framing := range []string{"octet", "lf"} {
-		t.Run(framing, func(t *testing.T) {
+	ca := tlstest.NewCA(t, t.TempDir(), "bench")
+	cert := tlstest.KeyPair(t, ca, "server")
+	for _, c := range []struct{ protocol, framing string }{{"tcp", "octet"}, {"tcp", "lf"}, {"tls", "octet"}} {
+		protocol, framing := c.protocol, c.framing
+		t.Run(protocol+"-"+framing, func(t *testing.T) {
+			var ln net.Listener
 			ln, err := net.Listen("tcp4", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if protocol == "tls" { // a certificate loadgen cannot verify: it trusts any
+				ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
 			}
 			defer ln.Close()
 			got := make(chan []byte, 1)
@@ -144,7 +154,7 @@ func TestSendTCPFramesEveryMessage(t *testing.T) {
 				got <- b
 			}()
 			const n = 10000 // more than the pool: the stream wraps around
-			res, err := Send(context.Background(), Options{Target: ln.Addr().String(), Count: n, Seed: 3, Protocol: "tcp", Framing: framing})
+			res, err := Send(context.Background(), Options{Target: ln.Addr().String(), Count: n, Seed: 3, Protocol: protocol, Framing: framing})
 			if err != nil || res.Sent != n {
 				t.Fatalf("sent %d, %v; want %d", res.Sent, err, n)
 			}

@@ -24,6 +24,10 @@ type EngineRecord struct {
 	MaxConnections  int `gorm:"not null;default:1024"`
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+
+	// TLSClientCA (tls): PEM file of the CAs client certificates must chain
+	// to; "" asks for none.
+	TLSClientCA string
 }
 
 // Engines returns every engine, ordered by name.

@@ -12,6 +12,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/logsieve/logsieve/backend/tlscert"
 )
 
 func init() { register(&SettingRecord{}) }
@@ -33,6 +35,10 @@ type Settings struct {
 	MetricsPublic        bool     `json:"metrics_public" toml:"metrics_public"`
 	TokenTTL             string   `json:"token_ttl" toml:"token_ttl"`
 	LogLevel             string   `json:"log_level" toml:"log_level"`
+	// TLSCertFile and TLSKeyFile are the PEM certificate (chain) and key of
+	// every tls engine; both empty: a self-signed pair in <data>/tls.
+	TLSCertFile string `json:"tls_cert_file" toml:"tls_cert_file"`
+	TLSKeyFile  string `json:"tls_key_file" toml:"tls_key_file"`
 }
 
 // Disk-full policies.
@@ -79,6 +85,23 @@ func (s Settings) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return &FieldError{Field: "log_level", Reason: `must be one of "debug", "info", "warn", "error"`}
+	}
+	return s.validateTLS()
+}
+
+// validateTLS checks that tls_cert_file and tls_key_file are both empty or
+// name a pair that loads.
+func (s Settings) validateTLS() error {
+	switch {
+	case s.TLSCertFile == "" && s.TLSKeyFile == "":
+		return nil
+	case s.TLSKeyFile == "":
+		return &FieldError{Field: "tls_key_file", Reason: "must be set with tls_cert_file (or both left empty for the self-signed pair)"}
+	case s.TLSCertFile == "":
+		return &FieldError{Field: "tls_cert_file", Reason: "must be set with tls_key_file (or both left empty for the self-signed pair)"}
+	}
+	if err := tlscert.CheckPair(s.TLSCertFile, s.TLSKeyFile); err != nil {
+		return &FieldError{Field: "tls_cert_file", Reason: err.Error()}
 	}
 	return nil
 }

@@ -107,6 +107,9 @@ func TestSettingsSeedThenPatch(t *testing.T) {
 	f(`{"trusted_proxies":["nope"]}`, "trusted_proxies")
 	f(`{"default_retention_days":-3}`, "default_retention_days")
 	f(`{"udp_rcvbuf_bytes":-3}`, "udp_rcvbuf_bytes")
+	f(`{"tls_cert_file":"/etc/ssl/x.crt"}`, "tls_key_file")
+	f(`{"tls_key_file":"/etc/ssl/x.key"}`, "tls_cert_file")
+	f(`{"tls_cert_file":"/nonexistent.crt","tls_key_file":"/nonexistent.key"}`, "tls_cert_file")
 	f(`{"colour":"red"}`, "colour")
 	if s, _ := db.Settings(); s.MinFreePercent != 7 {
 		t.Fatalf("a refused patch changed the settings; got %d; want 7", s.MinFreePercent)

@@ -58,8 +58,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.keepOriginal, "keep-original", true, "store original_log")
 	fs.BoolVar(&o.gso, "gso", true, "send runs of equal-length datagrams as one UDP GSO message (the server still receives each datagram)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile to this file")
-	fs.StringVar(&o.protocol, "protocol", "udp", "udp, or tcp (one connection per engine)")
-	fs.StringVar(&o.framing, "framing", "octet", "tcp framing: octet (RFC 6587 octet counting) or lf")
+	fs.StringVar(&o.protocol, "protocol", "udp", "udp, tcp or tls (one connection per engine; tls engines use the bench data dir's self-signed certificate)")
+	fs.StringVar(&o.framing, "framing", "octet", "tcp/tls framing: octet (RFC 6587 octet counting) or lf")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,8 +67,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "logsieve bench: need --engines >= 1, --count >= engines, --rate >= 0")
 		return 2
 	}
-	if (o.protocol != "udp" && o.protocol != "tcp") || (o.framing != "octet" && o.framing != "lf") {
-		fmt.Fprintln(stderr, "logsieve bench: need --protocol udp|tcp and --framing octet|lf")
+	if !validProtocol(o.protocol) || (o.framing != "octet" && o.framing != "lf") {
+		fmt.Fprintln(stderr, "logsieve bench: need --protocol udp|tcp|tls and --framing octet|lf")
 		return 2
 	}
 	line, err := runBench(o, stderr)
@@ -205,8 +205,11 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s cpu_us_per_log=%.2f",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
 		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol, cpu*1e6/float64(max(stored, 1)))
-	if o.protocol == "tcp" {
+	if o.protocol != "udp" {
 		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d", o.framing, lc.BackpressureMs, lc.FramingErrors)
+	}
+	if o.protocol == "tls" {
+		line += fmt.Sprintf(" tls_errors=%d", lc.TLSErrors)
 	}
 	return line, nil
 }
@@ -400,6 +403,7 @@ type lossCounters struct {
 	// tcp
 	BackpressureMs uint64 `json:"backpressure_ms"`
 	FramingErrors  uint64 `json:"framing_errors"`
+	TLSErrors      uint64 `json:"tls_errors"`
 }
 
 // serverLosses asks the server's API for the engines' loss counters, so a
@@ -430,6 +434,7 @@ func serverLosses(addr, password string, names []string) (sum lossCounters) {
 		sum.WriteErrors += st.WriteErrors
 		sum.BackpressureMs += st.BackpressureMs
 		sum.FramingErrors += st.FramingErrors
+		sum.TLSErrors += st.TLSErrors
 	}
 	return sum
 }

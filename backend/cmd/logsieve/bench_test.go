@@ -89,22 +89,25 @@ func TestBenchRejectsBadKnobs(t *testing.T) {
 	}
 }
 
-func TestBenchOverTCPStoresEverything(t *testing.T) {
+func TestBenchOverTCPAndTLSStoresEverything(t *testing.T) {
 	t.Setenv("LOGSIEVE_TEST_AS_MAIN", "1")
-	for _, framing := range []string{"octet", "lf"} {
-		args := []string{"--rate", "0", "--count", "20000", "--protocol", "tcp", "--framing", framing}
+	for _, c := range []struct{ protocol, framing string }{{"tcp", "octet"}, {"tcp", "lf"}, {"tls", "octet"}} {
+		args := []string{"--rate", "0", "--count", "20000", "--protocol", c.protocol, "--framing", c.framing}
 		var out, errb bytes.Buffer
 		if rc := benchCmd(args, &out, &errb); rc != 0 {
 			t.Fatalf("bench %v: rc=%d: %s", args, rc, errb.String())
 		}
 		f := benchFields(t, strings.TrimSpace(out.String()))
 		if f["sent"] != "20000" || f["stored"] != "20000" || f["dropped"] != "0" || f["framing_errors"] != "0" ||
-			f["protocol"] != "tcp" || f["framing"] != framing || f["backpressure_ms"] == "" {
-			t.Fatalf("bench %v: %v; want 20000 sent and stored over tcp, no loss", args, f)
+			f["protocol"] != c.protocol || f["framing"] != c.framing || f["backpressure_ms"] == "" {
+			t.Fatalf("bench %v: %v; want 20000 sent and stored over %s, no loss", args, f, c.protocol)
+		}
+		if _, ok := f["tls_errors"]; ok != (c.protocol == "tls") || (ok && f["tls_errors"] != "0") {
+			t.Fatalf("bench %v: %v; want tls_errors=0 for tls only", args, f)
 		}
 	}
 	var out, errb bytes.Buffer
-	if rc := benchCmd([]string{"--protocol", "tls"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--protocol") {
+	if rc := benchCmd([]string{"--protocol", "quic"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--protocol") {
 		t.Fatalf("rc=%d stderr=%q; want 2 naming --protocol", rc, errb.String())
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // loadgenCmd sends paced syslog: logsieve loadgen --target H:P --rate N --count N [--size B] [--gso=false]
-// [--protocol udp|tcp] [--framing octet|lf].
+// [--protocol udp|tcp|tls] [--framing octet|lf].
 func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -21,8 +21,8 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	count := fs.Int("count", 100000, "datagrams to send")
 	size := fs.Int("size", 0, "bytes per datagram (0 = natural, about 250)")
 	gso := fs.Bool("gso", true, "send runs of equal-length datagrams as one UDP GSO message where the kernel allows")
-	protocol := fs.String("protocol", "udp", "udp, or tcp (one connection)")
-	framing := fs.String("framing", "octet", "tcp framing: octet (RFC 6587 octet counting) or lf")
+	protocol := fs.String("protocol", "udp", "udp, tcp or tls (one connection; tls trusts any server certificate)")
+	framing := fs.String("framing", "octet", "tcp/tls framing: octet (RFC 6587 octet counting) or lf")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -30,8 +30,8 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "logsieve loadgen: --rate >= 0, --count >= 1 and 0 <= --size <= 65507")
 		return 2
 	}
-	if (*protocol != "udp" && *protocol != "tcp") || (*framing != "octet" && *framing != "lf") {
-		fmt.Fprintln(stderr, "logsieve loadgen: --protocol udp|tcp and --framing octet|lf")
+	if !validProtocol(*protocol) || (*framing != "octet" && *framing != "lf") {
+		fmt.Fprintln(stderr, "logsieve loadgen: --protocol udp|tcp|tls and --framing octet|lf")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -46,3 +46,6 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// validProtocol reports whether p is a transport loadgen and bench speak.
+func validProtocol(p string) bool { return p == "udp" || p == "tcp" || p == "tls" }

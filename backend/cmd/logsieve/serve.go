@@ -133,7 +133,8 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 
 	f, err := factory.New(factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
 		DefaultRetentionDays: settings.DefaultRetentionDays,
-		MinFreePercent:       settings.MinFreePercent, DiskFullPolicy: settings.DiskFullPolicy})
+		MinFreePercent:       settings.MinFreePercent, DiskFullPolicy: settings.DiskFullPolicy,
+		TLSCertFile: settings.TLSCertFile, TLSKeyFile: settings.TLSKeyFile})
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,9 @@ func newWeb(d webDeps) (*webServer, error) {
 			d.factory.SetRcvBuf(s.UDPRcvBufBytes)
 			d.factory.SetDefaultRetention(s.DefaultRetentionDays)
 			d.factory.SetDiskPolicy(s.MinFreePercent, s.DiskFullPolicy)
+			if err := d.factory.SetTLSCertificate(s.TLSCertFile, s.TLSKeyFile); err != nil {
+				d.log.Error("keeping the TLS certificate in force", "err", err)
+			}
 		}})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import type {
   LogsPage,
   Settings,
   SystemInfo,
+  TLSInfo,
   User,
   UserCreate,
   UserPatch,
@@ -37,6 +38,7 @@ export const keys = {
   histogram: (n: string, qs: string) => ['engines', n, 'histogram', qs] as const,
   system: ['system'] as const,
   settings: ['settings'] as const,
+  tls: ['tls'] as const,
 };
 
 type Opts<T> = Omit<UseQueryOptions<T, Error, T, readonly unknown[]>, 'queryKey' | 'queryFn'>;
@@ -156,6 +158,10 @@ export function useEngineMutations() {
 export function useSystem() {
   return useQuery({ queryKey: keys.system, queryFn: ({ signal }) => api<SystemInfo>('GET', '/system', undefined, signal), refetchInterval: 30000 });
 }
+/** The server certificate of TLS engines; it changes with the settings tls_cert_file / tls_key_file. */
+export function useTLS() {
+  return useQuery({ queryKey: keys.tls, queryFn: ({ signal }) => api<TLSInfo>('GET', '/tls', undefined, signal) });
+}
 export function useSettings() {
   return useQuery({ queryKey: keys.settings, queryFn: ({ signal }) => api<Settings>('GET', '/settings', undefined, signal) });
 }
@@ -165,6 +171,7 @@ export function useSaveSettings() {
     mutationFn: (s: Settings) => api<Settings>('PUT', '/settings', s),
     onSuccess: (data) => {
       if (data && typeof data === 'object') qc.setQueryData(keys.settings, data);
+      void qc.invalidateQueries({ queryKey: keys.tls }); // tls_cert_file / tls_key_file
       return qc.invalidateQueries({ queryKey: keys.settings });
     },
   });

@@ -65,6 +65,8 @@ export interface EngineSpec {
   /** TCP limits: the longest message and the open connections (the server's defaults 65536 / 1024). */
   max_message_bytes?: number;
   max_connections?: number;
+  /** TLS: PEM file of the CAs every client certificate must chain to ('' = none asked). */
+  tls_client_ca?: string;
 }
 
 export interface EngineInfo extends EngineSpec {
@@ -112,6 +114,17 @@ export interface EngineStats {
   framing_errors?: number;
   truncated?: number;
   backpressure_ms?: number;
+  /** TLS: handshakes that failed or timed out. */
+  tls_errors?: number;
+}
+
+/** The server certificate of TLS engines (GET /tls); never the key. */
+export interface TLSInfo {
+  source: 'self-signed' | 'settings';
+  subject: string;
+  fingerprint_sha256: string; // uppercase hex pairs joined by ':'
+  not_before: string; // RFC 3339
+  not_after: string;
 }
 
 /** One second of an engine's history: how much each stats counter grew in that second

@@ -33,6 +33,7 @@ import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, S
 import { useLive } from '../common/useLive';
 import { ClientsCard } from './ClientsCard';
 import { ConnectionsCard } from './ConnectionsCard';
+import { TlsCertificate } from './TlsCertificate';
 import { EngineActions } from './EngineActions';
 import { EngineDialog } from './EngineDialog';
 import { useLiveEvents } from './liveEvents';
@@ -92,6 +93,7 @@ export default function EngineDetailPage() {
 
   const s = liveStats ?? polled.data;
   const tz = engine.data?.timezone ?? 'UTC';
+  const stream = engine.data?.protocol === 'tcp' || engine.data?.protocol === 'tls';
 
   return (
     <QueryView q={engine}>
@@ -159,7 +161,7 @@ export default function EngineDetailPage() {
                       <Counter label="Refused" value={formatCount(s.refused)} warn={s.refused > 0} />
                       <Counter label="Write errors" value={formatCount(s.write_errors)} warn={s.write_errors > 0} />
                       <Counter label="Queue" value={formatCount(s.queue_depth)} />
-                      {e.protocol === 'tcp' && (
+                      {stream && (
                         <>
                           <Counter label="Connections" value={`${formatCount(s.connections ?? 0)} open · ${formatCount(s.connections_total ?? 0)} total`} />
                           <Counter label="Refused connections" value={formatCount(s.connections_refused ?? 0)} warn={(s.connections_refused ?? 0) > 0} />
@@ -171,6 +173,7 @@ export default function EngineDetailPage() {
                           />
                         </>
                       )}
+                      {e.protocol === 'tls' && <Counter label="TLS errors" value={formatCount(s.tls_errors ?? 0)} warn={(s.tls_errors ?? 0) > 0} />}
                       <Counter label="Uptime" value={s.started_at ? formatDuration(s.uptime_s) : '–'} />
                     </Stack>
                   )}
@@ -266,9 +269,18 @@ export default function EngineDetailPage() {
                 </CardContent>
               </Card>
             </Grid>
-            {e.protocol === 'tcp' && (
+            {stream && (
               <Grid size={12}>
                 <ConnectionsCard name={e.name} timeZone={tz} />
+              </Grid>
+            )}
+            {e.protocol === 'tls' && (
+              <Grid size={12}>
+                <Card variant="outlined">
+                  <CardContent>
+                    <TlsCertificate />
+                  </CardContent>
+                </Card>
               </Grid>
             )}
             <Grid size={12}>

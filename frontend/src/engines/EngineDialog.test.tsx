@@ -9,7 +9,16 @@ vi.setConfig({ testTimeout: 30_000 });
 
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
-// fakeServer answers the dialog's requests and records the bodies of POST /engines.
+const tlsInfo = {
+  source: 'self-signed',
+  subject: 'CN=logsieve-host,O=logsieve self-signed',
+  fingerprint_sha256: 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89',
+  not_before: '2026-01-01T00:00:00Z',
+  not_after: '2036-01-01T00:00:00Z',
+};
+
+// fakeServer answers the dialog's requests and records the bodies of POST /engines; a
+// POST whose tls_client_ca is "bad.pem" gets the server's 400 naming the field.
 function fakeServer(settings: { status: number; body: unknown }) {
   const posts: Record<string, unknown>[] = [];
   vi.stubGlobal(
@@ -18,9 +27,11 @@ function fakeServer(settings: { status: number; body: unknown }) {
       const method = init?.method ?? 'GET';
       if (url === '/api/v1/settings' && method === 'GET') return json(settings.body, settings.status);
       if (url === '/api/v1/classes' && method === 'GET') return json([{ name: 't1', patterns: { msg: 'msg=(\\S+)' }, keys: ['msg'], columns: [], engines: [] }]);
+      if (url === '/api/v1/tls' && method === 'GET') return json(tlsInfo);
       if (url === '/api/v1/engines' && method === 'POST') {
         const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
         posts.push(body);
+        if (body.tls_client_ca === 'bad.pem') return json({ error: 'client CA file "bad.pem" holds no PEM certificate', field: 'tls_client_ca' }, 400);
         return json({ ...body, state: 'running' }, 201);
       }
       return json({ error: `unexpected ${method} ${url}` }, 404);
@@ -167,5 +178,41 @@ describe('EngineDialog protocol', () => {
     fireEvent.click(create);
     await waitFor(() => expect(posts).toHaveLength(1));
     expect(posts[0]).toMatchObject({ protocol: 'tcp', port: 5514, max_message_bytes: 8192, max_connections: 20 });
+  });
+});
+
+describe('EngineDialog TLS', () => {
+  it('asks for the client CA, shows the server fingerprint with a copy button and sends tls', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    renderDialog();
+    await fillRequired();
+    expect(screen.queryByTestId('tls-fields')).toBeNull();
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: /Protocol/ }));
+    fireEvent.click(await screen.findByRole('option', { name: 'TLS' }));
+    expect(screen.getByTestId('tcp-limits')).toBeVisible(); // a stream like tcp
+    expect(await screen.findByText(tlsInfo.fingerprint_sha256)).toBeVisible();
+    expect(screen.getByTestId('tls-certificate')).toHaveTextContent(/self-signed.*2036-01-01/);
+    fireEvent.click(screen.getByRole('button', { name: 'Copy fingerprint' }));
+    expect(writeText).toHaveBeenCalledWith(tlsInfo.fingerprint_sha256);
+    const ca = screen.getByLabelText(/^Client CA file/);
+    fireEvent.change(ca, { target: { value: 'bad.pem' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    expect(await screen.findByText(/holds no PEM certificate/)).toBeVisible();
+    expect(ca).toHaveAttribute('aria-invalid', 'true');
+    fireEvent.change(ca, { target: { value: ' /etc/logsieve/senders-ca.pem ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(2));
+    expect(posts[1]).toMatchObject({ protocol: 'tls', port: 5514, tls_client_ca: '/etc/logsieve/senders-ca.pem', max_connections: 1024 });
+  });
+
+  it('sends no tls_client_ca for udp', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await fillRequired();
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0]).not.toHaveProperty('tls_client_ca');
   });
 });

@@ -22,6 +22,7 @@ import { ApiError, errorMessage } from '../api/client';
 import { useClasses, useEngineMutations, useSettings } from '../api/queries';
 import type { EngineInfo, EngineSpec, Settings } from '../api/types';
 import { timeZones } from '../common/format';
+import { TlsCertificate } from './TlsCertificate';
 
 function hostZone(): string {
   try {
@@ -34,7 +35,8 @@ function hostZone(): string {
 interface Form {
   name: string;
   class: string;
-  protocol: 'udp' | 'tcp';
+  protocol: Protocol;
+  tls_client_ca: string;
   max_message_bytes: string;
   max_connections: string;
   bind: string;
@@ -46,11 +48,15 @@ interface Form {
   enabled: boolean;
 }
 
+type Protocol = 'udp' | 'tcp' | 'tls';
+const asProtocol = (p?: string): Protocol => (p === 'tcp' || p === 'tls' ? p : 'udp');
+
 function toForm(e?: EngineInfo): Form {
   return {
     name: e?.name ?? '',
     class: e?.class ?? '',
-    protocol: e?.protocol === 'tcp' ? 'tcp' : 'udp',
+    protocol: asProtocol(e?.protocol),
+    tls_client_ca: e?.tls_client_ca ?? '',
     max_message_bytes: String(e?.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES),
     max_connections: String(e?.max_connections ?? DEFAULT_MAX_CONNECTIONS),
     bind: e?.bind ?? '0.0.0.0',
@@ -99,11 +105,12 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
 
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setF((p) => ({ ...p, [k]: v }));
   const fieldErr = (name: string) => (err instanceof ApiError && err.field === name ? err.message : undefined);
-  const generalErr = err && !(err instanceof ApiError && err.field && ['name', 'class', 'protocol', 'bind', 'port', 'timezone', 'retention_days', 'max_message_bytes', 'max_connections'].includes(err.field));
+  const generalErr = err && !(err instanceof ApiError && err.field && ['name', 'class', 'protocol', 'bind', 'port', 'timezone', 'retention_days', 'max_message_bytes', 'max_connections', 'tls_client_ca'].includes(err.field));
 
   const portNum = Number(f.port);
   const portInvalid = f.port !== '' && !(Number.isInteger(portNum) && portNum >= 1 && portNum <= 65535);
-  const tcp = f.protocol === 'tcp';
+  const tcp = f.protocol !== 'udp'; // a stream: tcp or tls
+  const tls = f.protocol === 'tls';
   const msgBytesInvalid = tcp && outOfRange(f.max_message_bytes, MESSAGE_BYTES_RANGE);
   const connsInvalid = tcp && outOfRange(f.max_connections, CONNECTIONS_RANGE);
 
@@ -146,6 +153,7 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
       spec.max_message_bytes = Number(f.max_message_bytes);
       spec.max_connections = Number(f.max_connections);
     }
+    if (tls) spec.tls_client_ca = f.tls_client_ca.trim();
     if (keepForever) spec.retention_days = 0;
     else if (retentionText !== '') spec.retention_days = retentionNum;
     try {
@@ -194,13 +202,14 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
                 select
                 label="Protocol"
                 value={f.protocol}
-                onChange={(e) => set('protocol', e.target.value === 'tcp' ? 'tcp' : 'udp')}
+                onChange={(e) => set('protocol', asProtocol(e.target.value))}
                 error={!!fieldErr('protocol')}
-                helperText={fieldErr('protocol') ?? (tcp ? 'RFC 6587: octet counting or LF' : 'Datagrams')}
+                helperText={fieldErr('protocol') ?? (tls ? 'RFC 5425, usually port 6514' : tcp ? 'RFC 6587: octet counting or LF' : 'Datagrams')}
                 sx={{ minWidth: 120 }}
               >
                 <MenuItem value="udp">UDP</MenuItem>
                 <MenuItem value="tcp">TCP</MenuItem>
+                <MenuItem value="tls">TLS</MenuItem>
               </TextField>
               <TextField
                 label="Bind address"
@@ -247,6 +256,19 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
                   slotProps={{ htmlInput: { min: CONNECTIONS_RANGE[0], max: CONNECTIONS_RANGE[1] } }}
                   fullWidth
                 />
+              </Stack>
+            )}
+            {tls && (
+              <Stack spacing={1} data-testid="tls-fields">
+                <TextField
+                  label="Client CA file (PEM path on the server)"
+                  value={f.tls_client_ca}
+                  onChange={(e) => set('tls_client_ca', e.target.value)}
+                  error={!!fieldErr('tls_client_ca')}
+                  helperText={fieldErr('tls_client_ca') ?? 'When set, every sender must present a certificate signed by one of these CAs; empty accepts any sender'}
+                  fullWidth
+                />
+                <TlsCertificate />
               </Stack>
             )}
             <Autocomplete
