@@ -2,12 +2,16 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/logsieve/logsieve/backend/internal/apitest"
 	"github.com/logsieve/logsieve/backend/internal/realclient"
+	"github.com/logsieve/logsieve/backend/internal/tlstest"
 )
 
 // The examples of RFC 5424 §6.5 (with their BOMs) and lines that the test
@@ -70,7 +74,8 @@ func replaced(lines []string, i int, line string) []string {
 // realClientRun is one sender configuration against one new engine.
 type realClientRun struct {
 	name     string
-	protocol string                                          // of the engine: tcp or udp (tls: wt-tls)
+	protocol string                                          // of the engine: tcp, tls or udp
+	engine   map[string]any                                  // more fields of the engine (tls_client_ca)
 	start    func(t *testing.T, port int) *realclient.Daemon // the sender, pointed at the engine's port
 	send     []string                                        // lines fed to the sender
 	want     []string                                        // original_log of the stored rows, in order
@@ -94,8 +99,9 @@ func (e *env) throughRealClient(t *testing.T, r realClientRun) {
 	if r.protocol == "udp" {
 		port = freeUDPPort(t)
 	}
-	resp := e.Do(apitest.Request{Method: "POST", Path: "/api/v1/engines", Token: e.admin, Body: map[string]any{
-		"name": name, "class": "t1", "protocol": r.protocol, "bind": "127.0.0.1", "port": port, "timezone": "UTC"}})
+	body := map[string]any{"name": name, "class": "t1", "protocol": r.protocol, "bind": "127.0.0.1", "port": port, "timezone": "UTC"}
+	maps.Copy(body, r.engine)
+	resp := e.Do(apitest.Request{Method: "POST", Path: "/api/v1/engines", Token: e.admin, Body: body})
 	if resp.Status != 201 {
 		t.Fatalf("create engine; got %d %s; want 201", resp.Status, resp.Body)
 	}
@@ -105,6 +111,13 @@ func (e *env) throughRealClient(t *testing.T, r realClientRun) {
 		return st
 	}
 	d := r.start(t, port)
+	t.Cleanup(func() {
+		if t.Failed() {
+			var ev any
+			e.Do(apitest.Request{Method: "GET", Path: "/api/v1/engines/" + name + "/events", Token: e.viewer}).JSON(t, &ev)
+			t.Logf("%s said:\n%s\nengine events: %v", d.Name, d.Output(), ev)
+		}
+	})
 	d.Send(t, r.send...)
 	want := uint64(len(r.want))
 	apitest.Eventually(t, 20*time.Second, fmt.Sprintf("%d logs stored from %s", want, d.Name), func() bool { return stats().Stored >= want })
@@ -169,6 +182,79 @@ func TestSyslogNGSendsToTCPAndUDPEngines(t *testing.T) {
 		{name: "syslog-ng tcp octet", protocol: "tcp", start: syslogNG(realclient.SyslogNGTCPOctet), send: rfc5424Examples, want: syslogNG5424},
 		{name: "syslog-ng tcp lf", protocol: "tcp", start: syslogNG(realclient.SyslogNGTCPLF), send: rfc5424Examples, want: syslogNG3164},
 		{name: "syslog-ng udp", protocol: "udp", start: syslogNG(realclient.SyslogNGUDP), send: rfc5424Examples, want: syslogNG3164},
+	} {
+		t.Run(r.name, func(t *testing.T) { e.throughRealClient(t, r) })
+	}
+}
+
+// tlsSenderFiles are the files the TLS snippets name: the CA file, and the
+// sender's certificate and key when cert is set.
+func tlsSenderFiles(t *testing.T, caFile, cert, key string) map[string][]byte {
+	t.Helper()
+	read := func(p string) []byte {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	files := map[string][]byte{"logsieve-ca.pem": read(caFile)}
+	if cert != "" {
+		files["sender.crt"], files["sender.key"] = read(cert), read(key)
+	}
+	return files
+}
+
+// TLS engines (RFC 5425) take rsyslog's gtls driver (rsyslog-gnutls) and
+// syslog-ng's transport("tls") with the snippets of docs/senders.md: pinned
+// to the self-signed certificate, with a certificate of the operator's CA
+// checked by name, and with a sender certificate (tls_client_ca).
+func TestRealClientsSendOverTLS(t *testing.T) {
+	realclient.RequireRsyslog(t)
+	realclient.RequireSyslogNG(t)
+	e := newEnv(t)
+	e.Do(apitest.Request{Method: "POST", Path: "/api/v1/classes", Token: e.admin, Body: classBody})
+	// The self-signed pair is made on first use; GET /tls makes it.
+	if resp := e.Do(apitest.Request{Method: "GET", Path: "/api/v1/tls", Token: e.viewer}); resp.Status != 200 {
+		t.Fatalf("GET /tls; got %d %s", resp.Status, resp.Body)
+	}
+	selfSigned := tlsSenderFiles(t, filepath.Join(e.dir, "tls", "server.crt"), "", "")
+	rsyslogTLS := func(global, forward string, files map[string][]byte) func(t *testing.T, port int) *realclient.Daemon {
+		return func(t *testing.T, port int) *realclient.Daemon {
+			return realclient.StartRsyslog(t, realclient.RsyslogConfig{Global: realclient.Target(global, port),
+				Forward: realclient.Target(forward, port), Files: files})
+		}
+	}
+	syslogNGTLS := func(dest string, files map[string][]byte) func(t *testing.T, port int) *realclient.Daemon {
+		return func(t *testing.T, port int) *realclient.Daemon {
+			return realclient.StartSyslogNG(t, realclient.SyslogNGConfig{Destination: realclient.Target(dest, port), Files: files})
+		}
+	}
+	t.Run("rsyslog tls pinned self-signed", func(t *testing.T) {
+		e.throughRealClient(t, realClientRun{name: "rsyslog tls pinned", protocol: "tls",
+			start: rsyslogTLS(realclient.RsyslogTLSGlobal, realclient.RsyslogTLSPinned, selfSigned), send: rfc5424Examples, want: rsyslog5424})
+	})
+
+	// From here on the server presents a certificate of the operator's CA.
+	pki := t.TempDir()
+	ca := tlstest.NewCA(t, pki, "corp")
+	certFile, keyFile := ca.Issue(t, "logsieve")
+	senderCert, senderKey := ca.Issue(t, "sender")
+	if resp := e.Do(apitest.Request{Method: "PUT", Path: "/api/v1/settings", Token: e.admin,
+		Body: map[string]string{"tls_cert_file": certFile, "tls_key_file": keyFile}}); resp.Status != 200 {
+		t.Fatalf("PUT /settings with the CA's pair; got %d %s", resp.Status, resp.Body)
+	}
+	byCA := tlsSenderFiles(t, ca.CertFile, "", "")
+	withCert := tlsSenderFiles(t, ca.CertFile, senderCert, senderKey)
+	mutual := map[string]any{"tls_client_ca": ca.CertFile}
+	for _, r := range []realClientRun{
+		{name: "rsyslog tls by name", protocol: "tls", start: rsyslogTLS(realclient.RsyslogTLSGlobal, realclient.RsyslogTLS, byCA),
+			send: rfc5424Examples, want: rsyslog5424},
+		{name: "rsyslog tls client cert", protocol: "tls", engine: mutual,
+			start: rsyslogTLS(realclient.RsyslogTLSClientGlobal, realclient.RsyslogTLS, withCert), send: rfc5424Examples, want: rsyslog5424},
+		{name: "syslog-ng tls", protocol: "tls", start: syslogNGTLS(realclient.SyslogNGTLS, byCA), send: rfc5424Examples, want: syslogNG5424},
+		{name: "syslog-ng tls client cert", protocol: "tls", engine: mutual,
+			start: syslogNGTLS(realclient.SyslogNGTLSClient, withCert), send: rfc5424Examples, want: syslogNG5424},
 	} {
 		t.Run(r.name, func(t *testing.T) { e.throughRealClient(t, r) })
 	}

@@ -52,10 +52,12 @@ const docHost = "logsieve.example.net"
 
 var docPorts = []string{"1514", "5514", "6514"}
 
-// Target rewrites a snippet of docs/senders.md to send to 127.0.0.1:port.
+// Target rewrites a snippet of docs/senders.md to send to 127.0.0.1:port, with
+// the files it names in the daemon's dir ({{.Dir}}).
 func Target(snippet string, port int) string {
 	p := strconv.Itoa(port)
-	pairs := []string{docHost, "127.0.0.1"}
+	// The files of the TLS snippets are in the daemon's dir.
+	pairs := []string{docHost, "127.0.0.1", "/etc/rsyslog.d/", "{{.Dir}}/", "/etc/syslog-ng/", "{{.Dir}}/"}
 	for _, d := range docPorts {
 		pairs = append(pairs, `port="`+d+`"`, `port="`+p+`"`, "port("+d+")", "port("+p+")")
 	}

@@ -32,6 +32,9 @@ func TestDocsShowTheTestedSnippets(t *testing.T) {
 	for name, s := range map[string]string{
 		"RsyslogTCPOctet": RsyslogTCPOctet, "RsyslogTCPLF": RsyslogTCPLF, "RsyslogUDP": RsyslogUDP,
 		"SyslogNGTCPOctet": SyslogNGTCPOctet, "SyslogNGTCPLF": SyslogNGTCPLF, "SyslogNGUDP": SyslogNGUDP,
+		"RsyslogTLSGlobal": RsyslogTLSGlobal, "RsyslogTLSClientGlobal": RsyslogTLSClientGlobal,
+		"RsyslogTLS": RsyslogTLS, "RsyslogTLSPinned": RsyslogTLSPinned,
+		"SyslogNGTLS": SyslogNGTLS, "SyslogNGTLSClient": SyslogNGTLSClient,
 	} {
 		if !strings.Contains(senders, s) {
 			t.Errorf("docs/senders.md does not show %s verbatim:\n%s", name, s)

@@ -23,6 +23,32 @@ const (
            queue.type="LinkedList" action.resumeRetryCount="-1")`
 	// RsyslogUDP forwards one datagram per message, in the traditional format.
 	RsyslogUDP = `*.* action(type="omfwd" target="logsieve.example.net" port="5514" protocol="udp")`
+
+	// RsyslogTLSGlobal names the CA file of the gtls driver (rsyslog-gnutls):
+	// the CA that signed logsieve's certificate, or with the self-signed one
+	// logsieve's server.crt itself.
+	RsyslogTLSGlobal = `global(DefaultNetstreamDriverCAFile="/etc/rsyslog.d/logsieve-ca.pem")`
+	// RsyslogTLSClientGlobal is RsyslogTLSGlobal with the sender's own
+	// certificate and key, for an engine with tls_client_ca (mutual TLS).
+	RsyslogTLSClientGlobal = `global(DefaultNetstreamDriverCAFile="/etc/rsyslog.d/logsieve-ca.pem"
+       DefaultNetstreamDriverCertFile="/etc/rsyslog.d/sender.crt"
+       DefaultNetstreamDriverKeyFile="/etc/rsyslog.d/sender.key")`
+	// RsyslogTLS forwards over TLS (RFC 5425: octet counted, RFC 5424
+	// format) to a logsieve whose certificate the CA signed for the name it
+	// is reached by.
+	RsyslogTLS = `*.* action(type="omfwd" target="logsieve.example.net" port="6514" protocol="tcp"
+           StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"
+           StreamDriverPermittedPeers="logsieve.example.net"
+           TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"
+           queue.type="LinkedList" action.resumeRetryCount="-1")`
+	// RsyslogTLSPinned forwards over TLS to a logsieve with its self-signed
+	// certificate: the CA file is that certificate, so it is the only one
+	// trusted, and x509/certvalid skips the name check (the self-signed
+	// certificate names the host, localhost and the loopback addresses only).
+	RsyslogTLSPinned = `*.* action(type="omfwd" target="logsieve.example.net" port="6514" protocol="tcp"
+           StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/certvalid"
+           TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"
+           queue.type="LinkedList" action.resumeRetryCount="-1")`
 )
 
 // RsyslogConfig is what a test puts into the harness's rsyslog.conf.

@@ -17,6 +17,16 @@ const (
 	SyslogNGTCPLF = `destination d_logsieve { network("logsieve.example.net" port(1514) transport("tcp")); };`
 	// SyslogNGUDP sends one datagram per message, in the BSD format.
 	SyslogNGUDP = `destination d_logsieve { network("logsieve.example.net" port(5514) transport("udp")); };`
+	// SyslogNGTLS sends over TLS (RFC 5425), RFC 5424 format, trusting the
+	// CA file (the CA that signed logsieve's certificate, or logsieve's
+	// self-signed server.crt) and checking the name.
+	SyslogNGTLS = `destination d_logsieve { syslog("logsieve.example.net" port(6514) transport("tls")
+    tls(ca-file("/etc/syslog-ng/logsieve-ca.pem") peer-verify(required-trusted))); };`
+	// SyslogNGTLSClient is SyslogNGTLS with the sender's own certificate and
+	// key, for an engine with tls_client_ca (mutual TLS).
+	SyslogNGTLSClient = `destination d_logsieve { syslog("logsieve.example.net" port(6514) transport("tls")
+    tls(ca-file("/etc/syslog-ng/logsieve-ca.pem") peer-verify(required-trusted)
+        cert-file("/etc/syslog-ng/sender.crt") key-file("/etc/syslog-ng/sender.key"))); };`
 )
 
 // SyslogNGRootEnv names the directory that holds an unpacked syslog-ng-core

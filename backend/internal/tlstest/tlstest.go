@@ -78,7 +78,9 @@ func (ca *CA) Issue(t testing.TB, name string) (certFile, keyFile string) {
 	tmpl := template(t, name)
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
-	tmpl.DNSNames = []string{"localhost"}
+	// "127.0.0.1" as a DNS name too: rsyslog's x509/name and syslog-ng's name
+	// check compare the target with the DNS names, not the IP addresses.
+	tmpl.DNSNames = []string{"localhost", "127.0.0.1"}
 	tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
