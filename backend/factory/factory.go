@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -28,6 +29,10 @@ type Config struct {
 	Now     func() time.Time // clock handed to engines; default time.Now
 	RcvBuf  int              // SO_RCVBUF of each engine's socket
 	HostTZ  string           // default engine timezone; default HostTimezone()
+	// SpoolMaxBytes bounds each udp engine's overflow spool in
+	// <data>/spool/<engine> (setting spool_max_bytes); 0: no spool, a full
+	// queue drops.
+	SpoolMaxBytes int64
 	// DefaultRetentionDays is the retention of a new engine when none is given.
 	DefaultRetentionDays int
 	// EngineTuning, when set, adjusts each engine's config before it starts (tests, bench).
@@ -160,6 +165,7 @@ func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Confi
 		Dir:      store.EngineDir(f.cfg.DataDir, spec.Name),
 		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,
+		SpoolDir: SpoolDir(f.cfg.DataDir, spec.Name), SpoolMaxBytes: f.cfg.SpoolMaxBytes,
 	}
 	if f.cfg.EngineTuning != nil {
 		f.cfg.EngineTuning(&cfg)
@@ -271,6 +277,18 @@ func (f *Factory) SetRcvBuf(n int) {
 	f.mu.Lock()
 	f.cfg.RcvBuf = n
 	f.mu.Unlock()
+}
+
+// SetSpoolMaxBytes sets the spool bound of engines started from now on.
+func (f *Factory) SetSpoolMaxBytes(n int64) {
+	f.mu.Lock()
+	f.cfg.SpoolMaxBytes = n
+	f.mu.Unlock()
+}
+
+// SpoolDir is the overflow spool directory of the engine called name.
+func SpoolDir(dataDir, name string) string {
+	return filepath.Join(dataDir, "spool", name)
 }
 
 // SetDefaultRetention sets the retention DefaultSpec gives a new engine.

@@ -107,6 +107,7 @@ func TestSettingsSeedThenPatch(t *testing.T) {
 	f(`{"trusted_proxies":["nope"]}`, "trusted_proxies")
 	f(`{"default_retention_days":-3}`, "default_retention_days")
 	f(`{"udp_rcvbuf_bytes":-3}`, "udp_rcvbuf_bytes")
+	f(`{"spool_max_bytes":-1}`, "spool_max_bytes")
 	f(`{"colour":"red"}`, "colour")
 	if s, _ := db.Settings(); s.MinFreePercent != 7 {
 		t.Fatalf("a refused patch changed the settings; got %d; want 7", s.MinFreePercent)

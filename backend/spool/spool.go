@@ -70,6 +70,7 @@ type segment struct {
 	f     *os.File
 	size  int64
 	count uint32 // records appended; for a segment of an earlier run, read once the reader is done with it
+	old   bool   // found by Open: written by an earlier run
 }
 
 // Spool is one directory of segments. Its methods are safe for concurrent
@@ -125,7 +126,7 @@ func Open(dir string, opt Options) (*Spool, error) {
 			s.Close()
 			return nil, fmt.Errorf("cannot stat spool segment %q: %w", p, err)
 		}
-		s.segs = append(s.segs, &segment{num: num, path: p, f: f, size: fi.Size()})
+		s.segs = append(s.segs, &segment{num: num, path: p, f: f, size: fi.Size(), old: true})
 		s.size += fi.Size()
 		s.nextNum = max(s.nextNum, num+1)
 	}
@@ -238,10 +239,12 @@ func (s *Spool) newSegment() error {
 }
 
 // Record is one record read from the spool. Data is valid until the next
-// call of Next.
+// call of Next. Old records were in the directory when it was opened
+// (written by an earlier run; some may have been committed by it).
 type Record struct {
 	Pos  uint64
 	Data []byte
+	Old  bool
 }
 
 // Next returns the oldest record not yet returned, or false when there is
@@ -315,7 +318,7 @@ func (s *Spool) read(g *segment) (rec Record, ok bool, reason string) {
 	s.ridx++
 	s.roff += headerBytes + n
 	s.unread -= headerBytes + n
-	return Record{Pos: pos, Data: data}, true, ""
+	return Record{Pos: pos, Data: data, Old: g.old}, true, ""
 }
 
 // bytesAt returns n bytes of g at off through the read buffer.

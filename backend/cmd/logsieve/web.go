@@ -65,6 +65,7 @@ func newWeb(d webDeps) (*webServer, error) {
 				d.log.Info("log level changed", "log_level", s.LogLevel)
 			}
 			d.factory.SetRcvBuf(s.UDPRcvBufBytes)
+			d.factory.SetSpoolMaxBytes(s.SpoolMaxBytes)
 			d.factory.SetDefaultRetention(s.DefaultRetentionDays)
 			d.factory.SetDiskPolicy(s.MinFreePercent, s.DiskFullPolicy)
 		}})
