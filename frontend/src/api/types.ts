@@ -112,6 +112,13 @@ export interface EngineStats {
   framing_errors?: number;
   truncated?: number;
   backpressure_ms?: number;
+  /** The overflow spool (UDP): logs appended to it, its size on disk, logs waiting in it,
+   * logs replayed from it after a restart, torn or corrupt records skipped. */
+  spooled?: number;
+  spool_bytes?: number;
+  spool_depth?: number;
+  replayed?: number;
+  spool_corrupt?: number;
 }
 
 /** One second of an engine's history: how much each stats counter grew in that second
