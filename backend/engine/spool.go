@@ -171,41 +171,29 @@ func (e *Engine) drain(out chan<- *chunk, stop <-chan struct{}) {
 			e.sp.Commit(rec.Pos)
 			continue
 		}
-		n := len(c.ends)
 		c.spoolPos = rec.Pos
-		if rec.Old {
-			if e.committed(dates, c, rec.Pos) {
-				e.seqMu.Lock()
-				e.spoolBusy = false
-				e.seqMu.Unlock()
-				putChunk(c)
-				e.sp.Commit(rec.Pos)
-				continue
-			}
-			// Logs this engine spooled before a Stop are already received;
-			// a crashed run's are received now.
-			if left := e.spc.logs.Add(-int64(n)); left < 0 {
-				e.spc.logs.Add(int64(n))
-				e.ctr.received.Add(uint64(n))
-			}
-		} else {
-			e.spc.logs.Add(-int64(n))
+		if rec.Old && e.committed(dates, c, rec.Pos) {
+			e.seqMu.Lock()
+			e.spoolBusy = false
+			e.seqMu.Unlock()
+			putChunk(c)
+			e.sp.Commit(rec.Pos)
+			continue
 		}
-		if !e.waitRoom(c, out, stop) {
+		if !e.waitRoom(c, out, stop, rec.Old) {
 			// Stopping: the record stays in the spool for the next start.
-			e.spc.logs.Add(int64(n))
 			putChunk(c)
 			return
-		}
-		if rec.Old {
-			e.spc.replayed.Add(uint64(n))
 		}
 	}
 }
 
 // waitRoom waits until the queue has room for c and enqueues it; false when
-// stop came first.
-func (e *Engine) waitRoom(c *chunk, out chan<- *chunk, stop <-chan struct{}) bool {
+// stop came first. Its logs then move from the spool's in-flight count to
+// the queue's; those of an old record (spooled before this start) are
+// counted as replayed, and as received unless this engine spooled them
+// before a Stop.
+func (e *Engine) waitRoom(c *chunk, out chan<- *chunk, stop <-chan struct{}, old bool) bool {
 	n, size := int64(len(c.ends)), int64(len(c.buf))
 	for {
 		room := e.room.wait()
@@ -215,6 +203,13 @@ func (e *Engine) waitRoom(c *chunk, out chan<- *chunk, stop <-chan struct{}) boo
 			ok := e.enqueueLocked(c, out, true)
 			if ok {
 				e.spoolBusy = false
+				if left := e.spc.logs.Add(-n); left < 0 && old {
+					e.spc.logs.Add(n)
+					e.ctr.received.Add(uint64(n))
+				}
+				if old {
+					e.spc.replayed.Add(uint64(n))
+				}
 			}
 			e.seqMu.Unlock()
 			if ok {

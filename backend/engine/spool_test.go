@@ -150,6 +150,10 @@ func TestClassEditWhileTheSpoolDrainsAppliesToTheDrainedRows(t *testing.T) {
 		st := e.Stats()
 		return st.Received+st.KernelDrops >= total
 	})
+	waitFor(t, 10*time.Second, "the accounting identity with logs in flight in the spool", func() bool {
+		st := e.Stats()
+		return st.SpoolDepth > 0 && st.Received == st.Stored+st.Dropped+st.WriteErrors+st.Rejected+st.Refused+uint64(st.QueueDepth)+uint64(st.SpoolDepth)
+	})
 	// The edit comes while the spooled logs wait: they are parsed when they
 	// are drained, so they get the new class; the logs already in the queue
 	// were parsed with the old one.
