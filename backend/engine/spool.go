@@ -36,22 +36,21 @@ type spoolCounters struct {
 const spoolEventEvery = 10 * time.Second
 
 // openSpool opens the engine's spool when it has one (udp, SpoolDir set,
-// SpoolMaxBytes > 0). New positions start above every mark the day files
-// hold, so a removed spool directory cannot make new records look stored.
+// SpoolMaxBytes > 0). The spool keeps its next segment number in a file;
+// without it (a new or removed directory) new positions start above every
+// mark of the day files, so a new record cannot look stored.
 func (e *Engine) openSpool(w *store.Writer) (*spool.Spool, error) {
 	if e.cfg.Protocol != "udp" || e.cfg.SpoolDir == "" || e.cfg.SpoolMaxBytes <= 0 {
 		return nil, nil
 	}
 	e.spoolDays = w.Days()
-	after, err := e.spoolDays.MaxSpoolMark(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the spool marks of engine %q: %w", e.cfg.Name, err)
-	}
 	sp, err := spool.Open(e.cfg.SpoolDir, spool.Options{
 		MaxBytes:     e.cfg.SpoolMaxBytes,
 		SegmentBytes: e.cfg.SpoolSegmentBytes,
-		After:        after,
-		WriteFault:   e.cfg.SpoolFault,
+		After: func() (uint64, error) {
+			return e.spoolDays.MaxSpoolMark(context.Background())
+		},
+		WriteFault: e.cfg.SpoolFault,
 		OnCorrupt: func(file string, off int64, reason string) {
 			e.spc.corrupt.Add(1)
 			e.events.Add(LevelError, "spool: %s in %s at byte %d; the rest of that segment is skipped", reason, file, off)

@@ -49,10 +49,10 @@ type Options struct {
 	// SegmentBytes is the size at which a segment is rolled; default
 	// DefaultSegmentBytes.
 	SegmentBytes int64
-	// After: new records get positions greater than it (the highest position
-	// the caller ever committed, so a spool directory that was deleted does
-	// not reuse positions).
-	After uint64
+	// After, called only when the directory has no record of the positions
+	// it gave (new, or deleted meanwhile), returns the highest position the
+	// caller ever committed: new records get greater positions. Nil: 0.
+	After func() (uint64, error)
 	// OnCorrupt is called (with the spool's lock held) for every corrupt or
 	// torn record found while reading: the rest of that segment is skipped.
 	OnCorrupt func(file string, offset int64, reason string)
@@ -108,7 +108,16 @@ func Open(dir string, opt Options) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot list spool directory %q: %w", dir, err)
 	}
-	s := &Spool{dir: dir, opt: opt, nextNum: opt.After>>32 + 1}
+	s := &Spool{dir: dir, opt: opt, nextNum: 1}
+	if n, ok := readNext(dir); ok {
+		s.nextNum = n
+	} else if opt.After != nil {
+		after, err := opt.After()
+		if err != nil {
+			return nil, fmt.Errorf("cannot open spool %q: %w", dir, err)
+		}
+		s.nextNum = after>>32 + 1
+	}
 	for _, e := range ents {
 		num, ok := segNum(e.Name())
 		if !ok || !e.Type().IsRegular() {
@@ -131,6 +140,10 @@ func Open(dir string, opt Options) (*Spool, error) {
 		s.nextNum = max(s.nextNum, num+1)
 	}
 	slices.SortFunc(s.segs, func(a, b *segment) int { return cmpU64(a.num, b.num) })
+	if err := s.writeNext(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.unread = s.size
 	if len(s.segs) > 0 {
 		s.r = s.segs[0]
@@ -146,6 +159,33 @@ func cmpU64(a, b uint64) int {
 		return 1
 	}
 	return 0
+}
+
+// nextFile keeps the number of the next segment, so positions keep growing
+// after the segments holding the highest ones were deleted.
+const nextFile = "next"
+
+// readNext reads the next segment number kept in dir.
+func readNext(dir string) (uint64, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, nextFile))
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 32)
+	return n, err == nil && n > 0
+}
+
+// writeNext records s.nextNum (write and rename: a kill leaves the old or the
+// new number, both at most what the segments on disk need).
+func (s *Spool) writeNext() error {
+	p := filepath.Join(s.dir, nextFile)
+	if err := os.WriteFile(p+".tmp", []byte(strconv.FormatUint(s.nextNum, 10)+"\n"), 0o640); err != nil {
+		return fmt.Errorf("cannot record the next spool segment in %q: %w", s.dir, err)
+	}
+	if err := os.Rename(p+".tmp", p); err != nil {
+		return fmt.Errorf("cannot record the next spool segment in %q: %w", s.dir, err)
+	}
+	return nil
 }
 
 // segNum parses a segment file name (000000000001.seg).
@@ -229,6 +269,12 @@ func (s *Spool) newSegment() error {
 		return fmt.Errorf("cannot create spool segment %q: %w", p, err)
 	}
 	s.nextNum++
+	if err := s.writeNext(); err != nil {
+		_ = f.Close()
+		_ = os.Remove(p)
+		s.nextNum--
+		return err
+	}
 	g := &segment{num: num, path: p, f: f}
 	s.segs = append(s.segs, g)
 	s.w = g

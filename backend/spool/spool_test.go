@@ -142,11 +142,17 @@ func TestReopenReplaysUncommittedRecordsAndAfterKeepsPositionsGrowing(t *testing
 	s2.Commit(pos2[len(pos2)-1])
 	s2.Close()
 
+	// The segments are gone, the directory stays: it keeps the next segment number.
+	s4 := open(t, dir, Options{})
+	if p := appendN(t, s4, 0, 1); p[0] <= pos[59] {
+		t.Fatalf("position after the segments were deleted; got %x; want > %x", p[0], pos[59])
+	}
+	s4.Close()
 	// The directory is gone: After keeps new positions above the committed ones.
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	s3 := open(t, dir, Options{After: pos[59]})
+	s3 := open(t, dir, Options{After: func() (uint64, error) { return pos[59], nil }})
 	if p := appendN(t, s3, 0, 1); p[0] <= pos[59] {
 		t.Fatalf("position after the directory was lost; got %x; want > %x", p[0], pos[59])
 	}
