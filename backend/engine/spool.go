@@ -32,8 +32,13 @@ type spoolCounters struct {
 	logs                       atomic.Int64
 }
 
-// spoolEventEvery spaces out repeated spool failure events.
-const spoolEventEvery = 10 * time.Second
+const (
+	// spoolEventEvery spaces out repeated spool failure events.
+	spoolEventEvery = 10 * time.Second
+	// spoolTidyAfter is how long the drainer waits with nothing to read
+	// before it removes the drained spool's last file.
+	spoolTidyAfter = time.Second
+)
 
 // openSpool opens the engine's spool when it has one (udp, SpoolDir set,
 // SpoolMaxBytes > 0). The spool keeps its next segment number in a file;
@@ -159,12 +164,20 @@ func (e *Engine) drain(out chan<- *chunk, stop <-chan struct{}) {
 		}
 		e.seqMu.Unlock()
 		if !ok {
+			// Idle: once the last records are committed, Tidy removes the
+			// spool's last file.
+			var tidy <-chan time.Time
+			if e.sp.Bytes() > 0 {
+				tidy = time.After(spoolTidyAfter)
+			}
 			select {
 			case <-e.spoolWake:
-				continue
+			case <-tidy:
+				e.sp.Tidy()
 			case <-stop:
 				return
 			}
+			continue
 		}
 		if c == nil {
 			e.sp.Commit(rec.Pos)

@@ -45,6 +45,9 @@ var ErrFull = errors.New("spool is full")
 // Options tune a spool. Zero values take the defaults noted.
 type Options struct {
 	// MaxBytes bounds the segment files' total size; 0 means no bound.
+	// Records already committed count until their segment goes: a sealed
+	// one once all its records are committed, the one being written by Tidy
+	// (or by an Append that finds the spool full and everything committed).
 	MaxBytes int64
 	// SegmentBytes is the size at which a segment is rolled; default
 	// DefaultSegmentBytes.
@@ -216,7 +219,10 @@ func (s *Spool) Append(payload []byte) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opt.MaxBytes > 0 && s.size+n > s.opt.MaxBytes {
-		return 0, ErrFull
+		s.tidy() // a drained write segment does not count
+		if s.size+n > s.opt.MaxBytes {
+			return 0, ErrFull
+		}
 	}
 	if s.w != nil && (s.w.size+n > s.opt.SegmentBytes && s.w.size > 0 || s.w.count == 1<<32-1) {
 		s.w = nil // sealed: the reader finishes it, then moves on
@@ -405,8 +411,8 @@ func (s *Spool) Commit(pos uint64) {
 }
 
 // gc deletes the segments the reader is done with whose records are all
-// committed; once the reader has caught up and everything is committed, the
-// write segment too (the next Append starts a new one).
+// committed. The write segment stays (see Tidy): a spool that empties and
+// fills again many times a second appends to one file.
 func (s *Spool) gc() {
 	for len(s.segs) > 0 {
 		g := s.segs[0]
@@ -418,6 +424,20 @@ func (s *Spool) gc() {
 		}
 		s.remove(g)
 	}
+}
+
+// Tidy deletes what Commit keeps: the last segment, once every record in
+// the spool has been read and committed, so an idle spool leaves no file (the
+// next Append starts a new segment). Call it when the spool has been idle
+// for a while.
+func (s *Spool) Tidy() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tidy()
+}
+
+func (s *Spool) tidy() {
+	s.gc()
 	if w := s.w; w != nil && s.r == w && len(s.segs) == 1 && s.roff == w.size &&
 		(w.count == 0 || s.committed >= w.num<<32|uint64(w.count-1)) {
 		s.remove(w)
@@ -462,10 +482,12 @@ func (s *Spool) Corrupt() uint64 {
 	return s.corrupt
 }
 
-// Close closes the segment files; what is in them stays for the next Open.
+// Close closes the segment files; what is in them stays for the next Open
+// (a drained and committed spool leaves nothing, as after Tidy).
 func (s *Spool) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.tidy()
 	var err error
 	for _, g := range s.segs {
 		err = errors.Join(err, g.f.Close())

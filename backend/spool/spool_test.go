@@ -110,6 +110,10 @@ func TestCommitDeletesSegmentsAndAnEmptySpoolLeavesNoFile(t *testing.T) {
 		t.Fatalf("segments after committing half; got %d of %d; want fewer, not none", mid, before)
 	}
 	s.Commit(pos[99])
+	if f := segFiles(t, dir); len(f) != 1 {
+		t.Fatalf("after committing everything; got files %v; want the write segment kept", f)
+	}
+	s.Tidy()
 	if f := segFiles(t, dir); len(f) != 0 || s.Bytes() != 0 {
 		t.Fatalf("after committing everything; got files %v, %d bytes; want none", f, s.Bytes())
 	}
@@ -240,6 +244,7 @@ func TestMaxBytesRefusesAndWriteFaultLeavesTheSpoolReadable(t *testing.T) {
 	}
 	nums, pos := drain(t, s)
 	s.Commit(pos[len(pos)-1])
+	s.Tidy()
 	fail = true
 	if _, err := s.Append([]byte("record 1000")); !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("append on a full disk; got %v; want ENOSPC", err)
@@ -285,6 +290,7 @@ func TestDirectoryRemovedWhileRunningLosesNothing(t *testing.T) {
 		t.Fatalf("after the directory was removed; got %v; want 0..99", nums)
 	}
 	s.Commit(pos[99])
+	s.Tidy()
 	if s.Bytes() != 0 {
 		t.Fatalf("bytes after committing all; got %d; want 0", s.Bytes())
 	}
