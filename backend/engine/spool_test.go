@@ -365,3 +365,18 @@ func hasEvent(e *Engine, s string) bool {
 	}
 	return false
 }
+
+func TestPausedByTheDiskGuardDropsInsteadOfSpooling(t *testing.T) {
+	cfg := spoolConfig(t)
+	cfg.QueueLogs = 1 // every log finds the queue full until the writer's next batch
+	e, addr := startEngine(t, cfg, seqClass(t))
+	e.Pause("disk full: test")
+	sendPaced(t, addr, numbered(0, 2000, 100))
+	st := waitSpoolQuiet(t, e)
+	if st.Spooled != 0 || st.Dropped == 0 || st.Refused+st.Dropped != st.Received {
+		t.Fatalf("paused engine; got %+v; want drops counted and nothing spooled", st)
+	}
+	if segs := segments(t, cfg.SpoolDir); len(segs) != 0 {
+		t.Fatalf("spool files of a paused engine; got %v; want none", segs)
+	}
+}
