@@ -55,6 +55,13 @@ type Config struct {
 	MaxMessageBytes int
 	MaxConnections  int
 	IdleTimeout     time.Duration
+	Now             func() time.Time
+	Log             *slog.Logger
+	// Events receives what happens to the engine; a new log of
+	// DefaultEventLogSize events when nil. A factory passes one log that
+	// outlives engine restarts.
+	Events *EventLog
+
 	// The overflow spool (udp only; spool.go): when the queue is full,
 	// chunks go to segment files in SpoolDir, at most SpoolMaxBytes (0 or
 	// no dir: no spool, a full queue drops). SpoolSegmentBytes (default
@@ -63,12 +70,6 @@ type Config struct {
 	SpoolMaxBytes     int64
 	SpoolSegmentBytes int64
 	SpoolFault        func() error
-	Now               func() time.Time
-	Log               *slog.Logger
-	// Events receives what happens to the engine; a new log of
-	// DefaultEventLogSize events when nil. A factory passes one log that
-	// outlives engine restarts.
-	Events *EventLog
 }
 
 func (c *Config) fill() {
