@@ -83,12 +83,13 @@ func TestClassEngineUDPLogsCSVAndDayDeletion(t *testing.T) {
 			Body: map[string]any{"name": "edge", "class": "t1", "bind": "127.0.0.1", "port": freeUDPPort(t), "timezone": "UTC"}}, Status: 409, Field: "name"},
 		{Name: "class in use", Request: apitest.Request{Method: "DELETE", Path: "/api/v1/classes/t1", Token: e.admin}, Status: 409},
 		{Name: "stats", Request: apitest.Request{Method: "GET", Path: "/api/v1/engines/edge/stats", Token: e.viewer}, Status: 200,
-			Contains: []string{`"state":"running"`, `"received":5`, `"unmatched":1`}},
+			Contains: []string{`"state":"running"`, `"received":5`, `"unmatched":1`, `"spooled":0`, `"spool_bytes":0`, `"replayed":0`}},
 		{Name: "history", Request: apitest.Request{Method: "GET", Path: "/api/v1/engines/edge/stats/history?seconds=60", Token: e.viewer}, Status: 200},
 		{Name: "days", Request: apitest.Request{Method: "GET", Path: "/api/v1/engines/edge/days", Token: e.viewer}, Status: 200,
 			Contains: []string{`"date":"` + today + `"`, `"rows":5`}},
 		{Name: "metrics", Request: apitest.Request{Method: "GET", Path: "/metrics", Token: e.viewer}, Status: 200,
-			Contains: []string{`logsieve_engine_stored_total{engine="edge"} 5`}},
+			Contains: []string{`logsieve_engine_stored_total{engine="edge"} 5`, `logsieve_engine_spooled_total{engine="edge"} 0`,
+				`logsieve_engine_replayed_total{engine="edge"} 0`, `logsieve_engine_spool_bytes{engine="edge"} 0`}},
 	})
 
 	all := e.logs(t, "edge", "date="+today)

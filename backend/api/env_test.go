@@ -67,7 +67,11 @@ func newEnv(t *testing.T) *env {
 	}
 	e.f = f
 	srv, err := api.New(api.Deps{Meta: db, Factory: f, Auth: as, DataDir: e.dir, Version: "test", Log: log,
-		StatsInterval: 100 * time.Millisecond, Now: func() time.Time {
+		StatsInterval: 100 * time.Millisecond, OnSettings: func(st meta.Settings) {
+			if err := f.ApplySettings(st); err != nil {
+				t.Errorf("applying the settings: %v", err)
+			}
+		}, Now: func() time.Time {
 			if t := e.now.Load(); t != nil {
 				return *t
 			}

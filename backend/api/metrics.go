@@ -25,6 +25,12 @@ type engineCollector struct {
 	depth    *prometheus.Desc
 	conns    *prometheus.Desc
 	up       *prometheus.Desc
+	spool    []engineGauge
+}
+
+type engineGauge struct {
+	desc *prometheus.Desc
+	get  func(*engine.Stats) int64
 }
 
 type engineMetric struct {
@@ -52,6 +58,14 @@ func newEngineCollector(f engineStatsSource) *engineCollector {
 	add("truncated", "TCP LF messages cut at max_message_bytes.", func(s *engine.Stats) uint64 { return s.Truncated })
 	add("backpressure_ms", "Milliseconds TCP connections waited for room in the queue (not reading).", func(s *engine.Stats) uint64 { return s.BackpressureMs })
 	add("tls_errors", "TLS handshakes that failed or timed out.", func(s *engine.Stats) uint64 { return s.TLSErrors })
+	add("spooled", "Logs appended to the overflow spool because the queue was full.", func(s *engine.Stats) uint64 { return s.Spooled })
+	add("replayed", "Logs replayed from the overflow spool after a restart.", func(s *engine.Stats) uint64 { return s.Replayed })
+	add("spool_corrupt", "Torn or corrupt overflow spool records skipped.", func(s *engine.Stats) uint64 { return s.SpoolCorrupt })
+	gauge := func(name, help string, get func(*engine.Stats) int64) {
+		c.spool = append(c.spool, engineGauge{prometheus.NewDesc("logsieve_engine_"+name, help, []string{"engine"}, nil), get})
+	}
+	gauge("spool_bytes", "Bytes of the engine's overflow spool on disk.", func(s *engine.Stats) int64 { return s.SpoolBytes })
+	gauge("spool_depth", "Logs waiting in the engine's overflow spool.", func(s *engine.Stats) int64 { return s.SpoolDepth })
 	c.depth = prometheus.NewDesc("logsieve_engine_queue_depth", "Logs waiting in the engine's queue.", []string{"engine"}, nil)
 	c.conns = prometheus.NewDesc("logsieve_engine_connections", "TCP connections open now.", []string{"engine"}, nil)
 	c.up = prometheus.NewDesc("logsieve_engine_running", "1 when the engine is running.", []string{"engine"}, nil)
@@ -61,6 +75,9 @@ func newEngineCollector(f engineStatsSource) *engineCollector {
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range c.counters {
 		ch <- m.desc
+	}
+	for _, g := range c.spool {
+		ch <- g.desc
 	}
 	ch <- c.depth
 	ch <- c.conns
@@ -75,6 +92,9 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		for _, m := range c.counters {
 			ch <- prometheus.MustNewConstMetric(m.desc, prometheus.CounterValue, float64(m.get(&st)), e.Name)
+		}
+		for _, g := range c.spool {
+			ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(g.get(&st)), e.Name)
 		}
 		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(st.QueueDepth), e.Name)
 		ch <- prometheus.MustNewConstMetric(c.conns, prometheus.GaugeValue, float64(st.Connections), e.Name)

@@ -15,6 +15,7 @@ type batcher struct {
 	schema *store.Schema
 	held   []*parsedChunk
 	day    string
+	spool  uint64 // highest spool position of the held chunks
 
 	lastErr   string    // last write error reported as an event
 	lastErrAt time.Time // when it was reported
@@ -66,6 +67,7 @@ func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *worker
 				b.schema = p.schema
 				b.rows = append(b.rows, p.rows...)
 				b.held = append(b.held, p)
+				b.spool = max(b.spool, p.spool)
 				if len(b.rows) >= e.cfg.BatchRows {
 					b.flush(wst)
 				}
@@ -132,6 +134,13 @@ func (b *batcher) flush(wst *workerStat) {
 		b.e.tail.offer(b.schema, b.rows, b.e.cfg.TZName, b.e.cfg.Location)
 	}
 	b.e.ctr.queued.Add(-int64(n))
+	if b.spool > 0 {
+		// Stored, refused or lost to a write error, these rows are accounted
+		// for: their spool records may go (the mark committed with the rows
+		// keeps a crash from replaying the stored ones).
+		b.e.sp.Commit(b.spool)
+		b.spool = 0
+	}
 	b.release()
 	b.e.room.signal()
 	wst.addBusy(time.Since(t0))

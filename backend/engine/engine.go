@@ -17,6 +17,7 @@ import (
 
 	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/internal/ring"
+	"github.com/logsieve/logsieve/backend/spool"
 	"github.com/logsieve/logsieve/backend/store"
 )
 
@@ -69,6 +70,15 @@ type Config struct {
 	// DefaultEventLogSize events when nil. A factory passes one log that
 	// outlives engine restarts.
 	Events *EventLog
+
+	// The overflow spool (udp only; spool.go): when the queue is full,
+	// chunks go to segment files in SpoolDir, at most SpoolMaxBytes (0 or
+	// no dir: no spool, a full queue drops). SpoolSegmentBytes (default
+	// 64 MiB) and SpoolFault (called before each spool write) are for tests.
+	SpoolDir          string
+	SpoolMaxBytes     int64
+	SpoolSegmentBytes int64
+	SpoolFault        func() error
 }
 
 func (c *Config) fill() {
@@ -163,6 +173,19 @@ type Engine struct {
 	room       roomSignal
 	connEvents eventLimiter
 
+	// udp with a spool (spool.go): the receiver and the drainer enqueue
+	// under seqMu, which also guards spoolBusy (the drainer holds a record
+	// read from the spool but not yet in the queue) and the receiver's
+	// spool scratch.
+	sp         *spool.Spool
+	spoolDays  *store.Days
+	spoolBusy  bool
+	spoolWake  chan struct{}
+	spoolBuf   []byte
+	spoolErr   string
+	spoolErrAt time.Time
+	spc        spoolCounters
+
 	ctr     counters
 	hist    *ring.Ring[Point] // per-second points, oldest first
 	tail    tailHub
@@ -243,6 +266,12 @@ func (e *Engine) Start() error {
 		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
 	}
+	sp, err := e.openSpool(w)
+	if err != nil {
+		e.cfg.Log.Error("cannot open the spool; a full queue drops", "engine", e.cfg.Name, "err", err)
+		e.events.Add(LevelError, "spool: cannot open, a full queue drops: %v", err)
+	}
+	e.sp = sp
 	if err := w.IndexClosedDays(e.today()); err != nil {
 		e.cfg.Log.Warn("cannot queue index builds of closed days", "engine", e.cfg.Name, "err", err)
 	}
@@ -282,6 +311,7 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, 
 	// so its points add up to the counters' growth from here on.
 	base := e.sampleBase(kd)
 
+	sp := e.sp
 	var recvWG, parseWG sync.WaitGroup
 	recvWG.Add(1)
 	if ln != nil {
@@ -293,9 +323,21 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, 
 			close(chunks)
 		}()
 	} else {
+		e.seq, e.spoolBusy, e.spoolWake = 0, false, make(chan struct{}, 1)
 		go func() {
 			defer recvWG.Done()
+			stopDrain, drained := make(chan struct{}), make(chan struct{})
+			if sp != nil {
+				go func() {
+					defer close(drained)
+					e.drain(chunks, stopDrain)
+				}()
+			} else {
+				close(drained)
+			}
 			e.receive(conn, chunks, e.workers[0])
+			close(stopDrain)
+			<-drained
 			close(chunks)
 		}()
 	}
@@ -327,6 +369,11 @@ func (e *Engine) run(ctx context.Context, conn net.PacketConn, ln net.Listener, 
 		if err := w.Close(); err != nil {
 			e.cfg.Log.Error("cannot close day files", "engine", e.cfg.Name, "err", err)
 		}
+		if sp != nil {
+			if err := sp.Close(); err != nil {
+				e.cfg.Log.Error("cannot close the spool", "engine", e.cfg.Name, "err", err)
+			}
+		}
 		<-samplerDone
 		close(done)
 	}()
@@ -346,7 +393,7 @@ func (e *Engine) Stop() error {
 	<-done
 	e.tail.closeAll()
 	e.mu.Lock()
-	e.done, e.conn, e.ln, e.streams, e.cancel = nil, nil, nil, nil, nil
+	e.done, e.conn, e.ln, e.streams, e.cancel, e.sp = nil, nil, nil, nil, nil, nil
 	if e.state != StateFailed {
 		e.state, e.reason = StateStopped, ""
 	}

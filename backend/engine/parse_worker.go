@@ -17,6 +17,7 @@ type parsedChunk struct {
 	rows   []store.Row
 	values []sql.NullString // backing array of every row's Values
 	bytes  int64            // datagram bytes of the chunk, for the queue bound
+	spool  uint64           // the chunk's spool position (0: not spooled)
 }
 
 var parsedPool = sync.Pool{New: func() any { return &parsedChunk{} }}
@@ -72,7 +73,7 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	ncol := len(cs.schema.Columns)
 	n := len(c.ends)
 	pc := parsedPool.Get().(*parsedChunk)
-	pc.seq, pc.schema, pc.bytes = c.seq, cs.schema, int64(len(c.buf))
+	pc.seq, pc.schema, pc.bytes, pc.spool = c.seq, cs.schema, int64(len(c.buf)), c.spoolPos
 	if cap(pc.values) < n*ncol {
 		pc.values = make([]sql.NullString, n*ncol)
 	}
@@ -108,6 +109,7 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 			Client:     client,
 			Values:     vals,
 			Original:   line,
+			SpoolPos:   c.spoolPos,
 		}
 		k++
 	}

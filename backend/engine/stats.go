@@ -7,7 +7,8 @@ import (
 )
 
 // counters are the engine's loss accounting (docs/architecture.md):
-// received = stored + rejected + dropped + refused + write_errors + in flight.
+// received = stored + rejected + dropped + refused + write_errors + in flight
+// (queued, and spoolCounters.logs).
 type counters struct {
 	received, stored, unmatched, rejected, dropped, refused, writeErrors atomic.Uint64
 	kernelDrops                                                          atomic.Uint64
@@ -61,6 +62,15 @@ type Stats struct {
 	BackpressureMs     uint64   `json:"backpressure_ms"`
 	TLSErrors          uint64   `json:"tls_errors"`
 	Workers            []Worker `json:"workers"`
+
+	// The overflow spool (udp): logs appended to it, its size on disk, logs
+	// waiting in it (in flight, like queue_depth), logs replayed from it
+	// after a restart, and torn or corrupt records skipped.
+	Spooled      uint64 `json:"spooled"`
+	SpoolBytes   int64  `json:"spool_bytes"`
+	SpoolDepth   int64  `json:"spool_depth"`
+	Replayed     uint64 `json:"replayed"`
+	SpoolCorrupt uint64 `json:"spool_corrupt"`
 }
 
 // Worker is the state of one goroutine of the pipeline.
@@ -113,6 +123,7 @@ func (e *Engine) Stats() Stats {
 	started := e.started
 	workers := e.workers
 	running := e.done != nil
+	sp := e.sp
 	e.mu.Unlock()
 	if paused, why := e.Paused(); paused && running {
 		st.State, st.Reason = StatePaused, why
@@ -126,6 +137,13 @@ func (e *Engine) Stats() Stats {
 	st.KernelDrops = e.ctr.kernelDrops.Load()
 	st.WriteErrors = e.ctr.writeErrors.Load()
 	st.QueueDepth = int(max(e.ctr.queued.Load(), 0))
+	st.Spooled = e.spc.spooled.Load()
+	st.SpoolDepth = max(e.spc.logs.Load(), 0)
+	st.Replayed = e.spc.replayed.Load()
+	st.SpoolCorrupt = e.spc.corrupt.Load()
+	if sp != nil {
+		st.SpoolBytes = sp.Bytes()
+	}
 	st.Connections = max(e.ctr.connections.Load(), 0)
 	st.ConnectionsTotal = e.ctr.connTotal.Load()
 	st.ConnectionsRefused = e.ctr.connRefused.Load()

@@ -31,6 +31,8 @@ type chunk struct {
 	buf   []byte
 	ends  []int
 	addrs []netip.Addr
+	// spoolPos is the spool position the chunk was replayed from (0: none).
+	spoolPos uint64
 }
 
 var chunkPool = sync.Pool{New: func() any {
@@ -43,7 +45,7 @@ func putChunk(c *chunk) {
 	if cap(c.buf) > 1<<20 { // do not keep a buffer grown by a burst of huge datagrams
 		return
 	}
-	c.buf, c.ends, c.addrs = c.buf[:0], c.ends[:0], c.addrs[:0]
+	c.buf, c.ends, c.addrs, c.spoolPos = c.buf[:0], c.ends[:0], c.addrs[:0], 0
 	chunkPool.Put(c)
 }
 
@@ -131,8 +133,9 @@ func (e *Engine) readChunk(br batchReader, msgs []ipv4.Message) (c *chunk, t0 ti
 }
 
 // receive reads batches until conn is closed and hands each batch on as one chunk.
-// A chunk that finds the queue full is dropped and counted, never waited for: a
-// slow writer must not make the kernel buffer overflow silently.
+// A chunk that finds the queue full is spooled to disk when the engine has a
+// spool, else dropped and counted, never waited for: a slow writer must not
+// make the kernel buffer overflow silently.
 func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat) {
 	br, msgs := newBatchReader(conn), newReadMsgs()
 	var seq uint64
@@ -149,7 +152,11 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat
 		e.ctr.received.Add(uint64(n))
 		c.seq = seq
 		size := int64(len(c.buf))
-		if e.ctr.queued.Load()+int64(n) > int64(e.cfg.QueueLogs) ||
+		if e.sp != nil { // the overflow spool decides (spool.go)
+			e.seqMu.Lock()
+			e.admitLocked(c, out)
+			e.seqMu.Unlock()
+		} else if e.ctr.queued.Load()+int64(n) > int64(e.cfg.QueueLogs) ||
 			e.ctr.queuedBytes.Load()+size > int64(e.cfg.QueueBytes) {
 			e.ctr.dropped.Add(uint64(n))
 			putChunk(c)

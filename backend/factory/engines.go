@@ -339,6 +339,9 @@ func (f *Factory) DeleteEngine(name string, purge bool) error {
 		if err := os.RemoveAll(store.EngineDir(f.cfg.DataDir, name)); err != nil {
 			return fmt.Errorf("cannot purge day files of engine %q: %w", name, err)
 		}
+		if err := os.RemoveAll(SpoolDir(f.cfg.DataDir, name)); err != nil {
+			return fmt.Errorf("cannot purge the spool of engine %q: %w", name, err)
+		}
 	}
 	return nil
 }

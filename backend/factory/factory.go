@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -29,6 +30,10 @@ type Config struct {
 	Now     func() time.Time // clock handed to engines; default time.Now
 	RcvBuf  int              // SO_RCVBUF of each engine's socket
 	HostTZ  string           // default engine timezone; default HostTimezone()
+	// SpoolMaxBytes bounds each udp engine's overflow spool in
+	// <data>/spool/<engine> (setting spool_max_bytes); 0: no spool, a full
+	// queue drops.
+	SpoolMaxBytes int64
 	// DefaultRetentionDays is the retention of a new engine when none is given.
 	DefaultRetentionDays int
 	// EngineTuning, when set, adjusts each engine's config before it starts (tests, bench).
@@ -172,6 +177,7 @@ func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Confi
 		Dir:      store.EngineDir(f.cfg.DataDir, spec.Name),
 		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,
+		SpoolDir: SpoolDir(f.cfg.DataDir, spec.Name), SpoolMaxBytes: f.cfg.SpoolMaxBytes,
 	}
 	if f.cfg.EngineTuning != nil {
 		f.cfg.EngineTuning(&cfg)
@@ -285,9 +291,33 @@ func (f *Factory) SetRcvBuf(n int) {
 	f.mu.Unlock()
 }
 
+// SetSpoolMaxBytes sets the spool bound of engines started from now on.
+func (f *Factory) SetSpoolMaxBytes(n int64) {
+	f.mu.Lock()
+	f.cfg.SpoolMaxBytes = n
+	f.mu.Unlock()
+}
+
+// SpoolDir is the overflow spool directory of the engine called name.
+func SpoolDir(dataDir, name string) string {
+	return filepath.Join(dataDir, "spool", name)
+}
+
 // SetDefaultRetention sets the retention DefaultSpec gives a new engine.
 func (f *Factory) SetDefaultRetention(days int) {
 	f.mu.Lock()
 	f.cfg.DefaultRetentionDays = days
 	f.mu.Unlock()
+}
+
+// ApplySettings puts the settings the factory owns into effect (PUT /settings,
+// SIGHUP): the UDP receive buffer, the spool bound, the default retention, the
+// disk guard and the certificate of tls engines. A certificate that does not
+// load keeps the one in force and is returned.
+func (f *Factory) ApplySettings(s meta.Settings) error {
+	f.SetRcvBuf(s.UDPRcvBufBytes)
+	f.SetSpoolMaxBytes(s.SpoolMaxBytes)
+	f.SetDefaultRetention(s.DefaultRetentionDays)
+	f.SetDiskPolicy(s.MinFreePercent, s.DiskFullPolicy)
+	return f.SetTLSCertificate(s.TLSCertFile, s.TLSKeyFile)
 }

@@ -39,6 +39,9 @@ type Settings struct {
 	// every tls engine; both empty: a self-signed pair in <data>/tls.
 	TLSCertFile string `json:"tls_cert_file" toml:"tls_cert_file"`
 	TLSKeyFile  string `json:"tls_key_file" toml:"tls_key_file"`
+	// SpoolMaxBytes bounds each udp engine's overflow spool on disk; 0 turns
+	// the spool off (a full queue drops).
+	SpoolMaxBytes int64 `json:"spool_max_bytes" toml:"spool_max_bytes"`
 }
 
 // Disk-full policies.
@@ -58,6 +61,7 @@ func DefaultSettings() Settings {
 		MetricsPublic:        false,
 		TokenTTL:             "12h",
 		LogLevel:             "info",
+		SpoolMaxBytes:        4 << 30,
 	}
 }
 
@@ -77,6 +81,8 @@ func (s Settings) Validate() error {
 		return &FieldError{Field: "disk_full_policy", Reason: `must be "delete_oldest" or "pause"`}
 	case s.UDPRcvBufBytes < 0 || s.UDPRcvBufBytes > 1<<30:
 		return &FieldError{Field: "udp_rcvbuf_bytes", Reason: "must be between 0 (system default) and 1073741824"}
+	case s.SpoolMaxBytes < 0:
+		return &FieldError{Field: "spool_max_bytes", Reason: "must be 0 (no spool) or more"}
 	}
 	if _, err := s.TTL(); err != nil {
 		return &FieldError{Field: "token_ttl", Reason: err.Error()}

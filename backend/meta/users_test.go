@@ -110,6 +110,7 @@ func TestSettingsSeedThenPatch(t *testing.T) {
 	f(`{"tls_cert_file":"/etc/ssl/x.crt"}`, "tls_key_file")
 	f(`{"tls_key_file":"/etc/ssl/x.key"}`, "tls_cert_file")
 	f(`{"tls_cert_file":"/nonexistent.crt","tls_key_file":"/nonexistent.key"}`, "tls_cert_file")
+	f(`{"spool_max_bytes":-1}`, "spool_max_bytes")
 	f(`{"colour":"red"}`, "colour")
 	if s, _ := db.Settings(); s.MinFreePercent != 7 {
 		t.Fatalf("a refused patch changed the settings; got %d; want 7", s.MinFreePercent)

@@ -89,6 +89,9 @@ type Row struct {
 	Client     sql.NullString   // matched client's name, NULL when none
 	Values     []sql.NullString // aligned with Schema.Columns
 	Original   string           // stored when Schema.KeepOriginal
+	// SpoolPos is the overflow-spool position the row was replayed from (0:
+	// not spooled); the file's spool mark commits with the row (spool_mark.go).
+	SpoolPos uint64
 }
 
 // Options configure a Writer.

@@ -317,6 +317,10 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, err
 	}
+	if err := d.recordSpoolMark(rows, idx); err != nil {
+		d.rollback()
+		return 0, err
+	}
 	if err := d.exec("COMMIT"); err != nil {
 		d.rollback()
 		return 0, err

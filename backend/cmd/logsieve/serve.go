@@ -132,6 +132,7 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	slog.SetDefault(log)
 
 	f, err := factory.New(factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
+		SpoolMaxBytes:        settings.SpoolMaxBytes,
 		DefaultRetentionDays: settings.DefaultRetentionDays,
 		MinFreePercent:       settings.MinFreePercent, DiskFullPolicy: settings.DiskFullPolicy,
 		TLSCertFile: settings.TLSCertFile, TLSKeyFile: settings.TLSKeyFile})

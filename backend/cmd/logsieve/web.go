@@ -64,10 +64,7 @@ func newWeb(d webDeps) (*webServer, error) {
 				d.level.Set(lv)
 				d.log.Info("log level changed", "log_level", s.LogLevel)
 			}
-			d.factory.SetRcvBuf(s.UDPRcvBufBytes)
-			d.factory.SetDefaultRetention(s.DefaultRetentionDays)
-			d.factory.SetDiskPolicy(s.MinFreePercent, s.DiskFullPolicy)
-			if err := d.factory.SetTLSCertificate(s.TLSCertFile, s.TLSKeyFile); err != nil {
+			if err := d.factory.ApplySettings(s); err != nil {
 				d.log.Error("keeping the TLS certificate in force", "err", err)
 			}
 		}})

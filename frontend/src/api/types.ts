@@ -116,6 +116,13 @@ export interface EngineStats {
   backpressure_ms?: number;
   /** TLS: handshakes that failed or timed out. */
   tls_errors?: number;
+  /** The overflow spool (UDP): logs appended to it, its size on disk, logs waiting in it,
+   * logs replayed from it after a restart, torn or corrupt records skipped. */
+  spooled?: number;
+  spool_bytes?: number;
+  spool_depth?: number;
+  replayed?: number;
+  spool_corrupt?: number;
 }
 
 /** The server certificate of TLS engines (GET /tls); never the key. */

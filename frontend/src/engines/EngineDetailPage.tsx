@@ -37,6 +37,7 @@ import { TlsCertificate } from './TlsCertificate';
 import { EngineActions } from './EngineActions';
 import { EngineDialog } from './EngineDialog';
 import { useLiveEvents } from './liveEvents';
+import { spoolText } from './spool';
 
 function useThroughput(name: string): { series: Series; stats: EngineStats | undefined; historyError: unknown } {
   const history = useEngineHistory(name, CHART_WINDOW_S);
@@ -161,6 +162,8 @@ export default function EngineDetailPage() {
                       <Counter label="Refused" value={formatCount(s.refused)} warn={s.refused > 0} />
                       <Counter label="Write errors" value={formatCount(s.write_errors)} warn={s.write_errors > 0} />
                       <Counter label="Queue" value={formatCount(s.queue_depth)} />
+                      {spoolText(s) != null && <Counter label="Spool" value={spoolText(s) ?? ''} warn />}
+                      {(s.spooled ?? 0) > 0 && <Counter label="Spooled" value={formatCount(s.spooled)} />}
                       {stream && (
                         <>
                           <Counter label="Connections" value={`${formatCount(s.connections ?? 0)} open · ${formatCount(s.connections_total ?? 0)} total`} />
