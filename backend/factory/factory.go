@@ -106,7 +106,7 @@ func New(cfg Config) (*Factory, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot load class %q: %w", cr.Name, err)
 		}
-		c, err := class.Compile(cr.Name, pats, keys)
+		c, err := class.Load(cr.Name, pats, keys)
 		if err != nil {
 			return nil, fmt.Errorf("cannot load class %q: %w", cr.Name, err)
 		}
@@ -158,7 +158,7 @@ func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Confi
 		Name: spec.Name, Protocol: spec.Protocol, Bind: spec.Bind, Port: spec.Port,
 		MaxMessageBytes: spec.MaxMessageBytes, MaxConnections: spec.MaxConnections,
 		Dir:      store.EngineDir(f.cfg.DataDir, spec.Name),
-		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal,
+		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal, SyslogHeader: spec.SyslogHeader,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,
 	}
 	if f.cfg.EngineTuning != nil {
