@@ -65,7 +65,11 @@ export interface EngineSpec {
   /** TCP limits: the longest message and the open connections (the server's defaults 65536 / 1024). */
   max_message_bytes?: number;
   max_connections?: number;
+  /** Which syslog headers fill the 8 header columns (docs/api.md, Syslog headers); new engines: auto. */
+  syslog_header?: SyslogHeaderMode;
 }
+
+export type SyslogHeaderMode = 'none' | 'auto' | 'rfc3164' | 'rfc5424';
 
 export interface EngineInfo extends EngineSpec {
   state: EngineState;
