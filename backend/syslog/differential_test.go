@@ -203,8 +203,15 @@ func handCases() []diffCase {
 	}
 }
 
-// genCases generates n lines of the formats both parsers take.
-func genCases(n int, seed uint64) []diffCase {
+// genCases generates n lines of the formats both parsers take, their times
+// scattered over the years (coverage).
+func genCases(n int, seed uint64) []diffCase { return generate(n, seed, false) }
+
+// streamCases is genCases with the times of a live stream: within the hour
+// before diffRecv, as a sender's clock gives them (the benchmark's corpus).
+func streamCases(n int, seed uint64) []diffCase { return generate(n, seed, true) }
+
+func generate(n int, seed uint64, live bool) []diffCase {
 	r := rand.New(rand.NewPCG(seed, seed^0x5bd1e995))
 	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
 	word := func(alpha string, lo, hi int) string {
@@ -241,6 +248,9 @@ func genCases(n int, seed uint64) []diffCase {
 		if r.IntN(4) == 0 {
 			frac = "." + word("0123456789", 3, 3)
 		}
+		if live {
+			return fmt.Sprintf("Dec  2 13:%02d:%02d%s", r.IntN(60), r.IntN(60), frac)
+		}
 		return fmt.Sprintf("%s %s %02d:%02d:%02d%s", months[r.IntN(len(months))], day, r.IntN(24), r.IntN(60), r.IntN(60), frac)
 	}
 	rfc3339 := func() string {
@@ -251,6 +261,12 @@ func genCases(n int, seed uint64) []diffCase {
 		off := "Z"
 		if r.IntN(3) > 0 {
 			off = fmt.Sprintf("%s%02d:%s", pick("+", "-"), r.IntN(14), pick("00", "30", "45"))
+		}
+		if live {
+			if r.IntN(2) == 0 {
+				return fmt.Sprintf("2026-12-02T13:%02d:%02d%sZ", r.IntN(60), r.IntN(60), frac)
+			}
+			return fmt.Sprintf("2026-12-02T14:%02d:%02d%s+01:00", r.IntN(60), r.IntN(60), frac)
 		}
 		return fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d%s%s", 2000+r.IntN(31), 1+r.IntN(12), 1+r.IntN(28), r.IntN(24), r.IntN(60), r.IntN(60), frac, off)
 	}

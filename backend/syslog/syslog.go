@@ -148,8 +148,8 @@ func (p *Parser) Mode() Mode { return p.mode }
 // time more than a day after the receive time belongs to the year before (a
 // December log received in January) and one more than 364 days before it to
 // the year after (a sender whose clock is ahead at New Year). A time without a
-// date (`hh:mm:ss`) takes the receive date, or the day before or after when
-// that puts it within 12 hours of the receive time.
+// date (`hh:mm:ss`) takes the receive date, the day before or the day after,
+// whichever puts it nearest the receive time (within 12 hours).
 func (p *Parser) Parse(line string, received time.Time) Header {
 	var h Header
 	if p.mode == ModeNone {

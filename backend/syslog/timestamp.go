@@ -133,9 +133,9 @@ func (p *Parser) bsdTime(st *stamp, received time.Time) string {
 	return p.format(unix, off, st.frac, "")
 }
 
-// clockTime returns the header_time of a time of day without a date: the
-// receive date, or the day before or after when that is within 12 hours of
-// the receive time.
+// clockTime returns the header_time of a time of day without a date: on the
+// receive date, the day before or the day after, whichever is nearest the
+// receive time.
 func (p *Parser) clockTime(st *stamp, received time.Time) string {
 	recv := p.receiveDate(received)
 	st.year, st.month, st.day = p.recvY, p.recvM, p.recvD
