@@ -23,6 +23,8 @@ GSO ?= true
 # PROTOCOL=tls the same over TLS (the bench data dir's self-signed certificate).
 PROTOCOL ?= udp
 FRAMING ?= octet
+# HEADER is the bench engines' syslog_header (none|auto|rfc3164|rfc5424); none is the historic line.
+HEADER ?= none
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
         bench bench-all bench-query dist clean deps-node deps-chromium deps-system deps-clients fuzz
@@ -132,10 +134,10 @@ lint-web: deps-node
 	npm run lint -w frontend
 	npm run typecheck -w frontend
 
-## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING
+## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, HEADER
 bench: build
 	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO) \
-	  --protocol $(PROTOCOL) --framing $(FRAMING)
+	  --protocol $(PROTOCOL) --framing $(FRAMING) --header $(HEADER)
 
 ## bench-all: the bench line for 1, 2 and 4 engines and for keep_original off
 bench-all: build
@@ -169,7 +171,8 @@ bench-query: build
 # Crashers land in the package's testdata/fuzz.
 FUZZ_TARGETS := class:FuzzExtract:30000 class:FuzzCompile:30000 \
                 class:FuzzClassNames:30000 api:FuzzQueryParams:3000 \
-                api:FuzzDecodeStrict:30000 store:FuzzCSVText:30000
+                api:FuzzDecodeStrict:30000 store:FuzzCSVText:30000 \
+                syslog:FuzzParse:30000
 FUZZTIME ?= 60s
 
 .PHONY: test-fuzz soak

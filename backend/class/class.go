@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/logsieve/logsieve/backend/syslog"
 )
 
 // Class is a compiled, validated class. It is immutable once compiled and safe
@@ -43,11 +45,23 @@ type matcher struct {
 
 // Compile validates and compiles a class. It checks the class name
 // (ValidateName), every key name (^[a-z][a-z0-9_]{0,62}$, not in Reserved,
-// unique), compiles every pattern as RE2 and rejects a class where an _ip key's
+// not a syslog header column (syslog.Columns), unique), compiles every pattern as RE2 and rejects a class where an _ip key's
 // port column collides with another key or a reserved column. keys gives the
 // column order and must name exactly the keys of patterns; a nil keys takes the
 // keys of patterns in sorted order. Errors are *NameError or *KeyError.
 func Compile(name string, patterns map[string]string, keys []string) (*Class, error) {
+	return compile(name, patterns, keys, false)
+}
+
+// Load compiles a class read back from storage. It is Compile, except that a
+// key may be named like a syslog header column: classes saved before those
+// names were reserved keep loading (an engine that parses headers refuses
+// such a class, see HeaderKeys).
+func Load(name string, patterns map[string]string, keys []string) (*Class, error) {
+	return compile(name, patterns, keys, true)
+}
+
+func compile(name string, patterns map[string]string, keys []string, stored bool) (*Class, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
@@ -62,6 +76,9 @@ func Compile(name string, patterns map[string]string, keys []string) (*Class, er
 	for _, k := range keys {
 		if err := validateKey(k); err != nil {
 			return nil, err
+		}
+		if !stored && syslog.IsColumn(k) {
+			return nil, &KeyError{Key: k, Reason: "key name is a syslog header column", Pos: -1}
 		}
 		if seen[k] {
 			return nil, &KeyError{Key: k, Reason: "duplicate key", Pos: -1}
@@ -136,6 +153,18 @@ func (c *Class) Patterns() map[string]string {
 		p[k.Name] = k.Pattern
 	}
 	return p
+}
+
+// HeaderKeys returns the keys (in class order) named like a syslog header
+// column: none for a class Compile accepted, maybe some for one Load read.
+func (c *Class) HeaderKeys() []string {
+	var out []string
+	for _, k := range c.Keys {
+		if syslog.IsColumn(k.Name) {
+			out = append(out, k.Name)
+		}
+	}
+	return out
 }
 
 // KeyNames returns the key names in class order.

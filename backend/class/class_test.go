@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/logsieve/logsieve/backend/syslog"
 )
 
 // mikrotik is the seeded example class (README).
@@ -251,6 +253,9 @@ func TestCompileRejectsInvalidClasses(t *testing.T) {
 	for _, r := range Reserved {
 		f("c", p(r, "x"), []string{r}, r, -1, `key "`+r+`": key name is a reserved column`)
 	}
+	for _, h := range syslog.Columns() {
+		f("c", p("a", "x", h, "x"), []string{"a", h}, h, -1, `key "`+h+`": key name is a syslog header column`)
+	}
 	// Key order must match the patterns exactly.
 	f("c", p("a", "x"), []string{"a", "a"}, "a", -1, `key "a": duplicate key`)
 	f("c", p("a", "x"), []string{"a", "b"}, "b", -1, `key "b": key has no pattern`)
@@ -271,4 +276,31 @@ func TestCompileRejectsInvalidClasses(t *testing.T) {
 	// _ip port column collisions.
 	f("c", p("dst_ip", "x", "dst_port", "y"), []string{"dst_ip", "dst_port"}, "dst_ip", -1, `key "dst_ip": its port column "dst_port" collides with key "dst_port"`)
 	f("c", p("dst_port", "y", "dst_ip", "x"), []string{"dst_port", "dst_ip"}, "dst_ip", -1, `key "dst_ip": its port column "dst_port" collides with key "dst_port"`)
+}
+
+// A class stored before the header columns were reserved keeps loading;
+// HeaderKeys names its keys that an engine parsing headers cannot take.
+func TestLoadAcceptsStoredHeaderKeys(t *testing.T) {
+	pats := map[string]string{"host": `from (\S+)`, "user": `user (\w+)`, "app_ip": `->(\S+)`}
+	keys := []string{"user", "host", "app_ip"}
+	if _, err := Compile("legacy", pats, keys); err == nil {
+		t.Fatal("Compile accepted key host")
+	}
+	c, err := Load("legacy", pats, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.HeaderKeys(), ","); got != "host" {
+		t.Fatalf("unexpected header keys %q; want host", got)
+	}
+	if got := strings.Join(c.Columns(), ","); got != "user,host,app_ip,app_port" {
+		t.Fatalf("unexpected columns %q", got)
+	}
+	if _, err := Load("legacy", map[string]string{"id": "x"}, nil); err == nil {
+		t.Fatal("Load accepted the reserved key id")
+	}
+	ok, err := Compile("fresh", map[string]string{"user": "x"}, nil)
+	if err != nil || ok.HeaderKeys() != nil {
+		t.Fatalf("HeaderKeys of a class without them: %v %v", ok.HeaderKeys(), err)
+	}
 }

@@ -2,9 +2,11 @@ package class
 
 // The fixed columns of a day file's logs table: every engine's rows have them
 // whatever their class, and no key may take their names (Reserved). The table
-// holds, in this order: id, log_sender_ip, client, time, time_zone, the class's
-// value columns in class order, original_log (when the engine keeps the
-// original line), received_at. The API and CSV show HeadColumns, the value
+// holds, in this order: id, log_sender_ip, client, time, time_zone, the value
+// columns (the 8 syslog header columns when the engine parses headers, then
+// the class's in class order), original_log (when the engine keeps the
+// original line), received_at. Columns added to an existing day file are
+// appended after these. The API and CSV show HeadColumns, the value
 // columns and original_log (ShownColumns); /logs puts id first; received_at is
 // only used for ordering.
 const (

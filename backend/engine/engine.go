@@ -19,6 +19,7 @@ import (
 	"github.com/logsieve/logsieve/backend/internal/ring"
 	"github.com/logsieve/logsieve/backend/spool"
 	"github.com/logsieve/logsieve/backend/store"
+	"github.com/logsieve/logsieve/backend/syslog"
 )
 
 // States of an engine.
@@ -43,6 +44,10 @@ type Config struct {
 	Location     *time.Location
 	TZName       string
 	KeepOriginal bool
+	// SyslogHeader is the header mode: "none" (or "") stores no header
+	// columns; "auto", "rfc3164" or "rfc5424" fill the 8 header columns
+	// (syslog.Columns) in front of the class's value columns.
+	SyslogHeader string
 	RcvBuf       int           // SO_RCVBUF bytes; default 32 MiB (SO_RCVBUFFORCE when allowed)
 	Workers      int           // parse workers; default GOMAXPROCS
 	BatchRows    int           // rows per write transaction at most; default 8000 (fits the writer's 4 MiB SQLite cache)
@@ -138,7 +143,8 @@ func (c *Config) fill() {
 	}
 }
 
-// classState is the class in force and the store schema derived from it.
+// classState is the class in force and the store schema derived from it:
+// the header columns (when the engine parses headers), then the class's.
 type classState struct {
 	cls    *class.Class
 	schema *store.Schema
@@ -148,6 +154,8 @@ type classState struct {
 // concurrent use.
 type Engine struct {
 	cfg     Config
+	header  syslog.Mode // from cfg.SyslogHeader
+	hdrErr  error       // an unknown cfg.SyslogHeader: Start fails with it
 	cur     atomic.Pointer[classState]
 	clients atomic.Pointer[ClientList]
 	events  *EventLog
@@ -196,6 +204,7 @@ type Engine struct {
 func New(cfg Config, cls *class.Class) *Engine {
 	cfg.fill()
 	e := &Engine{cfg: cfg, state: StateStopped, hist: ring.New[Point](historySeconds), events: cfg.Events}
+	e.header, e.hdrErr = syslog.ParseMode(cfg.SyslogHeader)
 	e.SetClass(cls)
 	return e
 }
@@ -206,7 +215,11 @@ func (e *Engine) Name() string { return e.cfg.Name }
 // SetClass makes cls the engine's class from the next received chunk on, without a
 // restart and without losing a log; the open day file gains any new columns.
 func (e *Engine) SetClass(cls *class.Class) {
-	old := e.cur.Swap(&classState{cls: cls, schema: &store.Schema{Columns: cls.Columns(), KeepOriginal: e.cfg.KeepOriginal}})
+	cols := cls.Columns()
+	if e.header != syslog.ModeNone {
+		cols = append(syslog.Columns(), cols...)
+	}
+	old := e.cur.Swap(&classState{cls: cls, schema: &store.Schema{Columns: cols, KeepOriginal: e.cfg.KeepOriginal}})
 	switch {
 	case old == nil:
 	case old.cls.Name != cls.Name:
@@ -236,12 +249,14 @@ func (e *Engine) Start() error {
 		tlsConf *tls.Config
 		err     error
 	)
-	switch e.cfg.Protocol {
-	case "udp":
+	switch {
+	case e.hdrErr != nil:
+		err = e.hdrErr
+	case e.cfg.Protocol == "udp":
 		conn, err = listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf)
-	case "tcp":
+	case e.cfg.Protocol == "tcp":
 		ln, err = listenTCP(e.cfg.Bind, e.cfg.Port)
-	case "tls":
+	case e.cfg.Protocol == "tls":
 		if tlsConf, err = e.serverTLSConfig(); err == nil {
 			ln, err = listenTCP(e.cfg.Bind, e.cfg.Port)
 		}

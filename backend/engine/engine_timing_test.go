@@ -29,11 +29,18 @@ func benchClass(b *testing.B) *class.Class {
 }
 
 // BenchmarkParseChunk measures the parse stage: one chunk of 64 received logs
-// turned into rows (text copy, five-key extraction, sender IP). ns/op / 64 = ns/log.
+// turned into rows (text copy, syslog header (none or auto), five-key
+// extraction, sender IP). ns/op / 64 = ns/log.
 func BenchmarkParseChunk(b *testing.B) {
-	e := New(Config{Name: "bench", KeepOriginal: true}, benchClass(b))
+	for _, header := range []string{"none", "auto"} {
+		b.Run("header="+header, func(b *testing.B) { benchParseChunk(b, header) })
+	}
+}
+
+func benchParseChunk(b *testing.B, header string) {
+	e := New(Config{Name: "bench", KeepOriginal: true, SyslogHeader: header}, benchClass(b))
 	msgs := loadgen.Messages(1024, 0, 7)
-	p := &parser{addrs: map[netip.Addr]string{}}
+	p := e.newParser()
 	addr := netip.MustParseAddr("192.0.2.10")
 	var bytes int64
 	for _, m := range msgs[:readBatch] {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/store"
+	"github.com/logsieve/logsieve/backend/syslog"
 )
 
 // parsedChunk is one chunk turned into rows of one schema.
@@ -33,6 +34,7 @@ func putParsed(p *parsedChunk) {
 type parser struct {
 	cls     *class.Class
 	ex      *class.Extractor
+	header  *syslog.Parser // nil when the engine parses no header
 	addrs   map[netip.Addr]string
 	senders senderCache
 }
@@ -50,9 +52,18 @@ func (p *parser) senderIP(a netip.Addr) string {
 	return s
 }
 
+// newParser returns a parse worker's state for e.
+func (e *Engine) newParser() *parser {
+	p := &parser{addrs: make(map[netip.Addr]string)}
+	if e.header != syslog.ModeNone {
+		p.header = syslog.NewParser(e.header, e.cfg.Location)
+	}
+	return p
+}
+
 // parse turns chunks into rows until in is closed.
 func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, wst *workerStat) {
-	p := &parser{addrs: make(map[netip.Addr]string)}
+	p := e.newParser()
 	for c := range in {
 		t0 := time.Now()
 		out <- e.parseChunk(p, c)
@@ -62,7 +73,10 @@ func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, wst *workerSta
 
 // parseChunk extracts every datagram of c with the class in force. The text is
 // copied once for the whole chunk; every row's fields are substrings of it.
-// Datagrams of senders the client list rejects are counted and left out.
+// A trailing LF or CR LF (syslog-ng's UDP output adds one) is not part of the
+// message. When the engine parses headers, a row's first values are the
+// header columns, then the class's. Datagrams of senders the client list
+// rejects are counted and left out.
 func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	cs := e.cur.Load()
 	cl := e.clients.Load()
@@ -86,8 +100,9 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	start := 0
 	var unmatched uint64
 	k := 0 // rows kept
+	at := time.Unix(0, c.at)
 	for i, end := range c.ends {
-		line := text[start:end]
+		line := trimLF(text[start:end])
 		start = end
 		var client sql.NullString
 		if checkSenders {
@@ -99,7 +114,15 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 				client = cl.names[r]
 			}
 		}
-		vals := pc.values[k*ncol : (k+1)*ncol : (k+1)*ncol]
+		row := pc.values[k*ncol : (k+1)*ncol : (k+1)*ncol]
+		vals := row // the class's values
+		if p.header != nil {
+			h := p.header.Parse(line, at)
+			for j, v := range h.Values() {
+				vals[j] = sql.NullString{String: v, Valid: v != ""}
+			}
+			vals = vals[syslog.NumColumns:]
+		}
 		if !p.ex.Extract(line, vals) {
 			unmatched++
 		}
@@ -107,7 +130,7 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 			ReceivedAt: c.at,
 			SenderIP:   p.senderIP(c.addrs[i]),
 			Client:     client,
-			Values:     vals,
+			Values:     row,
 			Original:   line,
 			SpoolPos:   c.spoolPos,
 		}
@@ -124,4 +147,15 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	}
 	putChunk(c)
 	return pc
+}
+
+// trimLF returns line without one trailing LF or CR LF.
+func trimLF(line string) string {
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+		if n > 1 && line[n-2] == '\r' {
+			line = line[:n-2]
+		}
+	}
+	return line
 }

@@ -5,11 +5,14 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/meta"
 	"github.com/logsieve/logsieve/backend/store"
+	"github.com/logsieve/logsieve/backend/syslog"
 	"github.com/logsieve/logsieve/backend/tlscert"
 )
 
@@ -30,6 +33,9 @@ type EngineSpec struct {
 	// its connection) and the open connections (the next is refused).
 	MaxMessageBytes int `json:"max_message_bytes"`
 	MaxConnections  int `json:"max_connections"`
+	// SyslogHeader is the header mode: "none", "auto", "rfc3164" or
+	// "rfc5424" (syslog.Mode); not none adds the 8 header columns.
+	SyslogHeader string `json:"syslog_header"`
 
 	// TLSClientCA (tls): a PEM file of CAs; when set, every client must
 	// present a certificate signed by one of them.
@@ -59,10 +65,13 @@ func specFromRecord(r meta.EngineRecord) EngineSpec {
 	s := EngineSpec{Name: r.Name, Class: r.Class, Protocol: r.Protocol, Bind: r.Bind, Port: r.Port,
 		Timezone: r.Timezone, KeepOriginal: r.KeepOriginal, RetentionDays: r.RetentionDays,
 		Enabled: r.Enabled, AcceptUnknown: r.AcceptUnknown,
-		MaxMessageBytes: r.MaxMessageBytes, MaxConnections: r.MaxConnections}
+		MaxMessageBytes: r.MaxMessageBytes, MaxConnections: r.MaxConnections, SyslogHeader: r.SyslogHeader}
 	s.TLSClientCA = r.TLSClientCA
 	if s.Protocol == "" {
 		s.Protocol = "udp"
+	}
+	if s.SyslogHeader == "" {
+		s.SyslogHeader = syslog.ModeNone.String()
 	}
 	if s.MaxMessageBytes <= 0 {
 		s.MaxMessageBytes = engine.DefaultMaxMessageBytes
@@ -77,20 +86,21 @@ func (s EngineSpec) record() meta.EngineRecord {
 	r := meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind, Port: s.Port,
 		Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, RetentionDays: s.RetentionDays,
 		Enabled: s.Enabled, AcceptUnknown: s.AcceptUnknown,
-		MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections}
+		MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections, SyslogHeader: s.SyslogHeader}
 	r.TLSClientCA = s.TLSClientCA
 	return r
 }
 
 // DefaultSpec returns the defaults of a new engine: udp on 0.0.0.0, the host's
 // timezone, the default retention, keep_original and enabled on, the default
-// stream limits.
+// stream limits, syslog header auto.
 func (f *Factory) DefaultSpec() EngineSpec {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return EngineSpec{Protocol: "udp", Bind: "0.0.0.0", Timezone: f.cfg.HostTZ, KeepOriginal: true, Enabled: true,
 		RetentionDays:   f.cfg.DefaultRetentionDays,
-		MaxMessageBytes: engine.DefaultMaxMessageBytes, MaxConnections: engine.DefaultMaxConnections}
+		MaxMessageBytes: engine.DefaultMaxMessageBytes, MaxConnections: engine.DefaultMaxConnections,
+		SyslogHeader: syslog.ModeAuto.String()}
 }
 
 // validate checks spec (its class must exist; f.mu held) and returns its location.
@@ -98,7 +108,8 @@ func (f *Factory) validate(s EngineSpec) (*time.Location, error) {
 	if !ValidEngineName(s.Name) {
 		return nil, invalid("name", "invalid engine name %q: use 1-63 lowercase letters, digits, '_' or '-', starting with a letter or digit", s.Name)
 	}
-	if _, ok := f.classes[s.Class]; !ok {
+	cls, ok := f.classes[s.Class]
+	if !ok {
 		return nil, invalid("class", "class %q does not exist", s.Class)
 	}
 	switch s.Protocol {
@@ -110,6 +121,11 @@ func (f *Factory) validate(s EngineSpec) (*time.Location, error) {
 		if _, err := tlscert.LoadCAPool(s.TLSClientCA); err != nil {
 			return nil, invalid("tls_client_ca", "%v", err)
 		}
+	}
+	if mode, err := syslog.ParseMode(s.SyslogHeader); err != nil || s.SyslogHeader == "" {
+		return nil, invalid("syslog_header", "invalid syslog_header %q: use %s", s.SyslogHeader, quoteList(syslog.ModeNames()))
+	} else if hk := cls.HeaderKeys(); mode != syslog.ModeNone && len(hk) > 0 {
+		return nil, invalid("syslog_header", "class %q has key %q, which is a syslog header column: use syslog_header \"none\" or rename the key", s.Class, hk[0])
 	}
 	if s.MaxMessageBytes < minMessageBytes || s.MaxMessageBytes > maxMessageBytes {
 		return nil, invalid("max_message_bytes", "invalid max_message_bytes %d: must be %d-%d", s.MaxMessageBytes, minMessageBytes, maxMessageBytes)
@@ -250,7 +266,8 @@ func needsRestart(a, b EngineSpec) bool {
 		(a.MaxMessageBytes != b.MaxMessageBytes || a.MaxConnections != b.MaxConnections)
 	streamLimits = streamLimits || (a.Protocol == "tls" && a.TLSClientCA != b.TLSClientCA)
 	return a.Bind != b.Bind || a.Port != b.Port || a.Protocol != b.Protocol ||
-		a.Timezone != b.Timezone || a.KeepOriginal != b.KeepOriginal || streamLimits
+		a.Timezone != b.Timezone || a.KeepOriginal != b.KeepOriginal || streamLimits ||
+		a.SyslogHeader != b.SyslogHeader
 }
 
 // UpdateEngine replaces an engine's definition with s (the API merges a PATCH onto
@@ -435,7 +452,7 @@ func (f *Factory) Dir(name string) (string, error) {
 // under one lock: the owner of its day files, its class order and timezone.
 type EngineDays struct {
 	Days         *store.Days
-	Order        []string // current class value columns (store.Query.Order)
+	Order        []string // current value columns: header, class (store.Query.Order)
 	Location     *time.Location
 	KeepOriginal bool
 }
@@ -447,7 +464,7 @@ func (f *Factory) Days(name string) (EngineDays, error) {
 		if err != nil {
 			return EngineDays{}, err
 		}
-		return EngineDays{Days: m.days, Order: f.classes[m.spec.Class].Columns(), Location: loc,
+		return EngineDays{Days: m.days, Order: f.valueColumns(m), Location: loc,
 			KeepOriginal: m.spec.KeepOriginal}, nil
 	})
 }
@@ -457,9 +474,34 @@ func (f *Factory) Location(name string) (*time.Location, error) {
 	return withEngine(f, name, func(m *managed) (*time.Location, error) { return time.LoadLocation(m.spec.Timezone) })
 }
 
-// Order returns the value columns of an engine's current class, in class order.
+// Order returns the value columns of an engine: the header columns when it
+// parses headers, then its current class's in class order.
 func (f *Factory) Order(name string) ([]string, error) {
-	return withEngine(f, name, func(m *managed) ([]string, error) { return f.classes[m.spec.Class].Columns(), nil })
+	return withEngine(f, name, func(m *managed) ([]string, error) { return f.valueColumns(m), nil })
+}
+
+// valueColumns is Order for m (f.mu held).
+func (f *Factory) valueColumns(m *managed) []string {
+	cols := f.classes[m.spec.Class].Columns()
+	if m.spec.SyslogHeader != syslog.ModeNone.String() {
+		cols = append(syslog.Columns(), cols...)
+	}
+	return cols
+}
+
+// quoteList renders names as `"a", "b" or "c"`.
+func quoteList(names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		switch {
+		case i == len(names)-1 && i > 0:
+			b.WriteString(" or ")
+		case i > 0:
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(n))
+	}
+	return b.String()
 }
 
 // Tail subscribes to sampled live rows of an engine; cancel unsubscribes.

@@ -122,7 +122,7 @@ func New(cfg Config) (*Factory, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot load class %q: %w", cr.Name, err)
 		}
-		c, err := class.Compile(cr.Name, pats, keys)
+		c, err := class.Load(cr.Name, pats, keys)
 		if err != nil {
 			return nil, fmt.Errorf("cannot load class %q: %w", cr.Name, err)
 		}
@@ -175,7 +175,7 @@ func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Confi
 		MaxMessageBytes: spec.MaxMessageBytes, MaxConnections: spec.MaxConnections,
 		GetCertificate: f.certs.GetCertificate, ClientCA: spec.TLSClientCA,
 		Dir:      store.EngineDir(f.cfg.DataDir, spec.Name),
-		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal,
+		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal, SyslogHeader: spec.SyslogHeader,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,
 		SpoolDir: SpoolDir(f.cfg.DataDir, spec.Name), SpoolMaxBytes: f.cfg.SpoolMaxBytes,
 	}

@@ -230,7 +230,8 @@ func TestClassUpdateAppliesToRunningEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	order, _ := e.f.Order("live")
-	if got := strings.Join(order, ","); got != "pppoe,router_identity,destination_ip,destination_port,length" {
+	if got := strings.Join(order, ","); got != "facility,severity,host,app,procid,msgid,header_time,structured_data,"+
+		"pppoe,router_identity,destination_ip,destination_port,length" {
 		t.Fatalf("unexpected column order %q", got)
 	}
 	sendTo(t, s.Port, mikrotikLog, 1)

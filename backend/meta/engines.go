@@ -22,8 +22,11 @@ type EngineRecord struct {
 	// Stream limits (tcp); rows from before they existed get the defaults.
 	MaxMessageBytes int `gorm:"not null;default:65536"`
 	MaxConnections  int `gorm:"not null;default:1024"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// SyslogHeader is the header mode; engines from before it existed keep
+	// "none" (their rows have no header columns).
+	SyslogHeader string `gorm:"not null;default:none"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	// TLSClientCA (tls): PEM file of the CAs client certificates must chain
 	// to; "" asks for none.

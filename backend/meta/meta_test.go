@@ -93,4 +93,8 @@ func TestEnginesOfAnOlderSchemaGetTheStreamLimitDefaults(t *testing.T) {
 	if es[0].MaxMessageBytes != 65536 || es[0].MaxConnections != 1024 || es[0].Port != 514 {
 		t.Fatalf("old engine after migration; got %+v; want max_message_bytes 65536, max_connections 1024", es[0])
 	}
+	// an engine from before syslog_header keeps storing no header columns
+	if es[0].SyslogHeader != "none" {
+		t.Fatalf("old engine after migration; got syslog_header %q; want none", es[0].SyslogHeader)
+	}
 }

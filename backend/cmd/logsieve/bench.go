@@ -24,6 +24,7 @@ import (
 	"github.com/logsieve/logsieve/backend/loadgen"
 	"github.com/logsieve/logsieve/backend/meta"
 	"github.com/logsieve/logsieve/backend/store"
+	"github.com/logsieve/logsieve/backend/syslog"
 )
 
 // benchPatterns is the five-key class of SPEC §7.
@@ -42,6 +43,7 @@ type benchOptions struct {
 	keepOriginal, gso          bool
 	cpuProfile                 string
 	protocol, framing          string
+	header                     string // the engines' syslog_header
 }
 
 // benchCmd starts `logsieve serve` in a temp dir with ENGINES engines of the
@@ -60,6 +62,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile to this file")
 	fs.StringVar(&o.protocol, "protocol", "udp", "udp, tcp or tls (one connection per engine; tls engines use the bench data dir's self-signed certificate)")
 	fs.StringVar(&o.framing, "framing", "octet", "tcp/tls framing: octet (RFC 6587 octet counting) or lf")
+	fs.StringVar(&o.header, "header", "none", "the engines' syslog_header: none, auto, rfc3164 or rfc5424")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -69,6 +72,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if !validProtocol(o.protocol) || (o.framing != "octet" && o.framing != "lf") {
 		fmt.Fprintln(stderr, "logsieve bench: need --protocol udp|tcp|tls and --framing octet|lf")
+		return 2
+	}
+	if _, err := syslog.ParseMode(o.header); err != nil || o.header == "" {
+		fmt.Fprintln(stderr, "logsieve bench: need --header none|auto|rfc3164|rfc5424")
 		return 2
 	}
 	line, err := runBench(o, stderr)
@@ -125,14 +132,14 @@ func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
 		}
 		s := f.DefaultSpec()
 		s.Name, s.Class, s.Bind, s.Port, s.KeepOriginal, s.Enabled = fmt.Sprintf("bench%d", i+1), "bench5", "127.0.0.1", port, o.keepOriginal, false
-		s.Protocol = o.protocol
+		s.Protocol, s.SyslogHeader = o.protocol, o.header
 		if err := f.CreateEngine(s); err != nil {
 			return nil, nil, err
 		}
 		s.Enabled = true
 		if err := db.SaveEngine(meta.EngineRecord{Name: s.Name, Class: s.Class, Protocol: s.Protocol, Bind: s.Bind,
 			Port: s.Port, Timezone: s.Timezone, KeepOriginal: s.KeepOriginal, Enabled: true,
-			MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections}); err != nil {
+			MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections, SyslogHeader: s.SyslogHeader}); err != nil {
 			return nil, nil, err
 		}
 		names, ports = append(names, s.Name), append(ports, port)
@@ -202,9 +209,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
 	}
-	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s cpu_us_per_log=%.2f",
+	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s header=%s cpu_us_per_log=%.2f",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
-		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol, cpu*1e6/float64(max(stored, 1)))
+		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol, o.header, cpu*1e6/float64(max(stored, 1)))
 	if o.protocol != "udp" {
 		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d", o.framing, lc.BackpressureMs, lc.FramingErrors)
 	}

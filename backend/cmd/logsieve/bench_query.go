@@ -251,7 +251,7 @@ func prepareBenchQuery(ctx context.Context, dir string, o benchQueryOptions, std
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fd, 0, err
 	}
-	names, ports, err := prepareBench(dir, benchOptions{engines: 1, keepOriginal: o.keepOriginal, protocol: "udp", framing: "lf"})
+	names, ports, err := prepareBench(dir, benchOptions{engines: 1, keepOriginal: o.keepOriginal, protocol: "udp", framing: "lf", header: "none"})
 	if err != nil {
 		return fd, 0, err
 	}

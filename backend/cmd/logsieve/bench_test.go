@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/logsieve/logsieve/backend/meta"
 )
 
 // TestMain lets the test binary stand in for the logsieve binary: bench
@@ -86,6 +89,44 @@ func TestBenchRejectsBadKnobs(t *testing.T) {
 	var out, errb bytes.Buffer
 	if rc := benchCmd([]string{"--engines", "0"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--engines") {
 		t.Fatalf("rc=%d stderr=%q; want 2 naming --engines", rc, errb.String())
+	}
+	errb.Reset()
+	if rc := benchCmd([]string{"--header", "bsd"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--header") {
+		t.Fatalf("rc=%d stderr=%q; want 2 naming --header", rc, errb.String())
+	}
+}
+
+// --header sets the bench engines' syslog_header (none by default, the
+// historic bench line) and the line says which.
+func TestBenchHeaderModeReachesTheEngines(t *testing.T) {
+	for _, mode := range []string{"none", "auto", "rfc5424"} {
+		dir := t.TempDir()
+		names, _, err := prepareBench(dir, benchOptions{engines: 2, count: 2, protocol: "udp", framing: "octet", header: mode, keepOriginal: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := meta.Open(filepath.Join(dir, "logsieve.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, err := db.Engines()
+		db.Close()
+		if err != nil || len(es) != len(names) {
+			t.Fatalf("engines %v %v", es, err)
+		}
+		for _, e := range es {
+			if e.SyslogHeader != mode || !e.Enabled {
+				t.Fatalf("--header %s: engine %s has syslog_header %q, enabled %t", mode, e.Name, e.SyslogHeader, e.Enabled)
+			}
+		}
+	}
+	t.Setenv("LOGSIEVE_TEST_AS_MAIN", "1")
+	var out, errb bytes.Buffer
+	if rc := benchCmd([]string{"--rate", "20000", "--count", "3000", "--header", "auto"}, &out, &errb); rc != 0 {
+		t.Fatalf("bench --header auto: rc=%d: %s", rc, errb.String())
+	}
+	if f := benchFields(t, strings.TrimSpace(out.String())); f["header"] != "auto" || f["stored"] != "3000" || f["dropped"] != "0" {
+		t.Fatalf("bench --header auto: %v; want header=auto, 3000 stored", f)
 	}
 }
 

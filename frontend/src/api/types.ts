@@ -67,7 +67,11 @@ export interface EngineSpec {
   max_connections?: number;
   /** TLS: PEM file of the CAs every client certificate must chain to ('' = none asked). */
   tls_client_ca?: string;
+  /** Which syslog headers fill the 8 header columns (docs/api.md, Syslog headers); new engines: auto. */
+  syslog_header?: SyslogHeaderMode;
 }
+
+export type SyslogHeaderMode = 'none' | 'auto' | 'rfc3164' | 'rfc5424';
 
 export interface EngineInfo extends EngineSpec {
   state: EngineState;

@@ -107,7 +107,7 @@ export default function EngineDetailPage() {
                 <StateChip state={s?.state ?? e.state} />
               </Stack>
             }
-            subtitle={`${e.class} · ${e.protocol || 'udp'} ${e.bind}:${e.port} · ${e.timezone} · retention ${e.retention_days ? `${e.retention_days} days` : 'forever'}`}
+            subtitle={`${e.class} · ${e.protocol || 'udp'} ${e.bind}:${e.port} · syslog header ${e.syslog_header ?? 'none'} · ${e.timezone} · retention ${e.retention_days ? `${e.retention_days} days` : 'forever'}`}
             actions={
               <>
                 <Button component={RouterLink} to={`/engines/${encodeURIComponent(e.name)}/logs`} startIcon={<ListAlt />} variant="outlined">

@@ -216,3 +216,51 @@ describe('EngineDialog TLS', () => {
     expect(posts[0]).not.toHaveProperty('tls_client_ca');
   });
 });
+
+describe('EngineDialog syslog header', () => {
+  it('creates an engine with syslog_header auto by default and explains the mode', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await fillRequired();
+    const header = screen.getByRole('combobox', { name: /Syslog header/ });
+    expect(header).toHaveTextContent('Auto');
+    expect(screen.getByText(/RFC 5424, else RFC 3164/)).toBeVisible();
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0].syslog_header).toBe('auto');
+  });
+
+  it('sends the chosen mode, with its help text', async () => {
+    const posts = fakeServer({ status: 200, body: { default_retention_days: 30 } });
+    renderDialog();
+    await fillRequired();
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: /Syslog header/ }));
+    fireEvent.click(await screen.findByRole('option', { name: 'None' }));
+    expect(screen.getByText(/No header columns/)).toBeVisible();
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: /Syslog header/ }));
+    fireEvent.click(await screen.findByRole('option', { name: 'RFC 5424' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0].syslog_header).toBe('rfc5424');
+  });
+
+  it('puts a 400 on syslog_header under the select', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        const method = init?.method ?? 'GET';
+        if (url === '/api/v1/settings') return json({ default_retention_days: 30 });
+        if (url === '/api/v1/classes') return json([{ name: 't1', patterns: { host: 'h=(\\S+)' }, keys: ['host'], columns: [], engines: [] }]);
+        if (url === '/api/v1/engines' && method === 'POST')
+          return json({ error: 'class "t1" has key "host", which is a syslog header column', field: 'syslog_header' }, 400);
+        return json({ error: `unexpected ${method} ${url}` }, 404);
+      }),
+    );
+    const onClose = renderDialog();
+    await fillRequired();
+    fireEvent.click(screen.getByRole('button', { name: 'Create' }));
+    expect(await screen.findByText(/which is a syslog header column/)).toBeVisible();
+    expect(screen.getByRole('combobox', { name: /Syslog header/ })).toHaveAttribute('aria-invalid', 'true');
+    expect(onClose).not.toHaveBeenCalled();
+  });
+});

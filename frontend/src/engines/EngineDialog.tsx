@@ -20,7 +20,7 @@ import {
 import { useMemo, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '../api/client';
 import { useClasses, useEngineMutations, useSettings } from '../api/queries';
-import type { EngineInfo, EngineSpec, Settings } from '../api/types';
+import type { EngineInfo, EngineSpec, Settings, SyslogHeaderMode } from '../api/types';
 import { timeZones } from '../common/format';
 import { TlsCertificate } from './TlsCertificate';
 
@@ -39,6 +39,7 @@ interface Form {
   tls_client_ca: string;
   max_message_bytes: string;
   max_connections: string;
+  syslog_header: SyslogHeaderMode;
   bind: string;
   port: string;
   timezone: string;
@@ -59,6 +60,7 @@ function toForm(e?: EngineInfo): Form {
     tls_client_ca: e?.tls_client_ca ?? '',
     max_message_bytes: String(e?.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES),
     max_connections: String(e?.max_connections ?? DEFAULT_MAX_CONNECTIONS),
+    syslog_header: e ? (e.syslog_header ?? 'none') : 'auto',
     bind: e?.bind ?? '0.0.0.0',
     port: e ? String(e.port) : '',
     timezone: e?.timezone ?? hostZone(),
@@ -75,6 +77,13 @@ const DEFAULT_MAX_MESSAGE_BYTES = 65536;
 const DEFAULT_MAX_CONNECTIONS = 1024;
 const MESSAGE_BYTES_RANGE = [480, 16777216] as const;
 const CONNECTIONS_RANGE = [1, 100000] as const;
+// Syslog header modes (docs/api.md, Syslog headers) and what each one stores.
+const HEADER_MODES: { value: SyslogHeaderMode; label: string; help: string }[] = [
+  { value: 'auto', label: 'Auto', help: 'RFC 5424, else RFC 3164 / BSD and device variants (Cisco, MikroTik): facility, severity, host, app, … as columns' },
+  { value: 'rfc3164', label: 'RFC 3164 (BSD)', help: 'Only RFC 3164 / BSD headers and their device variants fill the header columns' },
+  { value: 'rfc5424', label: 'RFC 5424', help: 'Only RFC 5424 headers fill the header columns' },
+  { value: 'none', label: 'None', help: 'No header columns: the header stays in original_log only' },
+];
 
 /** outOfRange reports whether text is not an integer within [lo, hi]. */
 function outOfRange(text: string, [lo, hi]: readonly [number, number]): boolean {
@@ -105,7 +114,7 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
 
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setF((p) => ({ ...p, [k]: v }));
   const fieldErr = (name: string) => (err instanceof ApiError && err.field === name ? err.message : undefined);
-  const generalErr = err && !(err instanceof ApiError && err.field && ['name', 'class', 'protocol', 'bind', 'port', 'timezone', 'retention_days', 'max_message_bytes', 'max_connections', 'tls_client_ca'].includes(err.field));
+  const generalErr = err && !(err instanceof ApiError && err.field && ['name', 'class', 'protocol', 'bind', 'port', 'timezone', 'retention_days', 'max_message_bytes', 'max_connections', 'tls_client_ca', 'syslog_header'].includes(err.field));
 
   const portNum = Number(f.port);
   const portInvalid = f.port !== '' && !(Number.isInteger(portNum) && portNum >= 1 && portNum <= 65535);
@@ -141,6 +150,7 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
     const spec: Partial<EngineSpec> = {
       class: f.class,
       protocol: f.protocol,
+      syslog_header: f.syslog_header,
       bind: f.bind.trim() || '0.0.0.0',
       port: portNum,
       timezone: f.timezone,
@@ -258,6 +268,23 @@ export function EngineDialog({ open, engine, onClose }: { open: boolean; engine?
                 />
               </Stack>
             )}
+            <TextField
+              select
+              label="Syslog header"
+              value={f.syslog_header}
+              onChange={(e) => set('syslog_header', e.target.value as SyslogHeaderMode)}
+              error={!!fieldErr('syslog_header')}
+              helperText={
+                fieldErr('syslog_header') ??
+                `${HEADER_MODES.find((m) => m.value === f.syslog_header)?.help ?? ''}${editing && f.syslog_header !== engine.syslog_header ? '. Saving restarts the engine.' : ''}`
+              }
+            >
+              {HEADER_MODES.map((m) => (
+                <MenuItem key={m.value} value={m.value}>
+                  {m.label}
+                </MenuItem>
+              ))}
+            </TextField>
             {tls && (
               <Stack spacing={1} data-testid="tls-fields">
                 <TextField
