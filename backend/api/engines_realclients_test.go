@@ -133,15 +133,24 @@ func (e *env) throughRealClient(t *testing.T, r realClientRun) {
 	orig, msg, dst := col(p, "original_log"), col(p, "msg"), col(p, "dst_ip")
 	var got []string
 	for _, row := range p.Rows {
-		o := *row[orig]
-		if r.protocol == "udp" {
-			// syslog-ng ends a datagram with LF; stored as sent until the
-			// header work (SPEC §9) drops it.
-			o = strings.TrimSuffix(o, "\n")
-		}
+		o := *row[orig] // syslog-ng's UDP datagrams end with a LF, which is not stored
 		got = append(got, o)
 		if strings.Contains(o, "msg=first") && (row[msg] == nil || *row[msg] != "first" || row[dst] == nil || *row[dst] != "10.0.0.1") {
 			t.Errorf("unexpected class columns of %q; got msg=%v dst_ip=%v; want first, 10.0.0.1", o, row[msg], row[dst])
+		}
+	}
+	// The engine's syslog_header is auto (the default): the first log, RFC
+	// 5424 §6.5 example 1 or RFC 3164 §5.4 example 1 as each sender rewrote
+	// it, has its header in columns.
+	if len(p.Rows) > 0 {
+		hdr := map[string]string{}
+		for _, c := range []string{"facility", "severity", "host", "app"} {
+			if v := p.Rows[0][col(p, c)]; v != nil {
+				hdr[c] = *v
+			}
+		}
+		if hdr["facility"] != "auth" || hdr["severity"] != "crit" || hdr["app"] != "su" || !strings.HasPrefix(hdr["host"], "mymachine") {
+			t.Errorf("unexpected header columns of %q; got %v; want facility auth, severity crit, app su, host mymachine...", *p.Rows[0][orig], hdr)
 		}
 	}
 	if strings.Join(got, "\n") != strings.Join(r.want, "\n") {
