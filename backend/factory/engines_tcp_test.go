@@ -13,7 +13,11 @@ import (
 func TestTCPEngineStoresPersistsItsLimitsAndSharesAPortWithUDP(t *testing.T) {
 	dir := t.TempDir()
 	e := openSeeded(t, dir)
-	udp := e.create(t, "udp1")
+	udp := e.spec(t, "udp1")
+	udp.Port = freeBothPort(t) // its TCP side must be free too: a tcp engine joins it
+	if err := e.f.CreateEngine(udp); err != nil {
+		t.Fatal(err)
+	}
 	s := e.spec(t, "tcp1")
 	s.Protocol, s.Port, s.MaxMessageBytes, s.MaxConnections = "tcp", udp.Port, 1000, 7
 	if err := e.f.CreateEngine(s); err != nil {

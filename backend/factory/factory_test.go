@@ -2,6 +2,7 @@ package factory
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -57,6 +58,28 @@ func freeUDPPort(t *testing.T) int {
 	}
 	defer pc.Close()
 	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// freeBothPort returns a port free on 127.0.0.1 for UDP and for TCP at once
+// (tests that put a udp and a tcp engine on one port number): held while the
+// other is checked, so another process cannot sit on the TCP side of it.
+func freeBothPort(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := pc.LocalAddr().(*net.UDPAddr).Port
+		ln, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+		pc.Close()
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatal("no port free for both udp and tcp on 127.0.0.1")
+	return 0
 }
 
 // openSeeded opens a factory on dir with the seeded "mikrotik" class (no demo engine).
