@@ -89,6 +89,15 @@ type Row struct {
 	Client     sql.NullString   // matched client's name, NULL when none
 	Values     []sql.NullString // aligned with Schema.Columns
 	Original   string           // stored when Schema.KeepOriginal
+	// Tokens, when not nil, are the block summaries' token hashes of the
+	// row, computed ahead by a RowTokenizer (the engine's parse workers, in
+	// parallel): the hashes of AppendRowTokens(nil, row, Schema.KeepOriginal)
+	// less those in Tokens of the SharedTokens rows right before it in the
+	// rows given to Write. The writer uses them when those rows land in the
+	// same block of the same day file, and computes the row's hashes itself
+	// otherwise (and when Tokens is nil).
+	Tokens       []uint64
+	SharedTokens int
 }
 
 // Options configure a Writer.
