@@ -158,43 +158,58 @@ func (t *tokenSet) add(h uint64) {
 }
 
 // appendTokenHashes appends the hash of every token of s of at least
-// minTokenLen bytes, in order, duplicates included. It finds them 64 bytes
-// at a time from a bit mask of the word bytes (no branch per byte).
+// minTokenLen bytes, in order, duplicates included. It marks the word bytes
+// of s in a bit mask (8 bytes at a time), derives from it where tokens of
+// at least 3 bytes start and end, and pairs the i-th start with the i-th
+// end: no branch per byte, and none for the short tokens.
 func appendTokenHashes(dst []uint64, s string) []uint64 {
-	start := -1 // start of a token running into this chunk
-	for base := 0; base < len(s); base += 64 {
-		chunk := s[base:min(base+64, len(s))]
-		var word uint64
-		i := 0
-		for ; i+8 <= len(chunk); i += 8 {
-			word |= uint64(wordMask8(load64(chunk, i))) << i
+	var before, w uint64 // mask words k-1 and k
+	var starts [17]int32 // starts whose end is not seen yet: <= 16 per word, 1 carried
+	ns := 0
+	for k := 0; k*64 <= len(s); k++ {
+		if k == 0 {
+			w = wordMask(s, 0)
 		}
-		for ; i < len(chunk); i++ {
-			word |= uint64(wordBit[chunk[i]]) << i
+		var after uint64
+		if (k+1)*64 < len(s) {
+			after = wordMask(s, (k+1)*64)
 		}
-		// Bits where a token starts or ends (the bit after its last byte).
-		prev := uint64(0)
-		if start >= 0 {
-			prev = 1
+		// Bit i of prevN: byte i-N is a word byte; of nextN: byte i+N is.
+		prev1, prev2, prev3 := w<<1|before>>63, w<<2|before>>62, w<<3|before>>61
+		next1, next2 := w>>1|after<<63, w>>2|after<<62
+		st := w &^ prev1 & next1 & next2 // a word byte, none before, two after
+		en := ^w & prev1 & prev2 & prev3 // no word byte, three before
+		base := int32(k * 64)
+		for ; st != 0; st &= st - 1 {
+			starts[ns] = base + int32(bits.TrailingZeros64(st))
+			ns++
 		}
-		edges := word ^ (word<<1 | prev)
-		for edges != 0 {
-			i := bits.TrailingZeros64(edges)
-			edges &= edges - 1
-			if start < 0 {
-				start = base + i
-				continue
-			}
-			if base+i-start >= minTokenLen {
-				dst = append(dst, hashToken(s, start, base+i))
-			}
-			start = -1
+		ne := 0
+		for ; en != 0; en &= en - 1 {
+			dst = append(dst, hashToken(s, int(starts[ne]), int(base)+bits.TrailingZeros64(en)))
+			ne++
 		}
-	}
-	if start >= 0 && len(s)-start >= minTokenLen {
-		dst = append(dst, hashToken(s, start, len(s)))
+		if ns > ne {
+			starts[0] = starts[ne]
+		}
+		ns -= ne
+		before, w = w, after
 	}
 	return dst
+}
+
+// wordMask returns bit i set for each word byte s[base+i], i < 64.
+func wordMask(s string, base int) uint64 {
+	chunk := s[base:min(base+64, len(s))]
+	var word uint64
+	i := 0
+	for ; i+8 <= len(chunk); i += 8 {
+		word |= uint64(wordMask8(load64(chunk, i))) << i
+	}
+	for ; i < len(chunk); i++ {
+		word |= uint64(wordBit[chunk[i]]) << i
+	}
+	return word
 }
 
 // AppendRowTokens appends the token hashes the block summaries take from the
