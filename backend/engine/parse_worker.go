@@ -113,8 +113,8 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 			Values:     vals,
 			Original:   line,
 		}
-		// The block summaries' token hashes: here, in parallel, rather
-		// than on the writer's path.
+		// The block summaries' token hashes, here in parallel rather than
+		// on the writer's path; last, once every cell of the row is set.
 		pc.tokens = p.tok.Tokens(pc.tokens, &pc.rows[k], cs.schema.KeepOriginal)
 		k++
 	}
