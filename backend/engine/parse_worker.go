@@ -17,6 +17,7 @@ type parsedChunk struct {
 	schema *store.Schema
 	rows   []store.Row
 	values []sql.NullString // backing array of every row's Values
+	tokens []uint64         // backing array of the rows' Tokens
 	bytes  int64            // datagram bytes of the chunk, for the queue bound
 	spool  uint64           // the chunk's spool position (0: not spooled)
 }
@@ -27,6 +28,7 @@ func putParsed(p *parsedChunk) {
 	clear(p.rows) // drop references to the chunk's text
 	clear(p.values)
 	p.rows, p.values, p.schema = p.rows[:0], p.values[:0], nil
+	p.tokens = p.tokens[:0]
 	parsedPool.Put(p)
 }
 
@@ -37,6 +39,7 @@ type parser struct {
 	header  *syslog.Parser // nil when the engine parses no header
 	addrs   map[netip.Addr]string
 	senders senderCache
+	tok     store.RowTokenizer
 }
 
 // senderIP returns the text form of a, cached: an engine has few senders.
@@ -97,6 +100,7 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	}
 	pc.rows = pc.rows[:n]
 	text := string(c.buf)
+	p.tok.NewRun()
 	start := 0
 	var unmatched uint64
 	k := 0 // rows kept
@@ -134,6 +138,9 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 			Original:   line,
 			SpoolPos:   c.spoolPos,
 		}
+		// The block summaries' token hashes, here in parallel rather than
+		// on the writer's path; last, once every cell of the row is set.
+		pc.tokens = p.tok.Tokens(pc.tokens, &pc.rows[k], cs.schema.KeepOriginal)
 		k++
 	}
 	if rejected := n - k; rejected > 0 {

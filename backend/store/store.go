@@ -92,6 +92,15 @@ type Row struct {
 	// SpoolPos is the overflow-spool position the row was replayed from (0:
 	// not spooled); the file's spool mark commits with the row (spool_mark.go).
 	SpoolPos uint64
+	// Tokens, when not nil, are the block summaries' token hashes of the
+	// row, computed ahead by a RowTokenizer (the engine's parse workers, in
+	// parallel): the hashes of AppendRowTokens(nil, row, Schema.KeepOriginal)
+	// less those in Tokens of the SharedTokens rows right before it in the
+	// rows given to Write. The writer uses them when those rows land in the
+	// same block of the same day file, and computes the row's hashes itself
+	// otherwise (and when Tokens is nil).
+	Tokens       []uint64
+	SharedTokens int
 }
 
 // Options configure a Writer.

@@ -124,6 +124,7 @@ type summarizer struct {
 	blockRows int64
 	next      int64 // the id the next batch should start at; 0: unknown, rebuild first
 	set       tokenSet
+	toks      []uint64  // the token hashes of a row without Row.Tokens
 	head      [4]string // head cells last added to set (runs of equal ones are added once)
 	ins       *sql.Stmt
 	args      []any
@@ -285,15 +286,16 @@ func (sm *summarizer) tokenize(s *Schema, rows []Row, idx []int32, times []any, 
 		}
 		sm.addHead(2, times[i].(string))
 		sm.addHead(3, tz)
-		for _, v := range r.Values {
-			if v.Valid {
-				sm.set.addText(v.String)
-			}
+		// Row.Tokens count on the rows of their run before them: those must
+		// be the rows just before in this block.
+		id := first + int64(k)
+		toks := r.Tokens
+		if b := r.SharedTokens; toks == nil || b > k || int(i)-int(idx[k-b]) != b || (id-int64(b))/sm.blockRows != id/sm.blockRows {
+			sm.toks = AppendRowTokens(sm.toks[:0], r, s.KeepOriginal)
+			toks = sm.toks
 		}
-		if s.KeepOriginal {
-			sm.set.addText(r.Original)
-		}
-		if id := first + int64(k); (id+1)%sm.blockRows == 0 {
+		sm.set.addHashes(toks)
+		if (id+1)%sm.blockRows == 0 {
 			block := id / sm.blockRows
 			parts, _ := buildBlooms(&sm.set, nil)
 			sm.pending = append(sm.pending, pendingBloom{block, parts})

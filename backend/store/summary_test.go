@@ -178,6 +178,7 @@ func TestSummariesNeverHideAMatch(t *testing.T) {
 	oldS := &Schema{Columns: []string{"a", "b"}, KeepOriginal: true}
 	newS := &Schema{Columns: []string{"a", "c"}, KeepOriginal: true}
 	n := 0
+	var tok RowTokenizer
 	write := func(s *Schema, rows int, client string) {
 		t.Helper()
 		batch := make([]Row, rows)
@@ -190,13 +191,27 @@ func TestSummariesNeverHideAMatch(t *testing.T) {
 			}
 			orig := randomText(rng) + " " + randomText(rng)
 			// Values usually come from their line: sometimes whole tokens
-			// of it, sometimes glued to word characters around them.
-			for _, v := range vals {
+			// of it, sometimes glued to word characters around them; and
+			// then mostly cut out of it (same memory, as the extractor
+			// does: the writer skips the tokens of such a value when its
+			// edges are token edges of the line), sometimes copies.
+			cut := make([]int, len(vals))
+			for j, v := range vals {
+				cut[j] = -1
 				switch rng.IntN(3) {
 				case 0:
-					orig += " k=" + v.String + ","
+					orig += " k="
+					cut[j] = len(orig)
+					orig += v.String + ","
 				case 1:
-					orig += "z" + v.String + "9"
+					orig += "z"
+					cut[j] = len(orig)
+					orig += v.String + "9"
+				}
+			}
+			for j, v := range vals {
+				if cut[j] >= 0 && v.Valid && rng.IntN(4) > 0 {
+					vals[j].String = orig[cut[j] : cut[j]+len(v.String)]
 				}
 			}
 			batch[i] = Row{ReceivedAt: at + int64(n)*1e8, SenderIP: fmt.Sprintf("10.0.%d.%d", rng.IntN(2), rng.IntN(3)),
@@ -205,6 +220,18 @@ func TestSummariesNeverHideAMatch(t *testing.T) {
 				batch[i].Client = str(client)
 			}
 			n++
+		}
+		// Mostly with the hashes computed ahead, as the engine's parse
+		// workers do, in runs that start at random rows and sometimes go
+		// on from the previous batch (block boundaries fall inside runs).
+		if rng.IntN(4) > 0 {
+			var toks []uint64
+			for i := range batch {
+				if rng.IntN(20) == 0 {
+					tok.NewRun()
+				}
+				toks = tok.Tokens(toks, &batch[i], s.KeepOriginal)
+			}
 		}
 		if got, err := w.Write(s, batch); err != nil || got != rows {
 			t.Fatalf("write: %d rows, %v", got, err)
@@ -404,5 +431,105 @@ func TestWordMask8AgreesWithTheTable(t *testing.T) {
 	}
 	for range 100000 {
 		check(rng.Uint64())
+	}
+}
+
+func TestSummariesKeepTheTokensOfValuesCutFromTheLine(t *testing.T) {
+	withBlockRows(t, 16)
+	w, dir := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"user", "ip"}, KeepOriginal: true}
+	at := ns(t, time.UTC, queryDate+" 08:00:00")
+	var rows []Row
+	for i := 1; i <= 400; i++ {
+		line := fmt.Sprintf("login zUser%04d9 from k=10.1.%d.%d:5%04d, done", i, i/256, i%256, i)
+		user := line[7:15]                                                     // inside the word zUser....9: its own token
+		ip := line[strings.Index(line, "k=")+2 : strings.LastIndex(line, ":")] // whole tokens of the line
+		rows = append(rows, Row{ReceivedAt: at + int64(i)*1e7, SenderIP: "10.0.0.1",
+			Values: []sql.NullString{str(user), str(ip)}, Original: line})
+		if i%2 == 0 {
+			// Hashes computed ahead, as the engine's parse workers do.
+			rows[i-1].Tokens = AppendRowTokens(nil, &rows[i-1], true)
+		}
+	}
+	mustWrite(t, w, s, rows)
+	f := func(q Query, want ...string) {
+		t.Helper()
+		q.Date, q.Order, q.Desc = queryDate, []string{"user", "ip"}, true
+		p, err := QueryDay(t.Context(), dir, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEqual(t, fmt.Sprintf("ids of %+v", q), pageIDs(p), want)
+	}
+	f(Query{Filters: []Filter{{Column: "user", Text: "User0123", Exact: true}}}, "123")
+	f(Query{Filters: []Filter{{Column: "user", Text: "User0124", Exact: true}}}, "124")
+	f(Query{Q: "user0301", Match: MatchWord}, "301")
+	f(Query{Q: "zuser03019", Match: MatchWord}, "301")
+	f(Query{Filters: []Filter{{Column: "ip", Text: "10.1.1.45", Exact: true}}}, "301")
+	f(Query{Q: "50302", Match: MatchWord}, "302")
+}
+
+func TestTokensWithinNeedsTheSameMemoryAndTokenEdges(t *testing.T) {
+	line := "in:<pppoe-Bob42> id=abc123def 1.2.3.4:80"
+	f := func(v string, want bool) {
+		t.Helper()
+		if got := tokensWithin(v, line); got != want {
+			t.Fatalf("unexpected tokensWithin(%q); got %v; want %v", v, got, want)
+		}
+	}
+	cut := func(sub string) string {
+		i := strings.Index(line, sub)
+		return line[i : i+len(sub)]
+	}
+	f(cut("Bob42"), true)
+	f(cut("pppoe-Bob42"), true)
+	f(cut("<pppoe-Bob42>"), true)
+	f(cut("1.2.3.4"), true)
+	f(cut("80"), true)
+	f(cut("in"), true)
+	f(cut("123"), false)             // inside abc123def
+	f(cut("abc123"), false)          // ends inside a word
+	f(cut("123def"), false)          // starts inside a word
+	f(cut("ob42"), false)            // starts inside a word
+	f(strings.Clone("Bob42"), false) // the same text elsewhere in memory
+	f("", true)
+	f(cut("=abc123def "), true)
+}
+
+func TestSummariesOfRowTokensWhenABatchSpansTwoDays(t *testing.T) {
+	withBlockRows(t, 16)
+	w, dir := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"user"}, KeepOriginal: true}
+	day1 := ns(t, time.UTC, queryDate+" 23:00:00")
+	day2 := day1 + int64(2*time.Hour)
+	date2 := time.Unix(0, day2).UTC().Format(time.DateOnly)
+	// Rows alternate between the two days, and a run of the tokenizer
+	// covers two of them: a row of the second day shares its tokens with
+	// the row before it, which went to the other file.
+	var tok RowTokenizer
+	var rows []Row
+	var toks []uint64
+	for i := range 600 {
+		at := day1
+		if i%2 == 1 {
+			at = day2
+		}
+		rows = append(rows, Row{ReceivedAt: at + int64(i), SenderIP: "10.0.0.1",
+			Values: []sql.NullString{str(fmt.Sprintf("u%03d", i))}, Original: fmt.Sprintf("alpha word%03d", i/2)})
+		if i%2 == 0 {
+			tok.NewRun()
+		}
+		toks = tok.Tokens(toks, &rows[i], true)
+	}
+	mustWrite(t, w, s, rows)
+	for _, date := range []string{queryDate, date2} {
+		q := Query{Date: date, Q: "word242", Match: MatchWord, Order: []string{"user"}}
+		p, err := QueryDay(t.Context(), dir, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pageIDs(p)) != 1 {
+			t.Fatalf("unexpected ids of word242 on %s; got %q; want one", date, pageIDs(p))
+		}
 	}
 }

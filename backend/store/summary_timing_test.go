@@ -1,6 +1,9 @@
 package store
 
 import (
+	"maps"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -76,23 +79,100 @@ func BenchmarkSummaryByteLoop(b *testing.B) {
 	_ = sink
 }
 
-func TestAddTextFindsTheTokensOfEachToken(t *testing.T) {
-	for _, s := range []string{"", "a", "abc def", " x ", "Hello, World_42! é-x", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b",
-		"<869> 01:02:05 R0001 prerouting: in:<pppoe-ZzNeedle42> out:(unknown 0), connection-state:established,snat proto TCP (ACK,FIN,PSH), 1.2.3.4:5->6.7.8.9:10"} {
-		var want []uint64
-		eachToken(s, func(h uint64) { want = append(want, h) })
+func TestAddTextAddsTheHashesOfEachToken(t *testing.T) {
+	f := func(s string) {
+		t.Helper()
+		want := map[uint64]bool{}
+		eachToken(s, func(h uint64) {
+			if h == 0 {
+				h = 1
+			}
+			want[h] = true
+		})
 		var set tokenSet
 		set.addText(s)
-		if set.n != len(uniq(want)) {
-			t.Fatalf("addText(%q) added %d tokens; want %d", s, set.n, len(uniq(want)))
+		got := map[uint64]bool{}
+		for _, h := range set.slots {
+			if h != 0 {
+				got[h] = true
+			}
 		}
+		if !maps.Equal(got, want) {
+			t.Fatalf("unexpected hashes of %q; got %d; want %d", s, len(got), len(want))
+		}
+	}
+	f("")
+	f("a")
+	f("abc def")
+	f(" x ")
+	f("Hello, World_42! é-x")
+	f("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b")
+	f("<869> 01:02:05 R0001 prerouting: in:<pppoe-ZzNeedle42> out:(unknown 0), connection-state:established,snat proto TCP (ACK,FIN,PSH), 1.2.3.4:5->6.7.8.9:10")
+	f("abcdefgh ABCDEFGH abcdefghi 12345678")
+	// Tokens at and across the 64-byte words of the mask, of every length.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := make([]byte, rng.IntN(300))
+		for i := range b {
+			switch rng.IntN(4) {
+			case 0:
+				b[i] = " .:-<>"[rng.IntN(6)]
+			default:
+				b[i] = "aZ09_\xc3"[rng.IntN(6)]
+			}
+		}
+		f(string(b))
+	}
+	for n := 0; n < 200; n++ {
+		f(strings.Repeat("x", n))
+		f(strings.Repeat("ab.", n))
+		f(strings.Repeat("abcd ", n))
 	}
 }
 
-func uniq(hs []uint64) map[uint64]bool {
-	m := map[uint64]bool{}
-	for _, h := range hs {
-		m[h] = true
+// BenchmarkSummaryRowTokens measures the two halves of the token work when
+// the engine's parse workers compute Row.Tokens: the worker's (hashes of a
+// row, less those its run already had) and the writer's (those into a
+// block's set), per row of the five-key class. Values are cut out of the
+// line, as the extractor does.
+func BenchmarkSummaryRowTokens(b *testing.B) {
+	rows := searchRows(8192, 7, 0)
+	for i := range rows {
+		r := &rows[i]
+		for j, v := range r.Values {
+			if k := strings.Index(r.Original, v.String); k >= 0 {
+				r.Values[j].String = r.Original[k : k+len(v.String)]
+			}
+		}
 	}
-	return m
+	var toks []uint64
+	var tok RowTokenizer
+	b.Run("worker", func(b *testing.B) {
+		cpu0 := cpuTime(b)
+		for b.Loop() {
+			toks = toks[:0]
+			for i := range rows {
+				if i%1000 == 0 {
+					tok.NewRun() // a chunk
+				}
+				toks = tok.Tokens(toks, &rows[i], true)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+		b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N*len(rows)), "cpu_ns/row")
+		b.ReportMetric(float64(len(toks))/float64(len(rows)), "hashes/row")
+	})
+	b.Run("writer", func(b *testing.B) {
+		var set tokenSet
+		n := 0
+		for b.Loop() {
+			for i := range rows {
+				set.addHashes(rows[i].Tokens)
+				if n++; n%4096 == 0 {
+					set.reset()
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+	})
 }

@@ -1,6 +1,9 @@
 package store
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // Tokens of the block summaries: the maximal runs of word characters
 // (wordByte) of a text, ASCII-lowercased, each hashed to 64 bits. A whole
@@ -118,9 +121,10 @@ func eachTokenSpan(s string, f func(i, j int)) {
 // tokenSet is a set of token hashes (open addressing, linear probing; 0
 // stands for the hash 0, which is stored as 1: a rare extra false positive).
 type tokenSet struct {
-	slots  []uint64
-	n      int
-	recent [recentSlots]uint64 // hashes added lately, by their low bits
+	slots   []uint64
+	n       int
+	recent  [recentSlots]uint64 // hashes added lately, by their low bits
+	scratch []uint64            // addText's hashes
 }
 
 // recentSlots is the size of tokenSet.recent (8 KiB: it stays in L1).
@@ -153,44 +157,157 @@ func (t *tokenSet) add(h uint64) {
 	}
 }
 
-// addText adds the tokens of s. It finds them 64 bytes at a time from a
-// bit mask of the word bytes (no branch per byte), and adds each token's
-// hash through a small cache of recent hashes: most tokens of a block
-// repeat, and the cache answers them without touching the set's larger
-// table.
-func (t *tokenSet) addText(s string) {
-	start := -1 // start of a token running into this chunk
-	for base := 0; base < len(s); base += 64 {
-		chunk := s[base:min(base+64, len(s))]
-		var word uint64
-		i := 0
-		for ; i+8 <= len(chunk); i += 8 {
-			word |= uint64(wordMask8(load64(chunk, i))) << i
+// appendTokenHashes appends the hash of every token of s of at least
+// minTokenLen bytes, in order, duplicates included. It marks the word bytes
+// of s in a bit mask (8 bytes at a time), derives from it where tokens of
+// at least 3 bytes start and end, and pairs the i-th start with the i-th
+// end: no branch per byte, and none for the short tokens.
+func appendTokenHashes(dst []uint64, s string) []uint64 {
+	var before, w uint64 // mask words k-1 and k
+	var starts [17]int32 // starts whose end is not seen yet: <= 16 per word, 1 carried
+	ns := 0
+	for k := 0; k*64 <= len(s); k++ {
+		if k == 0 {
+			w = wordMask(s, 0)
 		}
-		for ; i < len(chunk); i++ {
-			word |= uint64(wordBit[chunk[i]]) << i
+		var after uint64
+		if (k+1)*64 < len(s) {
+			after = wordMask(s, (k+1)*64)
 		}
-		// Bits where a token starts or ends (the bit after its last byte).
-		prev := uint64(0)
-		if start >= 0 {
-			prev = 1
+		// Bit i of prevN: byte i-N is a word byte; of nextN: byte i+N is.
+		prev1, prev2, prev3 := w<<1|before>>63, w<<2|before>>62, w<<3|before>>61
+		next1, next2 := w>>1|after<<63, w>>2|after<<62
+		st := w &^ prev1 & next1 & next2 // a word byte, none before, two after
+		en := ^w & prev1 & prev2 & prev3 // no word byte, three before
+		base := int32(k * 64)
+		for ; st != 0; st &= st - 1 {
+			starts[ns] = base + int32(bits.TrailingZeros64(st))
+			ns++
 		}
-		edges := word ^ (word<<1 | prev)
-		for edges != 0 {
-			i := bits.TrailingZeros64(edges)
-			edges &= edges - 1
-			if start < 0 {
-				start = base + i
-				continue
-			}
-			if base+i-start >= minTokenLen {
-				t.addHash(hashToken(s, start, base+i))
-			}
-			start = -1
+		ne := 0
+		for ; en != 0; en &= en - 1 {
+			dst = append(dst, hashToken(s, int(starts[ne]), int(base)+bits.TrailingZeros64(en)))
+			ne++
+		}
+		if ns > ne {
+			starts[0] = starts[ne]
+		}
+		ns -= ne
+		before, w = w, after
+	}
+	return dst
+}
+
+// wordMask returns bit i set for each word byte s[base+i], i < 64.
+func wordMask(s string, base int) uint64 {
+	chunk := s[base:min(base+64, len(s))]
+	var word uint64
+	i := 0
+	for ; i+8 <= len(chunk); i += 8 {
+		word |= uint64(wordMask8(load64(chunk, i))) << i
+	}
+	for ; i < len(chunk); i++ {
+		word |= uint64(wordBit[chunk[i]]) << i
+	}
+	return word
+}
+
+// AppendRowTokens appends the token hashes the block summaries take from the
+// values of r and, when keepOriginal, from its original log, for the writer
+// (Row.Tokens): an engine's parse workers compute them in parallel, off the
+// writer's path. A value whose text lies inside r.Original (a substring of
+// it, as the class extractor returns) with both edges on token boundaries
+// there is skipped: its tokens are tokens of the original log. A value cut
+// out of the middle of a word (its edge token is only part of one of the
+// original's) keeps its own tokens.
+func AppendRowTokens(dst []uint64, r *Row, keepOriginal bool) []uint64 {
+	for _, v := range r.Values {
+		if v.Valid && !(keepOriginal && tokensWithin(v.String, r.Original)) {
+			dst = appendTokenHashes(dst, v.String)
 		}
 	}
-	if start >= 0 && len(s)-start >= minTokenLen {
-		t.addHash(hashToken(s, start, len(s)))
+	if keepOriginal {
+		dst = appendTokenHashes(dst, r.Original)
+	}
+	return dst
+}
+
+// RowTokenizer computes Row.Tokens for runs of consecutive rows: a hash that
+// a row shares with an earlier row of its run is left out (most of a line's
+// tokens repeat from line to line), so the rows carry a fraction of their
+// hashes to the writer. The zero value is ready; one per goroutine.
+type RowTokenizer struct {
+	seen [1 << 10]uint64 // hashes of the run, by their low bits (some repeats get through)
+	n    int             // rows in the run so far
+	all  []uint64
+}
+
+// tokenRunRows is the longest run of a RowTokenizer: a block boundary inside
+// a run makes the writer compute the hashes of the run's rows after it.
+const tokenRunRows = 64
+
+// NewRun starts a new run: the next row shares no hash with earlier ones.
+// Call it where the rows stop being consecutive in the rows given to Write
+// (a new chunk of rows, a row left out).
+func (t *RowTokenizer) NewRun() {
+	if t.n > 0 {
+		clear(t.seen[:])
+		t.n = 0
+	}
+}
+
+// Tokens sets r.Tokens (appended to dst, returned grown) and r.SharedTokens
+// for r, the next row of the run.
+func (t *RowTokenizer) Tokens(dst []uint64, r *Row, keepOriginal bool) []uint64 {
+	if t.n == tokenRunRows {
+		t.NewRun()
+	}
+	t.all = AppendRowTokens(t.all[:0], r, keepOriginal)
+	from := len(dst)
+	for _, h := range t.all {
+		if s := &t.seen[h&(uint64(len(t.seen))-1)]; *s != h || h == 0 {
+			*s = h
+			dst = append(dst, h)
+		}
+	}
+	r.Tokens, r.SharedTokens = dst[from:len(dst):len(dst)], t.n
+	t.n++
+	return dst
+}
+
+// tokensWithin reports whether every token of v is a token of orig because
+// v's bytes are a part of orig's (same memory) that neither starts nor ends
+// inside a word of orig.
+func tokensWithin(v, orig string) bool {
+	if len(v) == 0 {
+		return true
+	}
+	if len(orig) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(v)))
+	o := uintptr(unsafe.Pointer(unsafe.StringData(orig)))
+	if len(v) > len(orig) || p < o || p-o > uintptr(len(orig)-len(v)) {
+		return false
+	}
+	i := int(p - o)
+	j := i + len(v)
+	return (i == 0 || !isWordByte[orig[i-1]] || !isWordByte[v[0]]) &&
+		(j == len(orig) || !isWordByte[orig[j]] || !isWordByte[v[len(v)-1]])
+}
+
+// addText adds the tokens of s.
+func (t *tokenSet) addText(s string) {
+	t.scratch = appendTokenHashes(t.scratch[:0], s)
+	t.addHashes(t.scratch)
+}
+
+// addHashes adds token hashes, each through a small cache of recent ones:
+// most tokens of a block repeat, and the cache answers them without
+// touching the set's larger table.
+func (t *tokenSet) addHashes(hs []uint64) {
+	for _, h := range hs {
+		t.addHash(h)
 	}
 }
 
