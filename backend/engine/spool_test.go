@@ -157,7 +157,7 @@ func TestClassEditWhileTheSpoolDrainsAppliesToTheDrainedRows(t *testing.T) {
 	// The edit comes while the spooled logs wait: they are parsed when they
 	// are drained, so they get the new class; the logs already in the queue
 	// were parsed with the old one.
-	edited, err := class.Compile("seq", map[string]string{"n": `n=(\d+)`, "host": `> (\w+) `}, []string{"n", "host"})
+	edited, err := class.Compile("seq", map[string]string{"n": `n=(\d+)`, "peer": `> (\w+) `}, []string{"n", "peer"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestClassEditWhileTheSpoolDrainsAppliesToTheDrainedRows(t *testing.T) {
 	for _, f := range dayFiles(t, cfg.Dir) {
 		for _, r := range readRows(t, f) {
 			switch {
-			case r["host"] == "host":
+			case r["peer"] == "host":
 				drained++
 			case drained > 0:
 				t.Fatalf("row n=%s with the old class after rows with the new one", r["n"])
