@@ -115,18 +115,7 @@ func TestTCPMixedFramingSplitAcrossWritesKeepsOrder(t *testing.T) {
 	dir := t.TempDir()
 	e, addr := startTCPEngine(t, Config{Dir: dir})
 	c := dialTCP(t, addr)
-	var want []string
-	var stream strings.Builder
-	for i := 0; i < 200; i++ {
-		m := fmt.Sprintf("<13> msg %d with\ttab", i)
-		if i%3 == 0 {
-			fmt.Fprintf(&stream, "%d %s", len(m), m)
-		} else {
-			stream.WriteString(m + "\r\n")
-		}
-		want = append(want, m)
-	}
-	s := stream.String()
+	s, want := mixedFramedStream(200, "\r\n")
 	for i := 0; i < len(s); i += 7 { // every frame split across several writes
 		write(t, c, s[i:min(i+7, len(s))])
 	}
@@ -325,7 +314,7 @@ func fullQueueBlocksTheSender(t *testing.T, cfg Config, dial func(*testing.T, st
 
 func TestTCPStopClosesConnectionsFlushesAndLeaksNothing(t *testing.T) {
 	before := runtime.NumGoroutine()
-	fdsBefore := openFDs(t)
+	fdsBefore := openSockets(t)
 	for round := 0; round < 3; round++ {
 		dir := t.TempDir()
 		e, addr := startTCPEngine(t, Config{Dir: dir})
@@ -354,7 +343,7 @@ func TestTCPStopClosesConnectionsFlushesAndLeaksNothing(t *testing.T) {
 		ln.Close()
 	}
 	waitFor(t, 5*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
-	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openFDs(t) <= fdsBefore+2 })
+	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openSockets(t) <= fdsBefore+2 })
 }
 
 func TestTCPVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
@@ -365,7 +354,7 @@ func TestTCPVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 	first.Close()
 	waitFor(t, 5*time.Second, "the first connection to end", func() bool { return e.Stats().Connections == 0 })
 	base := runtime.NumGoroutine()
-	fds := openFDs(t)
+	fds := openSockets(t)
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
@@ -389,24 +378,23 @@ func TestTCPVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 		return st.ConnectionsTotal == 21 && st.Connections == 0
 	})
 	waitFor(t, 5*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base+1 })
-	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openFDs(t) <= fds+1 })
+	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openSockets(t) <= fds+1 })
 	checkIdentity(t, waitSettled(t, e, e.Stats().Received))
 }
 
-// openFDs counts this process's open sockets.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd")
-	}
-	n := 0
-	for _, ent := range ents {
-		// Sockets only: the store opens and closes files (day files,
-		// summaries) on its own schedule, which says nothing of connections.
-		if l, err := os.Readlink("/proc/self/fd/" + ent.Name()); err == nil && strings.HasPrefix(l, "socket:") {
-			n++
+// mixedFramedStream returns n messages framed in turn by octet counting (every
+// third) and by lf (the line end), and the messages in order.
+func mixedFramedStream(n int, lf string) (string, []string) {
+	var want []string
+	var stream strings.Builder
+	for i := 0; i < n; i++ {
+		m := fmt.Sprintf("<13> msg %d with\ttab", i)
+		if i%3 == 0 {
+			fmt.Fprintf(&stream, "%d %s", len(m), m)
+		} else {
+			stream.WriteString(m + lf)
 		}
+		want = append(want, m)
 	}
-	return n
+	return stream.String(), want
 }

@@ -53,18 +53,7 @@ func TestTLSFramedMessagesAreStoredInOrderAndListed(t *testing.T) {
 	dir := t.TempDir()
 	e, addr, pool := tlsEngine(t, Config{Dir: dir})
 	c := dialTLS(t, addr, &tls.Config{RootCAs: pool, ServerName: "localhost"})
-	var want []string
-	var stream strings.Builder
-	for i := 0; i < 200; i++ {
-		m := fmt.Sprintf("<13> msg %d with\ttab", i)
-		if i%3 == 0 {
-			fmt.Fprintf(&stream, "%d %s", len(m), m)
-		} else {
-			stream.WriteString(m + "\n")
-		}
-		want = append(want, m)
-	}
-	s := stream.String()
+	s, want := mixedFramedStream(200, "\n")
 	for i := 0; i < len(s); i += 7 { // every frame split across several TLS records
 		write(t, c, s[i:min(i+7, len(s))])
 	}
@@ -201,7 +190,7 @@ func TestTLSVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 	first.Close()
 	waitFor(t, 5*time.Second, "the first connection to end", func() bool { return e.Stats().Connections == 0 })
 	base := runtime.NumGoroutine()
-	fds := openFDs(t)
+	fds := openSockets(t)
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
@@ -231,7 +220,7 @@ func TestTLSVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 		return st.ConnectionsTotal == 21 && st.Connections == 0
 	})
 	waitFor(t, 5*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base+1 })
-	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openFDs(t) <= fds+1 })
+	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openSockets(t) <= fds+1 })
 	if st := e.Stats(); st.TLSErrors != 10 {
 		t.Fatalf("unexpected stats %+v; want the 10 handshakes cut off counted", st)
 	}
