@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/internal/daytest"
 	"github.com/logsieve/logsieve/backend/internal/realclient"
 )
 
@@ -83,40 +84,7 @@ func waitStored(t *testing.T, e *Engine, n uint64) {
 }
 
 // readRows returns every row of a day file as column -> value ("<nil>" for NULL).
-func readRows(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query("SELECT * FROM logs ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []map[string]string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]string{}
-		for i, c := range cols {
-			m[c] = "<nil>"
-			if vals[i].Valid {
-				m[c] = vals[i].String
-			}
-		}
-		out = append(out, m)
-	}
-	return out
-}
+func readRows(t *testing.T, path string) []map[string]string { return daytest.Rows(t, path) }
 
 func dayFiles(t *testing.T, dir string) []string {
 	t.Helper()

@@ -1,7 +1,6 @@
 package factory
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/logsieve/logsieve/backend/engine"
+	"github.com/logsieve/logsieve/backend/internal/daytest"
 	"github.com/logsieve/logsieve/backend/meta"
 )
 
@@ -148,35 +148,7 @@ func readDayRows(t *testing.T, e *env, name string) []map[string]string {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.sqlite3"))
 	var out []map[string]string
 	for _, f := range files {
-		db, err := sql.Open("sqlite3", "file:"+f+"?mode=ro")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := db.Query("SELECT * FROM logs ORDER BY id")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]sql.NullString, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			m := map[string]string{}
-			for i, c := range cols {
-				m[c] = "<nil>"
-				if vals[i].Valid {
-					m[c] = vals[i].String
-				}
-			}
-			out = append(out, m)
-		}
-		rows.Close()
-		db.Close()
+		out = append(out, daytest.Rows(t, f)...)
 	}
 	return out
 }
