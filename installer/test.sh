@@ -118,6 +118,7 @@ declare -A WANT_CONFIG=(
 	[min_free_percent]='10'
 	[disk_full_policy]='"delete_oldest"'
 	[udp_rcvbuf_bytes]='33554432'
+	[spool_max_bytes]='4294967296'
 	[metrics_public]='false'
 	[token_ttl]='"12h"'
 	[log_level]='"info"'
