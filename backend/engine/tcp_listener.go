@@ -193,6 +193,9 @@ func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
 			_ = rd.SetReadDeadline(time.Now().Add(e.cfg.IdleTimeout))
 		}
 		n, err := rd.Read(buf[r:])
+		if _, isTLS := rd.(*tls.Conn); isTLS && err == nil {
+			n, err = moreRecords(rd, buf[r:], n)
+		}
 		if n > 0 {
 			c.bytes.Add(uint64(n))
 			r += n
@@ -235,6 +238,37 @@ func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
 		return
 	}
 }
+
+// A TLS read returns one record (at most 16 KiB of plaintext), where a TCP
+// read returns what the socket holds (up to the 128 KiB buffer). moreRecords
+// reads on into buf[n:] the records that are already there, waiting at most
+// tlsMoreWait for each, so that one chunk carries about as many logs as a TCP
+// read's: eight times fewer, fuller chunks through the queue and the parse
+// workers (TLS RSS and CPU, README). A timeout here is no error: crypto/tls
+// keeps a partly read record and the next Read goes on with it. The caller
+// sets the idle deadline again before its next read.
+func moreRecords(rd net.Conn, buf []byte, n int) (int, error) {
+	for n < tlsCoalesceBytes && len(buf)-n >= tlsRecordBytes {
+		_ = rd.SetReadDeadline(time.Now().Add(tlsMoreWait))
+		m, err := rd.Read(buf[n:])
+		n += m
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return n, nil
+			}
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// The bounds of moreRecords: a chunk of at least tlsCoalesceBytes goes on at
+// once; a read needs room for a whole record; the wait for the next record.
+const (
+	tlsCoalesceBytes = 96 << 10
+	tlsRecordBytes   = 16<<10 + 256
+	tlsMoreWait      = 50 * time.Microsecond
+)
 
 // handOn puts a chunk of framed messages into the pipeline, waiting while the
 // queue is full: a stream loses nothing it has read. Meanwhile the connection

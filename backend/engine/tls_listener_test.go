@@ -263,3 +263,58 @@ func TestTLSOpenSSLClientOctetCountedMessagesAreStoredExactly(t *testing.T) {
 		t.Fatalf("unexpected stats %+v", st)
 	}
 }
+
+// A TLS read returns one record; moreRecords takes the records that are
+// already there into the same buffer (one chunk), and a record still on its
+// way is no error: the next read gets it whole.
+func TestTLSMoreRecordsTakesWhatIsThereAndKeepsThePartRecord(t *testing.T) {
+	certs := tlscert.NewStore(t.TempDir())
+	ln, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{GetCertificate: certs.GetCertificate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			_ = c.(*tls.Conn).Handshake() // the client's dial waits for it
+		}
+		accepted <- c
+	}()
+	client := dialTLS(t, ln.Addr().String(), &tls.Config{InsecureSkipVerify: true}) // the certificate is not what this is about
+	srv := <-accepted
+	if srv == nil {
+		t.Fatal("no connection accepted")
+	}
+	defer srv.Close()
+	// Three records (one per write), all in the server's socket before it reads.
+	for _, r := range []string{"one\n", "two\n", "three\n"} {
+		write(t, client, r)
+	}
+	// On loopback a write is in the peer's socket when it returns, so one
+	// read with moreRecords gets all three (one read alone: "one\n").
+	buf := make([]byte, 256<<10)
+	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, err := srv.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err = moreRecords(srv, buf, n); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(buf[:n]); got != "one\ntwo\nthree\n" {
+		t.Fatalf("one read and moreRecords got %q; want the three records in order", got)
+	}
+	// Nothing more is there: moreRecords waits its few µs and returns no
+	// error; a record sent later is read whole by the next read.
+	if m, err := moreRecords(srv, buf, 0); m != 0 || err != nil {
+		t.Fatalf("moreRecords with nothing sent = %d, %v; want 0, nil", m, err)
+	}
+	write(t, client, "four\n")
+	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	m, err := srv.Read(buf)
+	if err != nil || string(buf[:m]) != "four\n" {
+		t.Fatalf("the read after a timed-out moreRecords = %q, %v; want \"four\\n\"", buf[:m], err)
+	}
+}
