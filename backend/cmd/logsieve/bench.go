@@ -168,6 +168,8 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	defer srv.stop()
 	cmd, httpAddr, password := srv.cmd, srv.addr, srv.password
 	cpu0, senderCPU0 := procCPU(cmd.Process.Pid), selfCPU()
+	spool := watchSpool(httpAddr, password, names)
+	defer spool.stop()
 	start := time.Now()
 	var wg sync.WaitGroup
 	sent := make([]int, o.engines)
@@ -190,7 +192,8 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if ctx.Err() != nil {
 		return "", errors.New("interrupted; the temp dir and server are cleaned up")
 	}
-	sendElapsed, senderCPU := time.Since(start).Seconds(), selfCPU()-senderCPU0
+	sentAt := time.Now()
+	sendElapsed, senderCPU := sentAt.Sub(start).Seconds(), selfCPU()-senderCPU0
 	if err := errors.Join(errs...); err != nil {
 		return "", err
 	}
@@ -205,6 +208,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	cpu := procCPU(cmd.Process.Pid) - cpu0
 	rss := procHWM(cmd.Process.Pid)
 	lc := serverLosses(httpAddr, password, names)
+	spoolPeakMB, spoolDrainS := spool.end(sentAt)
 	loss := 0.0
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
@@ -212,6 +216,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s header=%s cpu_us_per_log=%.2f",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
 		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol, o.header, cpu*1e6/float64(max(stored, 1)))
+	if o.protocol == "udp" {
+		line += fmt.Sprintf(" spooled=%d spool_peak_mb=%.1f spool_drain_s=%.2f", lc.Spooled, spoolPeakMB, spoolDrainS)
+	}
 	if o.protocol != "udp" {
 		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d", o.framing, lc.BackpressureMs, lc.FramingErrors)
 	}
@@ -411,30 +418,26 @@ type lossCounters struct {
 	BackpressureMs uint64 `json:"backpressure_ms"`
 	FramingErrors  uint64 `json:"framing_errors"`
 	TLSErrors      uint64 `json:"tls_errors"`
+	// udp: logs that went through the overflow spool
+	Spooled uint64 `json:"spooled"`
+}
+
+// spoolGauges are the engines' spool gauges of one /stats answer.
+type spoolGauges struct {
+	SpoolBytes int64 `json:"spool_bytes"`
+	SpoolDepth int64 `json:"spool_depth"`
 }
 
 // serverLosses asks the server's API for the engines' loss counters, so a
 // shortfall in stored is explained: queue full, socket overflow, paused by the
 // disk guard (refused), or failed writes.
 func serverLosses(addr, password string, names []string) (sum lossCounters) {
-	body := fmt.Sprintf(`{"username":"admin","password":%q}`, password)
-	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(body))
-	if err != nil {
-		return sum
-	}
-	var login struct{ Token string }
-	_ = json.NewDecoder(resp.Body).Decode(&login)
-	resp.Body.Close()
+	token := benchLogin(addr, password)
 	for _, n := range names {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/engines/"+n+"/stats", nil)
-		req.Header.Set("Authorization", "Bearer "+login.Token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+		var st lossCounters
+		if !benchStats(addr, token, n, &st) {
 			continue
 		}
-		var st lossCounters
-		_ = json.NewDecoder(resp.Body).Decode(&st)
-		resp.Body.Close()
 		sum.Dropped += st.Dropped
 		sum.KernelDrops += st.KernelDrops
 		sum.Refused += st.Refused
@@ -442,6 +445,83 @@ func serverLosses(addr, password string, names []string) (sum lossCounters) {
 		sum.BackpressureMs += st.BackpressureMs
 		sum.FramingErrors += st.FramingErrors
 		sum.TLSErrors += st.TLSErrors
+		sum.Spooled += st.Spooled
 	}
 	return sum
+}
+
+// benchLogin returns an admin token of the bench server ("" when it fails).
+func benchLogin(addr, password string) string {
+	body := fmt.Sprintf(`{"username":"admin","password":%q}`, password)
+	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var login struct{ Token string }
+	_ = json.NewDecoder(resp.Body).Decode(&login)
+	return login.Token
+}
+
+// benchStats decodes engine name's /stats into v; false when it cannot.
+func benchStats(addr, token, name string, v any) bool {
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/engines/"+name+"/stats", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(v) == nil
+}
+
+// spoolWatch samples the engines' overflow spools every 100 ms until stop is
+// called: the peak of their summed size on disk, and when they last held a
+// log (zero time: never).
+type spoolWatch struct {
+	stop     context.CancelFunc
+	done     chan struct{}
+	peak     int64
+	lastBusy time.Time
+}
+
+func watchSpool(addr, password string, names []string) *spoolWatch {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &spoolWatch{stop: cancel, done: make(chan struct{})}
+	token := benchLogin(addr, password)
+	go func() {
+		defer close(w.done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var bytes, depth int64
+			for _, n := range names {
+				var g spoolGauges
+				if benchStats(addr, token, n, &g) {
+					bytes, depth = bytes+g.SpoolBytes, depth+g.SpoolDepth
+				}
+			}
+			w.peak = max(w.peak, bytes)
+			if depth > 0 {
+				w.lastBusy = time.Now()
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w
+}
+
+// end stops the sampling and returns the spool's peak in MB and how long
+// after sentAt it still held logs (its drain time; 0 when it was empty).
+func (w *spoolWatch) end(sentAt time.Time) (peakMB, drainS float64) {
+	w.stop()
+	<-w.done
+	if w.lastBusy.After(sentAt) {
+		drainS = w.lastBusy.Sub(sentAt).Seconds()
+	}
+	return float64(w.peak) / (1 << 20), drainS
 }

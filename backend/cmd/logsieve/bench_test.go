@@ -76,6 +76,10 @@ func TestBenchStoresEverythingItSendsAndReportsTheSpecLine(t *testing.T) {
 		if n, _ := strconv.Atoi(count); err != nil || math.Abs(perLog-cpuS*1e6/float64(n)) > 0.01+0.005*1e6/float64(n) {
 			t.Fatalf("cpu_us_per_log=%q with cpu_s=%s and %s stored; want cpu_s*1e6/stored", f["cpu_us_per_log"], f["cpu_s"], count)
 		}
+		// Issue 16: the overflow spool's use (none in a run this slow).
+		if f["spooled"] != "0" || f["spool_peak_mb"] != "0.0" || f["spool_drain_s"] != "0.00" {
+			t.Fatalf("bench %v: spooled=%q spool_peak_mb=%q spool_drain_s=%q; want 0, 0.0, 0.00", args, f["spooled"], f["spool_peak_mb"], f["spool_drain_s"])
+		}
 		if rss, _ := strconv.ParseFloat(f["rss_mb"], 64); rss <= 0 {
 			t.Fatalf("rss_mb=%s; want the server's peak RSS", f["rss_mb"])
 		}
