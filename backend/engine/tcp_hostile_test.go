@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -124,13 +123,7 @@ func TestTCP2000SimultaneousConnectionsAgainstTheDefaultLimit(t *testing.T) {
 	raiseOpenFiles(t, 3*clients+1000)
 	dir := t.TempDir()
 	e, addr := startTCPEngine(t, Config{Dir: dir}) // max_connections: the default
-	first := dialTCP(t, addr)                      // the day file opens with the first log: open it before counting
-	write(t, first, "first\n")
-	waitStored(t, e, 1)
-	first.Close()
-	waitFor(t, 5*time.Second, "the first connection to end", func() bool { return e.Stats().Connections == 0 })
-	base := runtime.NumGoroutine()
-	sockets := openSockets(t)
+	base := connBaseline(t, e, dialTCP(t, addr))
 
 	conns := make([]net.Conn, clients)
 	var wg sync.WaitGroup
@@ -171,8 +164,7 @@ func TestTCP2000SimultaneousConnectionsAgainstTheDefaultLimit(t *testing.T) {
 		c.Close()
 	}
 	waitFor(t, 10*time.Second, "every connection to end", func() bool { return e.Stats().Connections == 0 })
-	waitFor(t, 10*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base+1 })
-	waitFor(t, 10*time.Second, "the sockets to be closed", func() bool { return openSockets(t) <= sockets })
+	base.waitBack(t, 10*time.Second, 0)
 
 	// Read the day file only now: SQLite keeps a reader's fds open while the writer holds the file.
 	got := originals(t, dir)
@@ -198,13 +190,7 @@ func TestTCP1000ConnectionsAt50LogsPerSecondStoreEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, addr := startEngine(t, Config{Protocol: "tcp", Dir: dir, KeepOriginal: true}, cls)
-	first := dialTCP(t, addr) // the day file opens with the first log: open it before counting
-	write(t, first, "first\n")
-	waitStored(t, e, 1)
-	first.Close()
-	waitFor(t, 5*time.Second, "the first connection to end", func() bool { return e.Stats().Connections == 0 })
-	base := runtime.NumGoroutine()
-	sockets := openSockets(t)
+	base := connBaseline(t, e, dialTCP(t, addr))
 	conns := make([]net.Conn, clients)
 	for i := range conns {
 		conns[i] = dialTCP(t, addr)
@@ -247,8 +233,7 @@ func TestTCP1000ConnectionsAt50LogsPerSecondStoreEverything(t *testing.T) {
 	if st.Received != total || st.Stored != total || st.Dropped != 0 || st.FramingErrors != 0 || st.ConnectionsTotal != clients+1 {
 		t.Fatalf("unexpected stats %+v; want %d received and stored from %d connections, nothing lost", st, total, clients)
 	}
-	waitFor(t, 10*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base+1 })
-	waitFor(t, 10*time.Second, "the sockets to be closed", func() bool { return openSockets(t) <= sockets })
+	base.waitBack(t, 10*time.Second, 0)
 	checkPerConnectionOrder(t, dir, clients, perConn)
 }
 

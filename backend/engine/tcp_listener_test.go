@@ -313,8 +313,7 @@ func fullQueueBlocksTheSender(t *testing.T, cfg Config, dial func(*testing.T, st
 }
 
 func TestTCPStopClosesConnectionsFlushesAndLeaksNothing(t *testing.T) {
-	before := runtime.NumGoroutine()
-	fdsBefore := openSockets(t)
+	base := baseline{goroutines: runtime.NumGoroutine(), sockets: openSockets(t)}
 	for round := 0; round < 3; round++ {
 		dir := t.TempDir()
 		e, addr := startTCPEngine(t, Config{Dir: dir})
@@ -342,19 +341,12 @@ func TestTCPStopClosesConnectionsFlushesAndLeaksNothing(t *testing.T) {
 		}
 		ln.Close()
 	}
-	waitFor(t, 5*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
-	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openSockets(t) <= fdsBefore+2 })
+	base.waitBack(t, 5*time.Second, 2)
 }
 
 func TestTCPVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 	e, addr := startTCPEngine(t, Config{})
-	first := dialTCP(t, addr) // the day file opens with the first log: open it before counting
-	write(t, first, "first\n")
-	waitStored(t, e, 1)
-	first.Close()
-	waitFor(t, 5*time.Second, "the first connection to end", func() bool { return e.Stats().Connections == 0 })
-	base := runtime.NumGoroutine()
-	fds := openSockets(t)
+	base := connBaseline(t, e, dialTCP(t, addr))
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
@@ -377,8 +369,7 @@ func TestTCPVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 		st := e.Stats()
 		return st.ConnectionsTotal == 21 && st.Connections == 0
 	})
-	waitFor(t, 5*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base+1 })
-	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openSockets(t) <= fds+1 })
+	base.waitBack(t, 5*time.Second, 1)
 	checkIdentity(t, waitSettled(t, e, e.Stats().Received))
 }
 
@@ -397,4 +388,28 @@ func mixedFramedStream(n int, lf string) (string, []string) {
 		want = append(want, m)
 	}
 	return stream.String(), want
+}
+
+// baseline is a test process's goroutines and open sockets at a point where
+// no client is connected: what is left after clients vanish is compared with it.
+type baseline struct{ goroutines, sockets int }
+
+// connBaseline stores one log over first (the day file opens with the first
+// log: it is open before counting), closes it, waits until e has no
+// connection and returns the baseline.
+func connBaseline(t *testing.T, e *Engine, first net.Conn) baseline {
+	t.Helper()
+	write(t, first, "first\n")
+	waitStored(t, e, 1)
+	first.Close()
+	waitFor(t, 5*time.Second, "the first connection to end", func() bool { return e.Stats().Connections == 0 })
+	return baseline{goroutines: runtime.NumGoroutine(), sockets: openSockets(t)}
+}
+
+// waitBack waits until the goroutines are back to at most the baseline + 1
+// and the sockets to at most the baseline + slack.
+func (b baseline) waitBack(t *testing.T, within time.Duration, slack int) {
+	t.Helper()
+	waitFor(t, within, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= b.goroutines+max(1, slack) })
+	waitFor(t, within, "the sockets to be closed", func() bool { return openSockets(t) <= b.sockets+slack })
 }

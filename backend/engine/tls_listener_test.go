@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -184,13 +183,7 @@ func TestTLSFullQueueBlocksTheSenderAndLosesNothing(t *testing.T) {
 func TestTLSVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 	e, addr, pool := tlsEngine(t, Config{})
 	conf := &tls.Config{RootCAs: pool, ServerName: "localhost"}
-	first := dialTLS(t, addr, conf) // the day file opens with the first log: open it before counting
-	write(t, first, "first\n")
-	waitStored(t, e, 1)
-	first.Close()
-	waitFor(t, 5*time.Second, "the first connection to end", func() bool { return e.Stats().Connections == 0 })
-	base := runtime.NumGoroutine()
-	fds := openSockets(t)
+	base := connBaseline(t, e, dialTLS(t, addr, conf))
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
@@ -219,8 +212,7 @@ func TestTLSVanishedClientsLeaveNoGoroutineOrFD(t *testing.T) {
 		st := e.Stats()
 		return st.ConnectionsTotal == 21 && st.Connections == 0
 	})
-	waitFor(t, 5*time.Second, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base+1 })
-	waitFor(t, 5*time.Second, "the fds to be closed", func() bool { return openSockets(t) <= fds+1 })
+	base.waitBack(t, 5*time.Second, 1)
 	if st := e.Stats(); st.TLSErrors != 10 {
 		t.Fatalf("unexpected stats %+v; want the 10 handshakes cut off counted", st)
 	}
