@@ -80,13 +80,6 @@ func TestTCPEngineFieldsConnectionsStatsAndMetrics(t *testing.T) {
 				`logsieve_engine_framing_errors_total{engine="tcp1"} 0`, `logsieve_engine_backpressure_ms_total{engine="tcp1"} 0`}},
 	})
 
-	u := "ws://" + e.Addr + "/api/v1/ws"
-	ws, _, err := websocket.DefaultDialer.Dial(u, http.Header{"Authorization": {"Bearer " + e.viewer}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var msg struct {
 		Type    string `json:"type"`
 		Engines map[string]struct {
@@ -96,14 +89,38 @@ func TestTCPEngineFieldsConnectionsStatsAndMetrics(t *testing.T) {
 			BackpressureMs   *uint64 `json:"backpressure_ms"`
 		} `json:"engines"`
 	}
-	for msg.Type != "stats" {
-		if err := ws.ReadJSON(&msg); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.firstWSStats(t, &msg)
 	st := msg.Engines["tcp1"]
 	if st.Connections == nil || *st.Connections != 1 || st.ConnectionsTotal == nil || st.FramingErrors == nil || st.BackpressureMs == nil {
 		b, _ := json.Marshal(msg)
 		t.Fatalf("websocket stats of tcp1; got %s; want connections 1 and the stream counters", b)
+	}
+}
+
+// firstWSStats reads the websocket as the viewer until its first stats
+// message and decodes that into msg.
+func (e *env) firstWSStats(t *testing.T, msg any) {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+e.Addr+"/api/v1/ws", http.Header{"Authorization": {"Bearer " + e.viewer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var raw json.RawMessage
+		if err := ws.ReadJSON(&raw); err != nil {
+			t.Fatal(err)
+		}
+		var head struct{ Type string }
+		if err := json.Unmarshal(raw, &head); err != nil {
+			t.Fatal(err)
+		}
+		if head.Type == "stats" {
+			if err := json.Unmarshal(raw, msg); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
 	}
 }

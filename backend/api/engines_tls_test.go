@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/fasthttp/websocket"
 
 	"github.com/logsieve/logsieve/backend/internal/apitest"
 	"github.com/logsieve/logsieve/backend/internal/tlstest"
@@ -111,23 +108,13 @@ func TestTLSEngineFieldsCertificateStatsAndMetrics(t *testing.T) {
 		return strings.Contains(string(r.Body), `"tls_errors":1`)
 	})
 
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+e.Addr+"/api/v1/ws", http.Header{"Authorization": {"Bearer " + e.viewer}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var msg struct {
 		Type    string `json:"type"`
 		Engines map[string]struct {
 			TLSErrors *uint64 `json:"tls_errors"`
 		} `json:"engines"`
 	}
-	for msg.Type != "stats" {
-		if err := ws.ReadJSON(&msg); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.firstWSStats(t, &msg)
 	if st := msg.Engines["tls1"]; st.TLSErrors == nil || *st.TLSErrors != 1 {
 		t.Fatalf("websocket stats of tls1; got %+v; want tls_errors 1", st)
 	}
