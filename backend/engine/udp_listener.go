@@ -138,7 +138,6 @@ func (e *Engine) readChunk(br batchReader, msgs []ipv4.Message) (c *chunk, t0 ti
 // make the kernel buffer overflow silently.
 func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat) {
 	br, msgs := newBatchReader(conn), newReadMsgs()
-	var seq uint64
 	for {
 		c, t0, err := e.readChunk(br, msgs)
 		if err != nil {
@@ -150,30 +149,14 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat
 		}
 		n := len(c.ends)
 		e.ctr.received.Add(uint64(n))
-		c.seq = seq
-		size := int64(len(c.buf))
+		e.seqMu.Lock()
 		if e.sp != nil { // the overflow spool decides (spool.go)
-			e.seqMu.Lock()
 			e.admitLocked(c, out)
-			e.seqMu.Unlock()
-		} else if e.ctr.queued.Load()+int64(n) > int64(e.cfg.QueueLogs) ||
-			e.ctr.queuedBytes.Load()+size > int64(e.cfg.QueueBytes) {
+		} else if !e.enqueueLocked(c, out, false) { // the queue is full: drop
 			e.ctr.dropped.Add(uint64(n))
 			putChunk(c)
-		} else {
-			// queued is raised before the send so the writer never sees it negative.
-			e.ctr.queued.Add(int64(n))
-			e.ctr.queuedBytes.Add(size)
-			select {
-			case out <- c:
-				seq++
-			default:
-				e.ctr.queued.Add(-int64(n))
-				e.ctr.queuedBytes.Add(-size)
-				e.ctr.dropped.Add(uint64(n))
-				putChunk(c)
-			}
 		}
+		e.seqMu.Unlock()
 		wst.addBusy(time.Since(t0))
 		if n < coalesceBelow {
 			// A short batch means the socket is nearly empty: wait a moment so the
