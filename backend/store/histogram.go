@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -258,29 +259,19 @@ func (v *Day) scanCounts(ctx, bctx context.Context, q Query, shown []string, cou
 		}
 		return false, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
 	}
-	var lo, hi sql.NullInt64
-	if err := v.idBounds(ctx, &lo, &hi); err != nil {
-		return fail(err)
+	spans, rows, err := v.scanSpans(ctx, &q)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if bctx.Err() != nil {
+			return false, nil
+		}
+		return false, err
 	}
-	if !lo.Valid {
+	if !rows {
 		return true, nil
 	}
-	spans := []span{{lo.Int64, hi.Int64}}
-	if q.From != "" || q.To != "" {
-		ts, ok, err := timeSpans(ctx, v.conn, lo.Int64, hi.Int64, q.From, q.To)
-		if err != nil {
-			return fail(err)
-		}
-		if ok {
-			spans = ts
-			q.From, q.To = "", ""
-		}
-	}
-	cand, err := v.candidateSpans(ctx, q, lo.Int64, hi.Int64)
-	if err != nil {
-		return fail(err)
-	}
-	spans = intersectSpans(spans, cand)
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
 		return false, err
@@ -305,7 +296,7 @@ func (v *Day) scanCounts(ctx, bctx context.Context, q Query, shown []string, cou
 	qargs := make([]any, 2, 2+len(args))
 	qargs = append(qargs, args...)
 	step := map[string]int64{}
-	pos := hi.Int64 + 1
+	pos := int64(math.MaxInt64) // past every span: nextChunk starts at the newest id
 	for {
 		start, end, more := nextChunk(spans, pos, true)
 		if !more {

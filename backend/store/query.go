@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -124,37 +125,16 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	if len(v.cols) == 0 {
 		return page, nil
 	}
-	var lo, hi sql.NullInt64
-	if err := v.idBounds(ctx, &lo, &hi); err != nil {
-		return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
-	}
-	if !lo.Valid {
-		return page, nil
-	}
-	spans := []span{{lo.Int64, hi.Int64}}
-	if q.From != "" || q.To != "" {
-		// Within a run of non-decreasing times the window is one id range:
-		// bisect for it and scan without the time condition.
-		ts, ok, err := timeSpans(ctx, v.conn, lo.Int64, hi.Int64, q.From, q.To)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
-		}
-		if ok {
-			spans = ts
-			q.From, q.To = "", ""
-		}
-	}
-	cands, err := v.candidateSpans(ctx, q, lo.Int64, hi.Int64)
+	spans, rows, err := v.scanSpans(ctx, &q)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("cannot read the block summaries of day file %q: %w", v.d.path, err)
+		return nil, err
 	}
-	spans = intersectSpans(spans, cands)
+	if !rows {
+		return page, nil
+	}
 	where, args, err := whereClause(q, shown, v.has)
 	if err != nil {
 		return nil, err
@@ -170,9 +150,9 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	// above it (asc) in spans are still to scan. A cursor past the day's ids
 	// starts at their edge: scanning the empty ranges before it would spend
 	// the whole time budget on nothing (nextChunk clamps it).
-	pos := hi.Int64 + 1
+	pos := int64(math.MaxInt64) // past every span: nextChunk starts at the newest (or oldest) id
 	if !q.Desc {
-		pos = lo.Int64 - 1
+		pos = math.MinInt64
 	}
 	if q.Cursor != "" {
 		pos = cursor
@@ -513,4 +493,37 @@ func (s *rowScanner) scan(rows *sql.Rows) (int64, []*string, error) {
 		}
 	}
 	return s.id, cells, nil
+}
+
+// scanSpans returns the id spans of v a scan for q needs to read, oldest
+// first: the day's ids, narrowed to q's time window by bisection when the
+// times allow it (then q.From and q.To are cleared: the spans hold the
+// window), and to the blocks whose summaries may hold q's needles. rows is
+// false when the day has no rows. Errors name the day file.
+func (v *Day) scanSpans(ctx context.Context, q *Query) (spans []span, rows bool, err error) {
+	var lo, hi sql.NullInt64
+	if err := v.idBounds(ctx, &lo, &hi); err != nil {
+		return nil, false, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+	}
+	if !lo.Valid {
+		return nil, false, nil
+	}
+	spans = []span{{lo.Int64, hi.Int64}}
+	if q.From != "" || q.To != "" {
+		// Within a run of non-decreasing times the window is one id range:
+		// bisect for it and scan without the time condition.
+		ts, ok, err := timeSpans(ctx, v.conn, lo.Int64, hi.Int64, q.From, q.To)
+		if err != nil {
+			return nil, false, fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+		}
+		if ok {
+			spans = ts
+			q.From, q.To = "", ""
+		}
+	}
+	cands, err := v.candidateSpans(ctx, *q, lo.Int64, hi.Int64)
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot read the block summaries of day file %q: %w", v.d.path, err)
+	}
+	return intersectSpans(spans, cands), true, nil
 }
