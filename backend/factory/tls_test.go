@@ -14,7 +14,8 @@ func TestTLSEnginePersistsItsClientCAAndFailsAloneWhenTheCAGoes(t *testing.T) {
 	e := openSeeded(t, dir)
 	ca := tlstest.NewCA(t, t.TempDir(), "senders")
 	s := e.spec(t, "tls1")
-	s.Protocol, s.TLSClientCA = "tls", ca.CertFile
+	// A tls engine listens on TCP: its port must be free there, not only for UDP.
+	s.Protocol, s.TLSClientCA, s.Port = "tls", ca.CertFile, freeBothPort(t)
 	if err := e.f.CreateEngine(s); err != nil {
 		t.Fatal(err)
 	}
