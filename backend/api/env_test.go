@@ -40,6 +40,20 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{})
+}
+
+// envOptions change what newEnvWith builds.
+type envOptions struct {
+	// beforeFactory runs on the metadata DB before the factory loads it (stored
+	// engines are then started by Boot).
+	beforeFactory func(db *meta.DB)
+	// factory adjusts the factory's config (e.g. FreeSpace).
+	factory func(*factory.Config)
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
+	t.Helper()
 	e := &env{dir: t.TempDir()}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := meta.Open(filepath.Join(e.dir, "logsieve.db"))
@@ -58,7 +72,14 @@ func newEnv(t *testing.T) *env {
 	if _, err := as.CreateUser("viewer", viewerPassword, meta.RoleViewer, new(bool)); err != nil {
 		t.Fatal(err)
 	}
-	f, err := factory.New(factory.Config{DataDir: e.dir, Meta: db, Log: log, HostTZ: "UTC"})
+	if o.beforeFactory != nil {
+		o.beforeFactory(db)
+	}
+	fcfg := factory.Config{DataDir: e.dir, Meta: db, Log: log, HostTZ: "UTC"}
+	if o.factory != nil {
+		o.factory(&fcfg)
+	}
+	f, err := factory.New(fcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

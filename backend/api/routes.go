@@ -20,7 +20,7 @@ type Route struct {
 // Prefix is the path prefix of the JSON API.
 const Prefix = "/api/v1"
 
-// Routes lists every route of the API (not /healthz, /metrics and the SPA).
+// Routes lists every route of the API (not /healthz, /readyz, /metrics and the SPA).
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
 // mount registers every route. This table is the one place that says who may call what.
@@ -92,6 +92,7 @@ func (s *Server) mount() error {
 		{"GET", "/ws", viewer, []fiber.Handler{s.wsUpgrade, s.wsHandler()}},
 	}
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	s.app.Get("/readyz", s.readyz)
 	metrics, err := s.metricsHandler()
 	if err != nil {
 		return err

@@ -46,6 +46,8 @@ type DiskState struct {
 	Policy         string  `json:"policy"`
 	Paused         bool    `json:"paused"`
 	Reason         string  `json:"reason,omitempty"`
+	// Checked is false until the guard has read the free space once.
+	Checked bool `json:"checked"`
 }
 
 // DiskState returns the disk guard's state.
@@ -53,7 +55,7 @@ func (f *Factory) DiskState() DiskState {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return DiskState{FreePercent: f.disk.free, MinFreePercent: f.cfg.MinFreePercent, Policy: f.policy(),
-		Paused: f.disk.paused, Reason: f.disk.reason}
+		Paused: f.disk.paused, Reason: f.disk.reason, Checked: f.disk.checked}
 }
 
 func (f *Factory) policy() string {
@@ -117,7 +119,7 @@ func (f *Factory) CheckDisk() {
 
 func (f *Factory) setFree(free float64) {
 	f.mu.Lock()
-	f.disk.free = free
+	f.disk.free, f.disk.checked = free, true
 	f.mu.Unlock()
 }
 

@@ -74,9 +74,10 @@ type Factory struct {
 	guardDone   chan struct{}
 	listHook    func()   // tests: called before the disk guard lists an engine's days
 	disk        struct { // guarded by mu
-		free   float64
-		paused bool
-		reason string
+		free    float64
+		checked bool // free was read at least once
+		paused  bool
+		reason  string
 	}
 }
 

@@ -3,6 +3,7 @@
 package meta
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -58,4 +59,14 @@ func (db *DB) Close() error {
 		return err
 	}
 	return sqlDB.Close()
+}
+
+// Ping checks that the metadata database answers a query on one of its tables (a
+// closed or unreadable database fails).
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	if err := db.Gorm.WithContext(ctx).Raw("SELECT count(*) FROM setting_records").Scan(&n).Error; err != nil {
+		return fmt.Errorf("metadata database does not answer: %w", err)
+	}
+	return nil
 }
