@@ -120,6 +120,7 @@ declare -A WANT_CONFIG=(
 	[udp_rcvbuf_bytes]='33554432'
 	[spool_max_bytes]='4294967296'
 	[metrics_public]='false'
+	[metrics_token]='""'
 	[token_ttl]='"12h"'
 	[log_level]='"info"'
 	[tls_cert_file]='""'

@@ -77,7 +77,7 @@ func TestTCPEngineFieldsConnectionsStatsAndMetrics(t *testing.T) {
 			Contains: []string{`"connections":1`, `"connections_total":1`, `"framing_errors":0`, `"backpressure_ms":0`, `"received":2`}},
 		{Name: "metrics", Request: apitest.Request{Method: "GET", Path: "/metrics", Token: e.viewer}, Status: 200,
 			Contains: []string{`logsieve_engine_connections{engine="tcp1"} 1`, `logsieve_engine_connections_total{engine="tcp1"} 1`,
-				`logsieve_engine_framing_errors_total{engine="tcp1"} 0`, `logsieve_engine_backpressure_ms_total{engine="tcp1"} 0`}},
+				`logsieve_engine_framing_errors_total{engine="tcp1"} 0`, `logsieve_engine_backpressure_seconds_total{engine="tcp1"} 0`}},
 	})
 
 	var msg struct {

@@ -50,12 +50,17 @@ type envOptions struct {
 	beforeFactory func(db *meta.DB)
 	// factory adjusts the factory's config (e.g. FreeSpace).
 	factory func(*factory.Config)
+	// log receives the server's log (discarded when nil).
+	log io.Writer
 }
 
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	e := &env{dir: t.TempDir()}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.log == nil {
+		o.log = io.Discard
+	}
+	log := slog.New(slog.NewTextHandler(o.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db, err := meta.Open(filepath.Join(e.dir, "logsieve.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ func (s *Server) getSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(st)
+	return c.JSON(st.Public())
 }
 
 // putSettings: PUT /settings — the keys given replace the stored ones (others are kept).
@@ -25,7 +25,7 @@ func (s *Server) putSettings(c *fiber.Ctx) error {
 	}
 	s.ApplySettings(st)
 	s.audit(c, "settings.update", "")
-	return c.JSON(st)
+	return c.JSON(st.Public())
 }
 
 // ApplySettings puts st into effect as PUT /settings does, without storing it: the API's

@@ -119,7 +119,9 @@ func (b *batcher) flush(wst *workerStat) {
 	if b.e.paused.Load() {
 		b.e.ctr.refused.Add(uint64(n))
 	} else {
+		tw := time.Now()
 		stored, err := b.w.Write(b.schema, b.rows)
+		b.e.ctr.writeLatency.observe(time.Since(tw))
 		b.e.ctr.stored.Add(uint64(stored))
 		if err != nil {
 			b.e.ctr.writeErrors.Add(uint64(n - stored))

@@ -13,7 +13,9 @@ type counters struct {
 	received, stored, unmatched, rejected, dropped, refused, writeErrors atomic.Uint64
 	kernelDrops                                                          atomic.Uint64
 	queued                                                               atomic.Int64
-	queuedBytes                                                          atomic.Int64 // datagram bytes of queued
+	queuedBytes                                                          atomic.Int64  // datagram bytes of queued
+	receivedBytes                                                        atomic.Uint64 // message bytes received (framing excluded)
+	writeLatency                                                         latencyHist   // duration of each write batch
 
 	// streams (tcp)
 	connections                                                      atomic.Int64 // open now
@@ -33,21 +35,24 @@ func (w *workerStat) addBusy(d time.Duration) { w.busyNs.Add(int64(d)) }
 
 // Stats is an engine's state and counters, shaped as GET /engines/:name/stats.
 type Stats struct {
-	State       string  `json:"state"`
-	Reason      string  `json:"reason,omitempty"`
-	Received    uint64  `json:"received"`
-	Stored      uint64  `json:"stored"`
-	Unmatched   uint64  `json:"unmatched"`
-	Rejected    uint64  `json:"rejected"`
-	Dropped     uint64  `json:"dropped"`
-	Refused     uint64  `json:"refused"`
-	KernelDrops uint64  `json:"kernel_drops"`
-	WriteErrors uint64  `json:"write_errors"`
-	QueueDepth  int     `json:"queue_depth"`
-	InPerS      float64 `json:"in_per_s"`
-	StoredPerS  float64 `json:"stored_per_s"`
-	StartedAt   int64   `json:"started_at"`
-	UptimeS     float64 `json:"uptime_s"`
+	State    string `json:"state"`
+	Reason   string `json:"reason,omitempty"`
+	Received uint64 `json:"received"`
+	// ReceivedBytes are the bytes of the messages received from the network
+	// (a datagram's payload; a stream message without its framing).
+	ReceivedBytes uint64  `json:"received_bytes"`
+	Stored        uint64  `json:"stored"`
+	Unmatched     uint64  `json:"unmatched"`
+	Rejected      uint64  `json:"rejected"`
+	Dropped       uint64  `json:"dropped"`
+	Refused       uint64  `json:"refused"`
+	KernelDrops   uint64  `json:"kernel_drops"`
+	WriteErrors   uint64  `json:"write_errors"`
+	QueueDepth    int     `json:"queue_depth"`
+	InPerS        float64 `json:"in_per_s"`
+	StoredPerS    float64 `json:"stored_per_s"`
+	StartedAt     int64   `json:"started_at"`
+	UptimeS       float64 `json:"uptime_s"`
 	// Streams (tcp; 0 for udp): open connections, connections served since
 	// the process started, connections closed at once because max_connections
 	// were open, connections closed for a framing error or cut off mid-frame,
@@ -71,6 +76,9 @@ type Stats struct {
 	SpoolDepth   int64  `json:"spool_depth"`
 	Replayed     uint64 `json:"replayed"`
 	SpoolCorrupt uint64 `json:"spool_corrupt"`
+
+	// WriteLatency is the histogram of write batch durations (/metrics only).
+	WriteLatency WriteLatency `json:"-"`
 }
 
 // Worker is the state of one goroutine of the pipeline.
@@ -129,6 +137,8 @@ func (e *Engine) Stats() Stats {
 		st.State, st.Reason = StatePaused, why
 	}
 	st.Received = e.ctr.received.Load()
+	st.ReceivedBytes = e.ctr.receivedBytes.Load()
+	st.WriteLatency = e.ctr.writeLatency.snapshot()
 	st.Stored = e.ctr.stored.Load()
 	st.Unmatched = e.ctr.unmatched.Load()
 	st.Rejected = e.ctr.rejected.Load()

@@ -282,6 +282,7 @@ func (e *Engine) handOn(c *chunk, out chan<- *chunk) {
 	}
 	e.ctr.received.Add(uint64(n))
 	size := int64(len(c.buf))
+	e.ctr.receivedBytes.Add(uint64(size))
 	var t0 time.Time
 	var timer *time.Timer
 	for {

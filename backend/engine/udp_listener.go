@@ -149,6 +149,7 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat
 		}
 		n := len(c.ends)
 		e.ctr.received.Add(uint64(n))
+		e.ctr.receivedBytes.Add(uint64(len(c.buf)))
 		e.seqMu.Lock()
 		if e.sp != nil { // the overflow spool decides (spool.go)
 			e.admitLocked(c, out)

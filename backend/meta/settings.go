@@ -33,8 +33,12 @@ type Settings struct {
 	DiskFullPolicy       string   `json:"disk_full_policy" toml:"disk_full_policy"`
 	UDPRcvBufBytes       int      `json:"udp_rcvbuf_bytes" toml:"udp_rcvbuf_bytes"`
 	MetricsPublic        bool     `json:"metrics_public" toml:"metrics_public"`
-	TokenTTL             string   `json:"token_ttl" toml:"token_ttl"`
-	LogLevel             string   `json:"log_level" toml:"log_level"`
+	// MetricsToken, when set, is a static token a scraper may send as
+	// "Authorization: Bearer <token>" on /metrics. Write-only: the API never
+	// returns it (omitted when empty; the API blanks it) and nothing logs it.
+	MetricsToken string `json:"metrics_token,omitempty" toml:"metrics_token"`
+	TokenTTL     string `json:"token_ttl" toml:"token_ttl"`
+	LogLevel     string `json:"log_level" toml:"log_level"`
 	// TLSCertFile and TLSKeyFile are the PEM certificate (chain) and key of
 	// every tls engine; both empty: a self-signed pair in <data>/tls.
 	TLSCertFile string `json:"tls_cert_file" toml:"tls_cert_file"`
@@ -84,6 +88,9 @@ func (s Settings) Validate() error {
 	case s.SpoolMaxBytes < 0:
 		return &FieldError{Field: "spool_max_bytes", Reason: "must be 0 (no spool) or more"}
 	}
+	if err := validMetricsToken(s.MetricsToken); err != nil {
+		return err
+	}
 	if _, err := s.TTL(); err != nil {
 		return &FieldError{Field: "token_ttl", Reason: err.Error()}
 	}
@@ -93,6 +100,32 @@ func (s Settings) Validate() error {
 		return &FieldError{Field: "log_level", Reason: `must be one of "debug", "info", "warn", "error"`}
 	}
 	return s.validateTLS()
+}
+
+// minMetricsToken is the shortest metrics_token accepted.
+const minMetricsToken = 16
+
+// validMetricsToken checks metrics_token: empty (none) or at least minMetricsToken
+// printable ASCII characters without spaces. The reason never quotes the token.
+func validMetricsToken(t string) error {
+	if t == "" {
+		return nil
+	}
+	if len(t) < minMetricsToken {
+		return &FieldError{Field: "metrics_token", Reason: fmt.Sprintf("must be empty (none) or at least %d characters", minMetricsToken)}
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' {
+			return &FieldError{Field: "metrics_token", Reason: "must be printable ASCII without spaces"}
+		}
+	}
+	return nil
+}
+
+// Public returns s without its secrets (metrics_token), as the API shows settings.
+func (s Settings) Public() Settings {
+	s.MetricsToken = ""
+	return s
 }
 
 // validateTLS checks that tls_cert_file and tls_key_file are both empty or
