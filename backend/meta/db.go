@@ -4,6 +4,7 @@ package meta
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -29,8 +30,9 @@ func register(m ...any) {
 	models = append(models, m...)
 }
 
-// Open opens (creating when missing) the metadata database at path and migrates every
-// registered model.
+// Open opens (creating when missing) the metadata database at path and brings its
+// schema to SchemaVersion (migrate.go). A database written by a newer release is
+// refused untouched with a *SchemaTooNewError.
 func Open(path string) (*DB, error) {
 	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL"
 	g, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard})
@@ -45,8 +47,11 @@ func Open(path string) (*DB, error) {
 	modelsMu.Lock()
 	ms := append([]any(nil), models...)
 	modelsMu.Unlock()
-	if err := g.AutoMigrate(ms...); err != nil {
+	if err := migrate(g, path, ms); err != nil {
 		_ = sqlDB.Close()
+		if errors.Is(err, ErrSchemaTooNew) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("cannot migrate metadata database %q: %w", path, err)
 	}
 	return &DB{Gorm: g}, nil
