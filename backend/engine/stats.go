@@ -188,7 +188,7 @@ func (e *Engine) History(seconds int) []Point { return e.hist.Last(seconds) }
 // sampleBase is where the history of one run starts: the counters and the
 // socket's kernel drop count before the receiver runs.
 type sampleBase struct {
-	kdBase uint64 // the socket's drop count at start (/proc or SO_RXQ_OVFL)
+	kdBase uint64 // the socket's drop count at start (SO_MEMINFO, or /proc)
 	kdPrev uint64 // the engine's kernel_drops counter at start
 	prev   tally
 }
