@@ -123,6 +123,7 @@ declare -A WANT_CONFIG=(
 	[metrics_token]='""'
 	[token_ttl]='"12h"'
 	[log_level]='"info"'
+	[log_format]='"text"'
 	[tls_cert_file]='""'
 	[tls_key_file]='""'
 )

@@ -264,6 +264,7 @@ func (e *Engine) Start() error {
 		err = fmt.Errorf("unknown protocol %q", e.cfg.Protocol)
 	}
 	if err != nil {
+		e.logState(e.state, StateFailed, err.Error())
 		e.state, e.reason = StateFailed, err.Error()
 		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
@@ -277,6 +278,7 @@ func (e *Engine) Start() error {
 	}
 	if err != nil {
 		closeSocket(conn, ln)
+		e.logState(e.state, StateFailed, err.Error())
 		e.state, e.reason = StateFailed, err.Error()
 		e.events.Add(LevelError, "failed to start: %v", err)
 		return err
@@ -292,10 +294,33 @@ func (e *Engine) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.conn, e.ln, e.cancel, e.done = conn, ln, cancel, make(chan struct{})
+	to, why := StateRunning, ""
+	if paused, r := e.Paused(); paused {
+		to, why = StatePaused, r
+	}
+	e.logState(e.state, to, why, "addr", e.addrLocked())
 	e.state, e.reason, e.started = StateRunning, "", time.Now()
 	e.run(ctx, conn, ln, tlsConf, w)
 	e.events.Add(LevelInfo, "started on %s %s", e.cfg.Protocol, e.addrLocked())
 	return nil
+}
+
+// logState writes the service log's one line for a change of the engine's state
+// (docs/operations.md): the engine, the new state, the one before, and why when
+// there is a reason; failed is an error, paused a warning. attrs are added.
+func (e *Engine) logState(from, to, reason string, attrs ...any) {
+	level := slog.LevelInfo
+	switch to {
+	case StateFailed:
+		level = slog.LevelError
+	case StatePaused:
+		level = slog.LevelWarn
+	}
+	args := append([]any{"engine", e.cfg.Name, "state", to, "from", from}, attrs...)
+	if reason != "" {
+		args = append(args, "reason", reason)
+	}
+	e.cfg.Log.Log(context.Background(), level, "engine state changed", args...)
 }
 
 // closeSocket closes whichever of the engine's sockets is open.
@@ -409,6 +434,11 @@ func (e *Engine) Stop() error {
 	e.tail.closeAll()
 	e.mu.Lock()
 	e.done, e.conn, e.ln, e.streams, e.cancel, e.sp = nil, nil, nil, nil, nil, nil
+	from := StateRunning
+	if paused, _ := e.Paused(); paused {
+		from = StatePaused
+	}
+	e.logState(from, StateStopped, "")
 	if e.state != StateFailed {
 		e.state, e.reason = StateStopped, ""
 	}

@@ -12,6 +12,9 @@ func (e *Engine) Pause(reason string) {
 	e.pauseMu.Unlock()
 	if !was {
 		e.events.Add(LevelWarning, "paused: %s", reason)
+		if e.Running() {
+			e.logState(StateRunning, StatePaused, reason)
+		}
 	}
 }
 
@@ -24,6 +27,9 @@ func (e *Engine) Resume(reason string) {
 	e.pauseMu.Unlock()
 	if was {
 		e.events.Add(LevelInfo, "resumed: %s (refused while paused: %d)", reason, e.ctr.refused.Load())
+		if e.Running() {
+			e.logState(StatePaused, StateRunning, reason)
+		}
 	}
 }
 

@@ -196,11 +196,7 @@ func (f *Factory) Boot(ctx context.Context) error {
 		if !m.spec.Enabled || m.eng.Running() {
 			continue
 		}
-		if err := m.eng.Start(); err != nil {
-			f.cfg.Log.Error("engine failed to start", "engine", n, "err", err)
-		} else {
-			f.cfg.Log.Info("engine started", "engine", n, "bind", m.spec.Bind, "port", m.spec.Port)
-		}
+		_ = m.eng.Start() // the engine logs its state (running, or failed and why)
 	}
 	f.mu.Unlock()
 	sctx, cancel := context.WithCancel(ctx)

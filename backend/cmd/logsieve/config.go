@@ -13,12 +13,16 @@ import (
 type fileConfig struct {
 	HTTPAddr string `toml:"http_addr"`
 	DataDir  string `toml:"data_dir"`
+	// LogFormat is the service log's format, "text" or "json" (flag --log-format, env
+	// LOGSIEVE_LOG_FORMAT).
+	LogFormat string `toml:"log_format"`
 	meta.Settings
 }
 
 const (
-	defaultHTTPAddr = "127.0.0.1:8080"
-	defaultDataDir  = "./data"
+	defaultHTTPAddr  = "127.0.0.1:8080"
+	defaultDataDir   = "./data"
+	defaultLogFormat = "text"
 )
 
 // loadConfig reads the config file at path ("" = none: the defaults). A named
@@ -38,6 +42,9 @@ func loadConfig(path string) (fileConfig, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		return cfg, fmt.Errorf("config %q: unknown key %q", path, und[0].String())
+	}
+	if err := checkLogFormat(cfg.LogFormat); err != nil {
+		return cfg, fmt.Errorf("config %q: %w", path, err)
 	}
 	if err := cfg.Settings.Validate(); err != nil {
 		return cfg, fmt.Errorf("config %q: %w", path, err)

@@ -17,7 +17,8 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 const usage = `usage: logsieve <command> [flags]
 
 commands:
-  serve [--config FILE] [--data DIR] [--http ADDR]   run the appliance
+  serve [--config FILE] [--data DIR] [--http ADDR] [--log-format text|json]
+                                                      run the appliance
   loadgen --target HOST:PORT --rate N --count N [--size B] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf]
                                                       send paced, varied syslog over UDP or one TCP connection
   bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf] [--cpuprofile F]

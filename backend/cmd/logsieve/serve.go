@@ -37,6 +37,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "config file, e.g. /etc/logsieve/logsieve.toml (env LOGSIEVE_CONFIG; default: none, built-in defaults)")
 	dataDir := fs.String("data", "", "data directory (env LOGSIEVE_DATA; default ./data)")
 	httpAddr := fs.String("http", "", "HTTP listen address (env LOGSIEVE_HTTP_ADDR; default 127.0.0.1:8080)")
+	logFormat := fs.String("log-format", "", `service log format, "text" or "json" (env LOGSIEVE_LOG_FORMAT; default text)`)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,12 +51,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	opts := serveOptions{
-		DataDir:  pick(*dataDir, os.Getenv("LOGSIEVE_DATA"), fc.DataDir, defaultDataDir),
-		HTTPAddr: pick(*httpAddr, os.Getenv("LOGSIEVE_HTTP_ADDR"), fc.HTTPAddr, defaultHTTPAddr),
-		Settings: fc.Settings,
-		Demo:     os.Getenv("LOGSIEVE_DEMO") != "0",
-		AdminPW:  os.Getenv("LOGSIEVE_ADMIN_PASSWORD"),
-		Signals:  sigs,
+		DataDir:   pick(*dataDir, os.Getenv("LOGSIEVE_DATA"), fc.DataDir, defaultDataDir),
+		HTTPAddr:  pick(*httpAddr, os.Getenv("LOGSIEVE_HTTP_ADDR"), fc.HTTPAddr, defaultHTTPAddr),
+		LogFormat: pick(*logFormat, os.Getenv("LOGSIEVE_LOG_FORMAT"), fc.LogFormat, defaultLogFormat),
+		Settings:  fc.Settings,
+		Demo:      os.Getenv("LOGSIEVE_DEMO") != "0",
+		AdminPW:   os.Getenv("LOGSIEVE_ADMIN_PASSWORD"),
+		Signals:   sigs,
+	}
+	if err := checkLogFormat(opts.LogFormat); err != nil {
+		fmt.Fprintln(stderr, "logsieve:", err)
+		return 2
 	}
 	if p := os.Getenv("LOGSIEVE_CPUPROFILE"); p != "" {
 		// Profiling aid for `make bench`: a CPU profile of the whole run.
@@ -74,9 +80,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 type serveOptions struct {
 	DataDir  string
 	HTTPAddr string
-	Settings meta.Settings
-	Demo     bool
-	AdminPW  string
+	// LogFormat is the service log's format: "text" (also when empty) or "json".
+	LogFormat string
+	Settings  meta.Settings
+	Demo      bool
+	AdminPW   string
 	// Ready, when set, receives the bound HTTP address once serving (tests).
 	Ready func(addr string)
 	// Signals, when set, delivers stopSignals (stop) and SIGHUP (reload).
@@ -88,12 +96,25 @@ type serveOptions struct {
 // it, whatever the HTTP clients do.
 const httpStopTimeout = 3 * time.Second
 
-// newLogger returns the server's logger and its level, which PUT /settings and SIGHUP
-// change while it runs.
-func newLogger(w io.Writer, level string) (*slog.Logger, *slog.LevelVar) {
+// newLogger returns the server's logger, in format ("json", else text), and its level,
+// which PUT /settings and SIGHUP change while it runs.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, *slog.LevelVar) {
 	lv := new(slog.LevelVar)
 	lv.Set(parseLevel(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), lv
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts)), lv
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), lv
+}
+
+// checkLogFormat accepts the values of log_format.
+func checkLogFormat(f string) error {
+	switch f {
+	case "", "text", "json":
+		return nil
+	}
+	return fmt.Errorf(`log_format %q: must be "text" or "json"`, f)
 }
 
 // parseLevel maps a log_level setting to its slog level (info when unknown).
@@ -128,7 +149,7 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	log, level := newLogger(stderr, settings.LogLevel)
+	log, level := newLogger(stderr, settings.LogLevel, o.LogFormat)
 	slog.SetDefault(log)
 
 	f, err := factory.New(factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
