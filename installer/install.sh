@@ -213,6 +213,25 @@ disable_default_site() {
 	fi
 }
 
+# nginx_older_than VERSION: whether the nginx on PATH is older than VERSION (false when
+# there is no nginx, or its version cannot be read).
+nginx_older_than() {
+	local have
+	have="$(nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9][0-9.]*\).*|\1|p')"
+	[[ -n "$have" && "$have" != "$1" ]] || return 1
+	[[ "$(printf '%s\n%s\n' "$have" "$1" | sort -V | head -n 1)" == "$have" ]]
+}
+
+# adapt_http2 SITE: nginx before 1.25.1 has no `http2` directive; there HTTP/2 is a
+# parameter of listen, so the site's `http2 on;` becomes `listen ... ssl http2;`.
+adapt_http2() {
+	local site="$1"
+	command -v nginx >/dev/null || return 0
+	if nginx_older_than 1.25.1; then
+		sed -i -e '/^[[:space:]]*http2 on;/d' -e 's/^\([[:space:]]*listen .*443 ssl\);/\1 http2;/' "$site"
+	fi
+}
+
 install_nginx() {
 	if ((!STAGED)) && ! command -v nginx >/dev/null; then
 		log "installing nginx"
@@ -221,7 +240,12 @@ install_nginx() {
 	make_dir "$NGINX_DIR/sites-available" 0755
 	make_dir "$NGINX_DIR/sites-enabled" 0755
 	make_certificate
-	put_file "$SRC_DIR/nginx/logsieve.conf" "$NGINX_DIR/sites-available/logsieve.conf" 0644
+	local site
+	site="$(mktemp)"
+	cp "$SRC_DIR/nginx/logsieve.conf" "$site"
+	adapt_http2 "$site"
+	put_file "$site" "$NGINX_DIR/sites-available/logsieve.conf" 0644
+	rm -f "$site"
 	ln -sfn ../sites-available/logsieve.conf "$NGINX_DIR/sites-enabled/logsieve.conf"
 	disable_default_site
 	if ((STAGED)); then return; fi

@@ -215,6 +215,28 @@ for line in 'proxy_set_header +Upgrade +\$http_upgrade;' 'proxy_set_header +Conn
 	'proxy_set_header X-Forwarded-For ' 'proxy_set_header X-Forwarded-Proto +\$scheme;' 'listen 443 ssl'; do
 	check "nginx site has $line" has_line "$SITE" "$line"
 done
+check "nginx site sends HSTS on every answer" has_line "$SITE" '^ +add_header Strict-Transport-Security "max-age=[0-9]+" always;$'
+check "nginx site leaves compression to the server (gzip off)" has_line "$SITE" '^ +gzip off;$'
+check "nginx site turns gzip on nowhere" test -z "$(grep -E '^[^#]*gzip +on' "$SITE")"
+SRC_SITE="$HERE/../nginx/logsieve.conf"
+check "source site uses the http2 directive" has_line "$SRC_SITE" '^ +http2 on;$'
+check "source site has no deprecated listen ... http2" test -z "$(grep -E '^[^#]*listen .*http2' "$SRC_SITE")"
+# install.sh keeps `http2 on;` for nginx >= 1.25.1 and rewrites it to the listen parameter
+# for older ones: a fake nginx on PATH names each version.
+for v in 1.18.0 1.24.0 1.25.1 1.26.3; do
+	mkdir -p "$TMP/fake-nginx-$v"
+	printf '#!/bin/sh\necho "nginx version: nginx/%s" >&2\n' "$v" >"$TMP/fake-nginx-$v/nginx"
+	chmod +x "$TMP/fake-nginx-$v/nginx"
+	run_capture env PATH="$TMP/fake-nginx-$v:$PATH" LOGSIEVE_BINARY="$BINARY" "$HERE/install.sh" --root "$TMP/root-nginx-$v" --no-start
+	site="$TMP/root-nginx-$v/etc/nginx/sites-available/logsieve.conf"
+	if [[ "$v" == 1.18.0 || "$v" == 1.24.0 ]]; then
+		check "nginx $v gets listen 443 ssl http2 and no http2 directive" \
+			test "$(grep -cE '^ +listen (\[::\]:)?443 ssl http2;$' "$site")" = 2 -a -z "$(grep -E 'http2 on;' "$site")"
+	else
+		check "nginx $v keeps the http2 directive" \
+			test "$(grep -cE '^ +http2 on;$' "$site")" = 1 -a -z "$(grep -E '^[^#]*listen .*http2' "$site")"
+	fi
+done
 
 SYSCTL="$R/etc/sysctl.d/60-logsieve.conf"
 check "sysctl raises net.core.rmem_max to 33554432" has_line "$SYSCTL" '^net\.core\.rmem_max = 33554432$'
