@@ -195,9 +195,15 @@ SOAK_DURATION ?= 10m
 soak:
 	CGO_ENABLED=1 SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 0 ./backend/api
 
-## dist: release tarball dist/logsieve-<version>-linux-amd64.tar.gz
+## dist: release tarball dist/logsieve-<version>-linux-amd64.tar.gz, its CycloneDX SBOM
+## (.cdx.json: the binary's Go modules + the dashboard's npm packages) and SHA-256 sums
+## (logsieve-<version>.sha256, `sha256sum -c` in dist/; a .deb of the version is summed too)
+DIST_NAME = logsieve-$(VERSION)-linux-amd64
 dist: build
 	bash installer/dist.sh $(VERSION)
+	$(GO) run ./backend/cmd/sbom --binary $(BIN) --lock package-lock.json --version $(VERSION) --out dist/$(DIST_NAME).cdx.json
+	cd dist && sha256sum $(DIST_NAME).tar.gz $(DIST_NAME).cdx.json $$(ls logsieve_$(VERSION)_*.deb 2>/dev/null) \
+	  > logsieve-$(VERSION).sha256 && cat logsieve-$(VERSION).sha256
 
 clean:
 	rm -rf bin dist backend/web/dist/assets backend/web/dist/index.html

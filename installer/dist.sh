@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dist.sh VERSION packs the release tarball dist/logsieve-VERSION-linux-amd64.tar.gz:
-#   logsieve-VERSION/{bin/logsieve, installer/, configs/, systemd/, nginx/, README.md}
+#   logsieve-VERSION/{bin/logsieve, installer/, configs/, systemd/, nginx/, completions/,
+#   README.md, LICENSE}
 # without the installer's test suite (installer/test.sh), which needs the repository.
 # It packs the binary `make build` left in bin/logsieve (LOGSIEVE_BINARY overrides it);
 # DIST_DIR overrides the output folder (default: dist/ in the repository).
@@ -29,7 +30,7 @@ if [[ "$(head -c 4 "$BINARY" | od -An -c | tr -d ' \n')" == '177ELF' ]]; then
 	machine="$(od -An -j 18 -N 2 -tu2 "$BINARY" | tr -d ' ')"
 	[[ "$machine" == 62 ]] || die "binary '$BINARY' is not linux-amd64 (ELF machine $machine)"
 fi
-for part in installer configs systemd nginx; do
+for part in installer configs systemd nginx completions; do
 	[[ -d "$REPO/$part" ]] || die "'$REPO/$part' is missing"
 done
 
@@ -38,13 +39,15 @@ trap 'rm -rf "$stage"' EXIT
 top="$stage/$NAME"
 mkdir -p "$top/bin"
 install -m 0755 "$BINARY" "$top/bin/logsieve"
-cp -R "$REPO/installer" "$REPO/configs" "$REPO/systemd" "$REPO/nginx" "$top/"
+cp -R "$REPO/installer" "$REPO/configs" "$REPO/systemd" "$REPO/nginx" "$REPO/completions" "$top/"
 rm -f "$top/installer/test.sh"
-if [[ -f "$REPO/README.md" ]]; then
-	cp "$REPO/README.md" "$top/"
-else
-	printf 'dist.sh: warning: README.md is missing; the tarball ships without it\n' >&2
-fi
+for doc in README.md LICENSE; do
+	if [[ -f "$REPO/$doc" ]]; then
+		cp "$REPO/$doc" "$top/"
+	else
+		printf 'dist.sh: warning: %s is missing; the tarball ships without it\n' "$doc" >&2
+	fi
+done
 chmod 0755 "$top"/installer/*.sh
 
 mkdir -p "$OUT_DIR"

@@ -23,6 +23,7 @@ Installs or upgrades logsieve (run as root; Ubuntu 22.04/24.04, Debian with a wa
   /etc/systemd/system/logsieve.service   hardened unit, enabled and started
   /etc/nginx/sites-available/logsieve.conf (+ sites-enabled link)  HTTPS reverse proxy
   /etc/sysctl.d/60-logsieve.conf         larger UDP receive buffers
+  /usr/share/bash-completion/completions/logsieve   bash completion of the CLI
 
 Options:
   --root DIR   stage every file under DIR instead of /; skips the OS and root checks,
@@ -94,6 +95,7 @@ readonly SYSCTL_FILE="$ROOT/etc/sysctl.d/60-logsieve.conf"
 readonly NGINX_DIR="$ROOT/etc/nginx"
 readonly DEFAULT_SITE_MARKER="$ETC_DIR/nginx-default-site-disabled"
 readonly PASSWORD_FILE=/var/lib/logsieve/initial-admin-password
+readonly COMPLETION_DIR="$ROOT/usr/share/bash-completion/completions"
 BINARY="${LOGSIEVE_BINARY:-$SRC_DIR/bin/logsieve}"
 
 # check_os accepts Ubuntu 22.04/24.04, warns on other Debian-family systems, refuses the rest.
@@ -329,6 +331,11 @@ main() {
 	put_file "$SRC_DIR/systemd/logsieve.service" "$UNIT_DIR/logsieve.service" 0644
 
 	write_sysctl
+
+	if [[ -f "$SRC_DIR/completions/logsieve.bash" ]]; then
+		make_dir "$COMPLETION_DIR" 0755
+		put_file "$SRC_DIR/completions/logsieve.bash" "$COMPLETION_DIR/logsieve" 0644
+	fi
 
 	if ((WITH_NGINX)); then install_nginx; fi
 

@@ -179,6 +179,10 @@ check_mode "$R/var/lib/logsieve" 750
 check_mode "$R/etc/systemd/system/logsieve.service" 644
 check_mode "$R/etc/nginx/sites-available/logsieve.conf" 644
 check_mode "$R/etc/sysctl.d/60-logsieve.conf" 644
+check_mode "$R/usr/share/bash-completion/completions/logsieve" 644
+check "bash completion is the repository's" cmp -s "$REPO/completions/logsieve.bash" "$R/usr/share/bash-completion/completions/logsieve"
+check "bash completion completes the commands" bash -c "source '$R/usr/share/bash-completion/completions/logsieve'; COMP_WORDS=(logsieve se); COMP_CWORD=1; _logsieve; [[ \"\${COMPREPLY[*]}\" == serve ]]"
+check "bash completion completes serve's flags" bash -c "source '$R/usr/share/bash-completion/completions/logsieve'; COMP_WORDS=(logsieve serve --log-); COMP_CWORD=2; _logsieve; [[ \"\${COMPREPLY[*]}\" == --log-format ]]"
 
 check "installed binary is the given one" cmp -s "$BINARY" "$R/opt/logsieve/bin/logsieve"
 check "installed config is the default" cmp -s "$CONFIG" "$R/etc/logsieve/logsieve.toml"
@@ -309,6 +313,7 @@ check "uninstall leaves only the data dir (and the distro's default site)" test 
 [[ -z "$left" ]] || printf '      left behind: %s\n' "$left"
 check "uninstall removes /opt/logsieve" test ! -e "$R/opt/logsieve"
 check "uninstall removes /etc/logsieve" test ! -e "$R/etc/logsieve"
+check "uninstall removes the bash completion" test ! -e "$R/usr/share/bash-completion/completions/logsieve"
 check "uninstall keeps data" test -f "$R/var/lib/logsieve/engines/demo/2025-01-01.sqlite3"
 check "uninstall re-enables the default site" \
 	test "$(readlink -f "$R/etc/nginx/sites-enabled/default")" = "$R/etc/nginx/sites-available/default"
@@ -412,7 +417,7 @@ TARBALL="$TMP/dist/logsieve-1.2.3-linux-amd64.tar.gz"
 if ((RC == 0)) && [[ -f "$TARBALL" ]]; then pass "dist.sh makes $(basename "$TARBALL")"; else fail "dist.sh makes the tarball" "$OUT"; fi
 listing="$(tar -tzf "$TARBALL" 2>/dev/null)"
 for entry in bin/logsieve installer/install.sh installer/uninstall.sh configs/logsieve.toml \
-	systemd/logsieve.service nginx/logsieve.conf; do
+	systemd/logsieve.service nginx/logsieve.conf completions/logsieve.bash LICENSE; do
 	check "tarball holds logsieve-1.2.3/$entry" grep -qx "logsieve-1.2.3/$entry" <<<"$listing"
 done
 check "tarball has one top folder" test "$(cut -d/ -f1 <<<"$listing" | sort -u)" = logsieve-1.2.3
@@ -424,6 +429,7 @@ R3="$TMP/root-from-tarball"
 run_capture "$TMP/unpacked/logsieve-1.2.3/installer/install.sh" --root "$R3" --no-nginx
 if ((RC == 0)); then pass "install.sh from the unpacked tarball succeeds"; else fail "install.sh from the unpacked tarball succeeds" "$OUT"; fi
 check "tarball install uses the packed binary" cmp -s "$BINARY" "$R3/opt/logsieve/bin/logsieve"
+check "tarball install puts the bash completion in place" test -f "$R3/usr/share/bash-completion/completions/logsieve"
 
 printf 'installer: %d passed, %d failed\n' "$PASSED" "$FAILED"
 ((FAILED == 0))

@@ -70,6 +70,7 @@ readonly ETC_DIR="$ROOT/etc/logsieve"
 readonly DATA_DIR="$ROOT/var/lib/logsieve"
 readonly UNIT_FILE="$ROOT/etc/systemd/system/logsieve.service"
 readonly SYSCTL_FILE="$ROOT/etc/sysctl.d/60-logsieve.conf"
+readonly COMPLETION_FILE="$ROOT/usr/share/bash-completion/completions/logsieve"
 readonly NGINX_DIR="$ROOT/etc/nginx"
 readonly DEFAULT_SITE_MARKER="$ETC_DIR/nginx-default-site-disabled"
 
@@ -120,6 +121,7 @@ main() {
 
 	log "removing /opt/logsieve, /etc/logsieve and the sysctl settings"
 	rm -rf "$ROOT/opt/logsieve" "$ETC_DIR"
+	rm -f "$COMPLETION_FILE"
 	if [[ -e "$SYSCTL_FILE" ]]; then
 		rm -f "$SYSCTL_FILE"
 		if ((!STAGED)); then
