@@ -26,7 +26,7 @@ FRAMING ?= octet
 # HEADER is the bench engines' syslog_header (none|auto|rfc3164|rfc5424); none is the historic line.
 HEADER ?= none
 
-.PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web \
+.PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web lint-vuln \
         bench bench-all bench-query dist clean deps-node deps-chromium deps-system deps-clients fuzz
 
 all: build
@@ -120,7 +120,7 @@ test-e2e: build deps-system
 test-installer: build deps-system
 	bash installer/test.sh
 
-lint: lint-go lint-web
+lint: lint-go lint-web lint-vuln
 
 lint-go:
 	@out=$$(gofmt -l backend); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -133,6 +133,26 @@ lint-go:
 lint-web: deps-node
 	npm run lint -w frontend
 	npm run typecheck -w frontend
+
+# lint-vuln: known vulnerabilities in what we build. govulncheck (pinned, fetched through
+# the Go proxy) reports only the Go advisories whose code the binary can reach; npm audit
+# fails on high or critical advisories of the npm packages. Each is skipped with a message,
+# not failed, when its database cannot be reached: offline, vuln.go.dev blocked, or an npm
+# registry mirror without the audit endpoint (405).
+GOVULNCHECK ?= golang.org/x/vuln/cmd/govulncheck@v1.9.0
+OFFLINE_RE := fetching vulnerabilities|dial tcp|no such host|i/o timeout|connection refused|network is unreachable|proxyconnect
+NPM_OFFLINE_RE := audit endpoint returned an error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENETUNREACH
+lint-vuln: deps-node
+	@out=$$($(GO) run $(GOVULNCHECK) ./backend/... 2>&1); rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "govulncheck: no reachable vulnerability"; \
+	elif echo "$$out" | grep -Eq '$(OFFLINE_RE)'; then \
+	  echo "lint: govulncheck SKIPPED: its database cannot be reached ($$(echo "$$out" | grep -Em1 '$(OFFLINE_RE)'))"; \
+	else echo "$$out"; exit 1; fi
+	@out=$$(npm audit --audit-level=high 2>&1); rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "npm audit: no high or critical advisory"; \
+	elif echo "$$out" | grep -Eq '$(NPM_OFFLINE_RE)'; then \
+	  echo "lint: npm audit SKIPPED: the registry's audit endpoint cannot be reached ($$(echo "$$out" | grep -Em1 '$(NPM_OFFLINE_RE)'))"; \
+	else echo "$$out"; exit 1; fi
 
 ## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, HEADER
 bench: build
