@@ -82,7 +82,7 @@ func newEngineCollector(f engineStatsSource) *engineCollector {
 	gauge("queue_depth", "Logs waiting in the engine's queue.", func(s *engine.Stats) int64 { return int64(s.QueueDepth) })
 	gauge("connections", "TCP connections open now.", func(s *engine.Stats) int64 { return s.Connections })
 	c.backlog = engineDesc("backpressure_seconds_total", "Seconds TCP connections waited for room in the queue (not reading).")
-	c.up = engineDesc("running", "1 when the engine is running (paused included), else 0.")
+	c.up = engineDesc("running", "1 when the engine's state is running, else 0 (logsieve_engine_state has paused and the others).")
 	c.state = engineDesc("state", "1 for the engine's state now, 0 for the others.", "state")
 	c.latency = engineDesc("write_batch_duration_seconds", "Time one write batch (one transaction per day file) took.")
 	return c
@@ -115,7 +115,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.CounterValue, float64(st.BackpressureMs)/1000, e.Name)
 		up := 0.0
-		if st.State == engine.StateRunning || st.State == engine.StatePaused {
+		if st.State == engine.StateRunning {
 			up = 1
 		}
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, e.Name)
