@@ -196,7 +196,8 @@ UNIT="$R/etc/systemd/system/logsieve.service"
 # shellcheck disable=SC2016 # $MAINPID is systemd's, matched literally.
 for line in '^User=logsieve$' '^Group=logsieve$' '^ProtectSystem=strict$' \
 	'^AmbientCapabilities=CAP_NET_BIND_SERVICE$' '^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$' \
-	'^NoNewPrivileges=yes$' '^ReadWritePaths=/var/lib/logsieve$' '^PrivateTmp=yes$' \
+	'^NoNewPrivileges=yes$' '^StateDirectory=logsieve$' '^PrivateTmp=yes$' \
+	'^Type=notify$' '^WatchdogSec=[0-9]+s$' \
 	'^ProtectHome=yes$' '^ProtectKernelTunables=yes$' '^ProtectKernelModules=yes$' \
 	'^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK$' '^Restart=on-failure$' \
 	'^LimitNOFILE=[0-9]+$' '^WantedBy=multi-user.target$' '^ExecReload=/bin/kill -HUP \$MAINPID$' \
