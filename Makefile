@@ -143,8 +143,13 @@ test-system: build
 
 ## deb: dist/logsieve_<version>_amd64.deb (nfpm, tools/mkdeb); DEB_VERSION overrides the version from git describe
 DEB_VERSION ?=
-deb: build
-	@cd tools/mkdeb && $(GO) run . --repo $(CURDIR) --binary $(CURDIR)/$(BIN) --out $(CURDIR)/dist $(if $(DEB_VERSION),--version $(DEB_VERSION))
+MKDEB := bin/mkdeb
+deb: build $(MKDEB)
+	@./$(MKDEB) --repo $(CURDIR) --binary $(CURDIR)/$(BIN) --out $(CURDIR)/dist $(if $(DEB_VERSION),--version $(DEB_VERSION))
+
+$(MKDEB): $(wildcard tools/mkdeb/*.go) tools/mkdeb/go.mod tools/mkdeb/go.sum
+	@mkdir -p bin
+	cd tools/mkdeb && CGO_ENABLED=0 $(GO) build -trimpath -o $(CURDIR)/$(MKDEB) .
 
 lint: lint-go lint-web
 

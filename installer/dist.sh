@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dist.sh VERSION packs the release tarball dist/logsieve-VERSION-linux-amd64.tar.gz:
-#   logsieve-VERSION/{bin/logsieve, installer/, configs/, systemd/, nginx/, README.md}
-# without the installer's test suite (installer/test.sh), which needs the repository.
+#   logsieve-VERSION/{bin/logsieve, installer/, configs/, systemd/, nginx/, man/logsieve.1, README.md}
+# without the installer's test suites (installer/test.sh, test-system.sh), which need the
+# repository.
 # It packs the binary `make build` left in bin/logsieve (LOGSIEVE_BINARY overrides it);
 # DIST_DIR overrides the output folder (default: dist/ in the repository).
 set -euo pipefail
@@ -39,7 +40,9 @@ top="$stage/$NAME"
 mkdir -p "$top/bin"
 install -m 0755 "$BINARY" "$top/bin/logsieve"
 cp -R "$REPO/installer" "$REPO/configs" "$REPO/systemd" "$REPO/nginx" "$top/"
-rm -f "$top/installer/test.sh"
+rm -f "$top/installer/test.sh" "$top/installer/test-system.sh"
+mkdir -p "$top/man"
+install -m 0644 "$REPO/packaging/deb/logsieve.1" "$top/man/logsieve.1"
 if [[ -f "$REPO/README.md" ]]; then
 	cp "$REPO/README.md" "$top/"
 else

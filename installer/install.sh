@@ -23,6 +23,7 @@ Installs or upgrades logsieve (run as root; Ubuntu 22.04/24.04, Debian with a wa
   /etc/systemd/system/logsieve.service   hardened unit, enabled and started
   /etc/nginx/sites-available/logsieve.conf (+ sites-enabled link)  HTTPS reverse proxy
   /etc/sysctl.d/60-logsieve.conf         larger UDP receive buffers
+  /usr/local/share/man/man1/logsieve.1   the man page
 
 Options:
   --root DIR   stage every file under DIR instead of /; skips the OS and root checks,
@@ -91,6 +92,7 @@ readonly TLS_DIR="$ETC_DIR/tls"
 readonly DATA_DIR="$ROOT/var/lib/logsieve"
 readonly UNIT_DIR="$ROOT/etc/systemd/system"
 readonly SYSCTL_FILE="$ROOT/etc/sysctl.d/60-logsieve.conf"
+readonly MAN_DIR="$ROOT/usr/local/share/man/man1"
 readonly NGINX_DIR="$ROOT/etc/nginx"
 readonly DEFAULT_SITE_MARKER="$ETC_DIR/nginx-default-site-disabled"
 readonly PASSWORD_FILE=/var/lib/logsieve/initial-admin-password
@@ -305,6 +307,11 @@ main() {
 	put_file "$SRC_DIR/systemd/logsieve.service" "$UNIT_DIR/logsieve.service" 0644
 
 	write_sysctl
+
+	if [[ -f "$SRC_DIR/man/logsieve.1" ]]; then
+		make_dir "$MAN_DIR" 0755
+		put_file "$SRC_DIR/man/logsieve.1" "$MAN_DIR/logsieve.1" 0644
+	fi
 
 	if ((WITH_NGINX)); then install_nginx; fi
 

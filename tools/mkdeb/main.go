@@ -284,7 +284,7 @@ func build(repo, binary, outDir, version string) (string, error) {
 				PreRemove:   filepath.Join(deb, "prerm"),
 				PostRemove:  filepath.Join(deb, "postrm"),
 			},
-			Deb: nfpm.Deb{Compression: "xz"},
+			Deb: nfpm.Deb{Compression: "gzip"},
 		},
 	}
 	pkg, err := nfpm.Get("deb")
