@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dist.sh VERSION packs the release tarball dist/logsieve-VERSION-linux-amd64.tar.gz:
 #   logsieve-VERSION/{bin/logsieve, installer/, configs/, systemd/, nginx/, completions/,
-#   README.md, LICENSE}
-# without the installer's test suite (installer/test.sh), which needs the repository.
+#   man/logsieve.1, README.md, LICENSE}
+# without the installer's test suites (installer/test.sh, test-system.sh), which need the
+# repository.
 # It packs the binary `make build` left in bin/logsieve (LOGSIEVE_BINARY overrides it);
 # DIST_DIR overrides the output folder (default: dist/ in the repository).
 set -euo pipefail
@@ -40,7 +41,9 @@ top="$stage/$NAME"
 mkdir -p "$top/bin"
 install -m 0755 "$BINARY" "$top/bin/logsieve"
 cp -R "$REPO/installer" "$REPO/configs" "$REPO/systemd" "$REPO/nginx" "$REPO/completions" "$top/"
-rm -f "$top/installer/test.sh"
+rm -f "$top/installer/test.sh" "$top/installer/test-system.sh"
+mkdir -p "$top/man"
+install -m 0644 "$REPO/packaging/deb/logsieve.1" "$top/man/logsieve.1"
 for doc in README.md LICENSE; do
 	if [[ -f "$REPO/$doc" ]]; then
 		cp "$REPO/$doc" "$top/"

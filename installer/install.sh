@@ -24,6 +24,7 @@ Installs or upgrades logsieve (run as root; Ubuntu 22.04/24.04, Debian with a wa
   /etc/nginx/sites-available/logsieve.conf (+ sites-enabled link)  HTTPS reverse proxy
   /etc/sysctl.d/60-logsieve.conf         larger UDP receive buffers
   /usr/share/bash-completion/completions/logsieve   bash completion of the CLI
+  /usr/local/share/man/man1/logsieve.1   the man page
 
 Options:
   --root DIR   stage every file under DIR instead of /; skips the OS and root checks,
@@ -92,6 +93,7 @@ readonly TLS_DIR="$ETC_DIR/tls"
 readonly DATA_DIR="$ROOT/var/lib/logsieve"
 readonly UNIT_DIR="$ROOT/etc/systemd/system"
 readonly SYSCTL_FILE="$ROOT/etc/sysctl.d/60-logsieve.conf"
+readonly MAN_DIR="$ROOT/usr/local/share/man/man1"
 readonly NGINX_DIR="$ROOT/etc/nginx"
 readonly DEFAULT_SITE_MARKER="$ETC_DIR/nginx-default-site-disabled"
 readonly PASSWORD_FILE=/var/lib/logsieve/initial-admin-password
@@ -335,6 +337,10 @@ main() {
 	if [[ -f "$SRC_DIR/completions/logsieve.bash" ]]; then
 		make_dir "$COMPLETION_DIR" 0755
 		put_file "$SRC_DIR/completions/logsieve.bash" "$COMPLETION_DIR/logsieve" 0644
+	fi
+	if [[ -f "$SRC_DIR/man/logsieve.1" ]]; then
+		make_dir "$MAN_DIR" 0755
+		put_file "$SRC_DIR/man/logsieve.1" "$MAN_DIR/logsieve.1" 0644
 	fi
 
 	if ((WITH_NGINX)); then install_nginx; fi

@@ -202,7 +202,8 @@ UNIT="$R/etc/systemd/system/logsieve.service"
 # shellcheck disable=SC2016 # $MAINPID is systemd's, matched literally.
 for line in '^User=logsieve$' '^Group=logsieve$' '^ProtectSystem=strict$' \
 	'^AmbientCapabilities=CAP_NET_BIND_SERVICE$' '^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$' \
-	'^NoNewPrivileges=yes$' '^ReadWritePaths=/var/lib/logsieve$' '^PrivateTmp=yes$' \
+	'^NoNewPrivileges=yes$' '^StateDirectory=logsieve$' '^PrivateTmp=yes$' \
+	'^Type=notify$' '^WatchdogSec=[0-9]+s$' \
 	'^ProtectHome=yes$' '^ProtectKernelTunables=yes$' '^ProtectKernelModules=yes$' \
 	'^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK$' '^Restart=on-failure$' \
 	'^LimitNOFILE=[0-9]+$' '^WantedBy=multi-user.target$' '^ExecReload=/bin/kill -HUP \$MAINPID$' \
@@ -417,12 +418,12 @@ TARBALL="$TMP/dist/logsieve-1.2.3-linux-amd64.tar.gz"
 if ((RC == 0)) && [[ -f "$TARBALL" ]]; then pass "dist.sh makes $(basename "$TARBALL")"; else fail "dist.sh makes the tarball" "$OUT"; fi
 listing="$(tar -tzf "$TARBALL" 2>/dev/null)"
 for entry in bin/logsieve installer/install.sh installer/uninstall.sh configs/logsieve.toml \
-	systemd/logsieve.service nginx/logsieve.conf completions/logsieve.bash LICENSE; do
+	systemd/logsieve.service nginx/logsieve.conf completions/logsieve.bash LICENSE man/logsieve.1; do
 	check "tarball holds logsieve-1.2.3/$entry" grep -qx "logsieve-1.2.3/$entry" <<<"$listing"
 done
 check "tarball has one top folder" test "$(cut -d/ -f1 <<<"$listing" | sort -u)" = logsieve-1.2.3
-check "tarball leaves out the installer test suite (installer/test.sh)" \
-	test -z "$(grep -x 'logsieve-1.2.3/installer/test\.sh' <<<"$listing")"
+check "tarball leaves out the installer test suites (installer/test.sh, test-system.sh)" \
+	test -z "$(grep -Ex 'logsieve-1.2.3/installer/test(-system)?\.sh' <<<"$listing")"
 mkdir -p "$TMP/unpacked"
 tar -xzf "$TARBALL" -C "$TMP/unpacked"
 R3="$TMP/root-from-tarball"
@@ -430,6 +431,7 @@ run_capture "$TMP/unpacked/logsieve-1.2.3/installer/install.sh" --root "$R3" --n
 if ((RC == 0)); then pass "install.sh from the unpacked tarball succeeds"; else fail "install.sh from the unpacked tarball succeeds" "$OUT"; fi
 check "tarball install uses the packed binary" cmp -s "$BINARY" "$R3/opt/logsieve/bin/logsieve"
 check "tarball install puts the bash completion in place" test -f "$R3/usr/share/bash-completion/completions/logsieve"
+check "tarball install puts the man page in /usr/local/share/man/man1" test -s "$R3/usr/local/share/man/man1/logsieve.1"
 
 printf 'installer: %d passed, %d failed\n' "$PASSED" "$FAILED"
 ((FAILED == 0))

@@ -12,7 +12,7 @@ Usage: uninstall.sh [--root DIR] [--purge] [--help]
 
 Stops and removes logsieve: the systemd unit, /opt/logsieve, /etc/logsieve (config and
 TLS certificate), the nginx site (re-enabling nginx's default site if install.sh had
-disabled it) and /etc/sysctl.d/60-logsieve.conf. nginx itself stays installed.
+disabled it), /etc/sysctl.d/60-logsieve.conf and the man page. nginx itself stays installed.
 Keeps /var/lib/logsieve and the logsieve user unless --purge.
 
 Options:
@@ -71,6 +71,7 @@ readonly DATA_DIR="$ROOT/var/lib/logsieve"
 readonly UNIT_FILE="$ROOT/etc/systemd/system/logsieve.service"
 readonly SYSCTL_FILE="$ROOT/etc/sysctl.d/60-logsieve.conf"
 readonly COMPLETION_FILE="$ROOT/usr/share/bash-completion/completions/logsieve"
+readonly MAN_FILE="$ROOT/usr/local/share/man/man1/logsieve.1"
 readonly NGINX_DIR="$ROOT/etc/nginx"
 readonly DEFAULT_SITE_MARKER="$ETC_DIR/nginx-default-site-disabled"
 
@@ -122,6 +123,7 @@ main() {
 	log "removing /opt/logsieve, /etc/logsieve and the sysctl settings"
 	rm -rf "$ROOT/opt/logsieve" "$ETC_DIR"
 	rm -f "$COMPLETION_FILE"
+	rm -f "$MAN_FILE"
 	if [[ -e "$SYSCTL_FILE" ]]; then
 		rm -f "$SYSCTL_FILE"
 		if ((!STAGED)); then

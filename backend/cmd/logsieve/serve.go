@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/logsieve/logsieve/backend/factory"
+	"github.com/logsieve/logsieve/backend/internal/sdnotify"
 	"github.com/logsieve/logsieve/backend/meta"
 )
 
@@ -182,9 +183,19 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
+	// Under systemd (Type=notify): started once the engines run and the port is bound;
+	// WATCHDOG=1 from the main loop below, so a hung process is restarted (WatchdogSec=).
+	notify(log, sdnotify.Ready)
 	errc := make(chan error, 1)
 	go func() { errc <- web.Serve(ln) }()
-	err = waitForStop(ctx, o.Signals, errc, web, log, stderr)
+	var beat <-chan time.Time
+	if d := sdnotify.WatchdogInterval(); d > 0 {
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		beat = tick.C
+	}
+	err = waitForStop(ctx, o.Signals, errc, beat, web, log, stderr)
+	notify(log, sdnotify.Stopping)
 	cancelRun()
 	// First the HTTP side, bounded: websockets closed, requests in flight given until
 	// the deadline. Then the engines: every accepted log is written.
@@ -201,11 +212,21 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	return err
 }
 
+// notify tells systemd the state, when it runs us as a Type=notify service.
+func notify(log *slog.Logger, state string) {
+	if _, err := sdnotify.Notify(state); err != nil {
+		log.Warn("cannot notify systemd", "state", state, "err", err)
+	}
+}
+
 // waitForStop returns when ctx ends, a stop signal arrives (nil) or the HTTP server
-// fails (its error). A SIGHUP reloads the settings meanwhile.
-func waitForStop(ctx context.Context, sigs <-chan os.Signal, errc <-chan error, web *webServer, log *slog.Logger, stderr io.Writer) error {
+// fails (its error). A SIGHUP reloads the settings meanwhile; each tick of beat sends
+// systemd's watchdog keep-alive.
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, errc <-chan error, beat <-chan time.Time, web *webServer, log *slog.Logger, stderr io.Writer) error {
 	for {
 		select {
+		case <-beat:
+			notify(log, sdnotify.Watchdog)
 		case <-ctx.Done():
 			log.Info("shutting down")
 			return nil
