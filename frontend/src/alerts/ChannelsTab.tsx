@@ -160,7 +160,11 @@ export function ChannelsTab() {
                           <TableRow hover data-testid={`channel-row-${c.name}`} sx={expanded ? { '& > td': { borderBottom: 'none' } } : undefined}>
                             <TableCell>{c.name}</TableCell>
                             <TableCell>{CHANNEL_TYPES.find((t) => t.value === c.type)?.label ?? c.type}</TableCell>
-                            <TableCell sx={{ maxWidth: 320, overflowWrap: 'anywhere' }}>{channelTarget(c)}</TableCell>
+                            <TableCell>
+                              <Box title={channelTarget(c)} sx={{ maxWidth: 320, minWidth: 120, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+                                {channelTarget(c)}
+                              </Box>
+                            </TableCell>
                             <TableCell>
                               {secretState(c).map((s) => (
                                 <Chip

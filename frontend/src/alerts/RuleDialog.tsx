@@ -98,6 +98,9 @@ export function RuleDialog({ rule, onClose }: { rule?: Rule; onClose: (saved?: s
     [engine, classes.data],
   );
   const info = healthInfo(f.health);
+  // the rule's engine is listed even while the engines load (or once it is gone)
+  const engineNames = engines.data?.map((e) => e.name) ?? [];
+  const engineOptions = [...engineNames, ...(f.engine !== ALL_ENGINES && !engineNames.includes(f.engine) ? [f.engine] : [])];
   const channelNames = channels.data?.map((c) => c.name) ?? [];
   // a channel of the rule that no longer exists stays listed so it can be removed
   const channelOptions = [...channelNames, ...f.channels.filter((c) => !channelNames.includes(c))];
@@ -139,16 +142,16 @@ export function RuleDialog({ rule, onClose }: { rule?: Rule; onClose: (saved?: s
               <TextField
                 select
                 label="Engine"
-                value={f.engine === ALL_ENGINES || engines.data?.some((e) => e.name === f.engine) ? f.engine : ALL_ENGINES}
+                value={f.engine}
                 onChange={(e) => set('engine', e.target.value)}
                 error={!!problem('engine') || !!engines.error}
                 helperText={problem('engine') ?? (engines.error ? errorMessage(engines.error) : ' ')}
                 fullWidth
               >
                 <MenuItem value={ALL_ENGINES}>All engines</MenuItem>
-                {(engines.data ?? []).map((e) => (
-                  <MenuItem key={e.name} value={e.name}>
-                    {e.name}
+                {engineOptions.map((name) => (
+                  <MenuItem key={name} value={name}>
+                    {name}
                   </MenuItem>
                 ))}
               </TextField>
