@@ -25,7 +25,7 @@ import { useAlertHistory, useAlertRules, useEngines } from '../api/queries';
 import type { AlertEvent } from '../api/types';
 import { formatCount, formatDuration } from '../common/format';
 import { QueryView, ScrollBox } from '../common/ui';
-import { browseTarget, deliveryLabel, historyQuery, HISTORY_LIMIT, statusColor } from './history';
+import { browseTarget, deliveryLabel, historyQuery, HISTORY_LIMIT, rowText, statusColor } from './history';
 import { formatWhen } from './time';
 
 const ANY = '*';
@@ -47,18 +47,22 @@ function BrowseLink({ alert }: { alert: AlertEvent }) {
 
 function AlertRows({ alert }: { alert: AlertEvent }) {
   const rows = alert.rows ?? [];
-  if (rows.length === 0) return <Typography variant="body2">No rows kept.</Typography>;
   return (
-    <Stack spacing={0.5} component="ol" sx={{ m: 0, pl: 3 }}>
-      {rows.map((r, i) => (
-        <Typography key={i} component="li" variant="body2" sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
-          {Object.entries(r)
-            .filter(([, v]) => v != null && v !== '')
-            .map(([k, v]) => `${k}=${v}`)
-            .join('  ')}
-        </Typography>
-      ))}
-    </Stack>
+    // width 0 / min-width 100%: long rows wrap instead of widening the table
+    <Box sx={{ width: 0, minWidth: '100%' }}>
+      {alert.message && <Typography variant="body2">{alert.message}</Typography>}
+      {rows.length === 0 ? (
+        !alert.message && <Typography variant="body2">No rows kept.</Typography>
+      ) : (
+        <Stack spacing={0.5} component="ol" sx={{ m: 0, pl: 3 }}>
+          {rows.map((r, i) => (
+            <Typography key={i} component="li" variant="body2" sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }}>
+              {rowText(r)}
+            </Typography>
+          ))}
+        </Stack>
+      )}
+    </Box>
   );
 }
 
@@ -166,9 +170,7 @@ export function HistoryTab() {
                           {expanded && (
                             <TableRow>
                               <TableCell colSpan={9}>
-                                <Box aria-label={`Rows of alert ${id}`}>
-                                  <AlertRows alert={a} />
-                                </Box>
+                                <AlertRows alert={a} />
                               </TableCell>
                             </TableRow>
                           )}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { badgeTitle, firingByEngine, firingRules } from './firing';
-import { browseTarget, deliveryLabel, historyQuery, statusColor } from './history';
+import { browseTarget, deliveryLabel, historyQuery, rowText, statusColor } from './history';
 import { formatWhen } from './time';
 
 describe('firing', () => {
@@ -36,6 +36,11 @@ describe('history', () => {
     expect(statusColor('retrying')).toBe('warning');
     expect(statusColor('gave_up')).toBe('error');
     expect(statusColor('other')).toBe('default');
+  });
+
+  it('shows a row as its original log, else its values', () => {
+    expect(rowText({ user: 'alice', original_log: '<11>kernel panic user=alice' })).toBe('<11>kernel panic user=alice');
+    expect(rowText({ user: 'alice', host: null, app: '', time: 't1' })).toBe('user=alice time=t1');
   });
 
   it('opens a path inside the app and an absolute link as it is', () => {

@@ -41,3 +41,12 @@ export function browseTarget(link: string | undefined): { internal: string } | {
   if (/^https?:\/\//i.test(link)) return { href: link };
   return { internal: link.startsWith('/') ? link : `/${link}` };
 }
+
+/** rowText renders one of an alert's rows: its original log when kept, else col=value pairs. */
+export function rowText(r: Record<string, string | null>): string {
+  if (r.original_log) return r.original_log;
+  return Object.entries(r)
+    .filter(([, v]) => v != null && v !== '')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}

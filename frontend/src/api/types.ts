@@ -380,6 +380,8 @@ export interface AlertEvent {
   group: string;
   count: number;
   window_s: number;
+  /** A health rule's finding; "" for log rules. */
+  message?: string;
   rows: Record<string, string | null>[] | null;
   link: string;
   deliveries: AlertDeliverySummary[] | null;
