@@ -175,6 +175,38 @@ test('a rule on an unknown column is reported on that column; the fixed rule is 
   await expect(row.getByTestId('rule-state')).toHaveText('ok');
 });
 
+test('a health rule takes its condition and threshold; it is switched off and deleted from the list', async () => {
+  const name = 'e2e-disk';
+  await page.getByRole('button', { name: 'Create rule' }).click();
+  const dlg = page.getByRole('dialog');
+  await dlg.getByLabel('Name').fill(name);
+  await dlg.getByRole('combobox', { name: 'Kind' }).click();
+  await page.getByRole('option', { name: 'Health rule' }).click();
+  await expect(dlg.getByLabel('Word')).toHaveCount(0);
+  await dlg.getByRole('combobox', { name: 'Condition' }).click();
+  await page.getByRole('option', { name: 'Disk free below' }).click();
+  await dlg.getByLabel('Disk free below (%)').fill('1');
+  await dlg.getByRole('combobox', { name: 'Channels' }).click();
+  await page.getByRole('option', { name: CHANNEL }).click();
+  await page.keyboard.press('Escape');
+  await dlg.getByRole('button', { name: 'Create' }).click();
+  await expect(dlg).toHaveCount(0);
+  const row = page.getByTestId(`rule-row-${name}`);
+  await expect(row).toContainText('Disk free below 1 %');
+  await expect(row).toContainText('all');
+
+  await row.getByRole('checkbox', { name: `Enable rule ${name}` }).uncheck();
+  await expect(row.getByTestId('rule-state')).toHaveText('disabled');
+  await row.getByRole('button', { name: `Edit rule ${name}` }).click();
+  await expect(dlg.getByLabel('Disk free below (%)')).toHaveValue('1');
+  await expect(dlg.getByLabel('Enabled')).not.toBeChecked();
+  await dlg.getByRole('button', { name: 'Cancel' }).click();
+
+  await row.getByRole('button', { name: `Delete rule ${name}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(row).toHaveCount(0);
+});
+
 test('UDP logs fire the rule: signed webhook, history row, firing state, engine badges, browse link', async () => {
   let seq = 0;
   sender = setInterval(() => {

@@ -48,11 +48,16 @@ export function RulesTab() {
   const [toDelete, setToDelete] = useState<Rule | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
 
+  // switching shows the new state at once; the list (refetched when the PUT is done) then holds it
+  const [switching, setSwitching] = useState<Record<string, boolean>>({});
   const toggle = async (r: Rule, enabled: boolean) => {
+    setSwitching((m) => ({ ...m, [r.name]: enabled }));
     try {
       await update.mutateAsync({ name: r.name, body: { ...ruleToIn(r), enabled } });
     } catch (e) {
       setMsg(`Rule ${r.name}: ${errorMessage(e)}`);
+    } finally {
+      setSwitching(({ [r.name]: _done, ...rest }) => rest);
     }
   };
 
@@ -115,7 +120,8 @@ export function RulesTab() {
                           {isAdmin ? (
                             <Switch
                               size="small"
-                              checked={r.enabled !== false}
+                              checked={switching[r.name] ?? r.enabled !== false}
+                              disabled={r.name in switching}
                               onChange={(e) => toggle(r, e.target.checked)}
                               slotProps={{ input: { 'aria-label': `Enable rule ${r.name}` } }}
                             />
