@@ -30,6 +30,7 @@ import { useAlertChannels, useClasses, useEngines, useRuleMutations } from '../a
 import type { ConditionOp, HealthCondition, Rule } from '../api/types';
 import {
   ALL_ENGINES,
+  changeOp,
   columnSuggestions,
   conditionField,
   fieldsShown,
@@ -196,7 +197,7 @@ export function RuleDialog({ rule, onClose }: { rule?: Rule; onClose: (saved?: s
                         select
                         label={`Operator ${n}`}
                         value={c.op}
-                        onChange={(e) => setRow(i, { op: e.target.value as ConditionOp })}
+                        onChange={(e) => setF((p) => ({ ...p, when: p.when.map((r, k) => (k === i ? changeOp(r, e.target.value as ConditionOp) : r)) }))}
                         error={!!problem(`when[${i}].op`)}
                         helperText={problem(`when[${i}].op`) ?? ' '}
                         sx={{ minWidth: 150 }}

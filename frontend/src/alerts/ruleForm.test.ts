@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Rule, RuleIn } from '../api/types';
 import {
   ALL_ENGINES,
+  changeOp,
   columnSuggestions,
   conditionField,
   describeRule,
@@ -167,6 +168,13 @@ describe('rule text', () => {
     expect(cols).toContain('severity');
     expect(cols.slice(-3)).toEqual(['user', 'src_ip', 'original_log']);
     expect(columnSuggestions({ syslog_header: 'none' }, ['user'])).not.toContain('severity');
+  });
+
+  it('keeps the first value when a condition leaves "in"', () => {
+    const c = newCondition('user', 'in', 'alice\nbob');
+    expect(changeOp(c, 'equals')).toMatchObject({ op: 'equals', value: 'alice' });
+    expect(changeOp(newCondition('user', 'equals', 'a b'), 'in')).toMatchObject({ op: 'in', value: 'a b' });
+    expect(changeOp(newCondition('user', 'in', ''), 'contains').value).toBe('');
   });
 
   it('splits values', () => {

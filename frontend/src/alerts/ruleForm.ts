@@ -58,6 +58,13 @@ export function newCondition(column = '', op: ConditionOp = 'equals', value = ''
   return { id: nextId++, column, op, value };
 }
 
+/** changeOp sets a condition's operator; leaving "in" keeps the first value of its list
+ * (the others would be sent as one value with line breaks in it). */
+export function changeOp(c: ConditionRow, op: ConditionOp): ConditionRow {
+  if (c.op === 'in' && op !== 'in') return { ...c, op, value: splitValues(c.value)[0] ?? '' };
+  return { ...c, op };
+}
+
 /** splitValues turns the text of an "in" condition into its list: one value per line,
  * trimmed, empty lines and repeats left out. */
 export function splitValues(text: string): string[] {
