@@ -93,11 +93,10 @@ export function RuleDialog({ rule, onClose }: { rule?: Rule; onClose: (saved?: s
   const shown = fieldsShown(f);
   const generalErr = err && !(apiField && shown(apiField)) ? errorMessage(err) : null;
 
-  const engine = engines.data?.find((e) => e.name === f.engine);
-  const columns = useMemo(
-    () => columnSuggestions(engine, classes.data?.find((c) => c.name === engine?.class)?.columns ?? []),
-    [engine, classes.data],
-  );
+  const columns = useMemo(() => {
+    const chosen = (engines.data ?? []).filter((e) => f.engine === ALL_ENGINES || e.name === f.engine);
+    return columnSuggestions(chosen.map((e) => ({ syslog_header: e.syslog_header, columns: classes.data?.find((c) => c.name === e.class)?.columns ?? [] })));
+  }, [f.engine, engines.data, classes.data]);
   const info = healthInfo(f.health);
   // the rule's engine is listed even while the engines load (or once it is gone)
   const engineNames = engines.data?.map((e) => e.name) ?? [];
@@ -323,7 +322,7 @@ export function RuleDialog({ rule, onClose }: { rule?: Rule; onClose: (saved?: s
                     value={f.sender}
                     onChange={(e) => set('sender', e.target.value)}
                     error={!!problem('sender')}
-                    helperText={problem('sender') ?? 'A known sender (name or IP); empty: the engine as a whole'}
+                    helperText={problem('sender') ?? 'A known sender (client name or IP) of the engine; empty: the engine as a whole'}
                     fullWidth
                   />
                 )}

@@ -162,12 +162,20 @@ describe('rule text', () => {
     expect(describeThreshold(healthRule)).toBe('–');
   });
 
-  it('suggests the columns of an engine', () => {
-    expect(columnSuggestions()).toEqual(['log_sender_ip', 'client', 'time', 'time_zone', 'original_log']);
-    const cols = columnSuggestions({ syslog_header: 'auto' }, ['user', 'src_ip', 'time']);
-    expect(cols).toContain('severity');
-    expect(cols.slice(-3)).toEqual(['user', 'src_ip', 'original_log']);
-    expect(columnSuggestions({ syslog_header: 'none' }, ['user'])).not.toContain('severity');
+  it('suggests the columns of the chosen engines', () => {
+    expect(columnSuggestions([])).toEqual(['log_sender_ip', 'client', 'time_zone', 'original_log']);
+    const one = columnSuggestions([{ syslog_header: 'auto', columns: ['user', 'src_ip', 'client'] }]);
+    expect(one).toContain('severity');
+    expect(one.slice(-3)).toEqual(['user', 'src_ip', 'original_log']);
+    expect(columnSuggestions([{ syslog_header: 'none', columns: ['user'] }])).not.toContain('severity');
+    // every engine: the union
+    const all = columnSuggestions([
+      { syslog_header: 'none', columns: ['user'] },
+      { syslog_header: 'rfc5424', columns: ['pppoe', 'user'] },
+    ]);
+    expect(all).toContain('severity');
+    expect(all.filter((c) => c === 'user')).toHaveLength(1);
+    expect(all).toContain('pppoe');
   });
 
   it('keeps the first value when a condition leaves "in"', () => {

@@ -241,19 +241,18 @@ export function describeThreshold(r: RuleIn): string {
   return `≥ ${r.count ?? DEFAULTS.count} in ${r.window_s ?? DEFAULTS.window_s} s${r.group_by ? ` per ${r.group_by}` : ''}`;
 }
 
-const HEAD_COLUMNS = ['log_sender_ip', 'client', 'time', 'time_zone'];
+const HEAD_COLUMNS = ['log_sender_ip', 'client', 'time_zone'];
 const HEADER_COLUMNS = ['facility', 'severity', 'host', 'app', 'procid', 'msgid', 'header_time', 'structured_data'];
 
-/** columnSuggestions lists the columns a condition or group-by may name: an engine's head
- * columns, its header columns (unless syslog_header is none), its class's columns, then
- * original_log; for every engine (no engine given) the head columns and original_log.
- * Suggestions only: the server checks the column and names the field when it is unknown. */
-export function columnSuggestions(engine?: { syslog_header?: string }, classColumns: string[] = []): string[] {
+/** columnSuggestions lists the columns a condition or group-by may name (docs/alerts.md):
+ * log_sender_ip, client, time_zone, the header columns of engines that parse headers,
+ * their class columns, then original_log. Pass the rule's engine, or every engine for a
+ * rule on all engines (a column is accepted when some engine has it). Suggestions only:
+ * the server checks the column and names the field when it is unknown. */
+export function columnSuggestions(engines: { syslog_header?: string; columns: string[] }[]): string[] {
   const out = [...HEAD_COLUMNS];
-  if (engine) {
-    if ((engine.syslog_header ?? 'none') !== 'none') out.push(...HEADER_COLUMNS);
-    out.push(...classColumns);
-  }
+  if (engines.some((e) => (e.syslog_header ?? 'none') !== 'none')) out.push(...HEADER_COLUMNS);
+  for (const e of engines) out.push(...e.columns);
   out.push('original_log');
   return [...new Set(out)];
 }
