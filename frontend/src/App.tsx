@@ -14,6 +14,7 @@ const ClassEditPage = lazy(() => import('./classes/ClassEditPage'));
 const SystemPage = lazy(() => import('./system/SystemPage'));
 const UsersPage = lazy(() => import('./users/UsersPage'));
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
+const AlertsPage = lazy(() => import('./alerts/AlertsPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -49,6 +50,7 @@ export function App() {
             <Route path="/classes" element={<ClassesPage />} />
             <Route path="/classes/new" element={<ClassEditPage />} />
             <Route path="/classes/:name" element={<ClassEditPage />} />
+            <Route path="/alerts/:tab?" element={<AlertsPage />} />
             <Route path="/system" element={<SystemPage />} />
             <Route
               path="/users"

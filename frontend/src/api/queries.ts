@@ -2,18 +2,26 @@
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import { api } from './client';
 import type {
+  AlertEvent,
+  Channel,
+  ChannelIn,
+  ChannelTestResult,
   ClassBody,
   ClassInfo,
   ClassTestRequest,
   ClassTestResponse,
   DayInfo,
+  Delivery,
   EngineEvent,
   EngineInfo,
   EngineSpec,
   EngineStats,
+  Firing,
   Histogram,
   HistoryPoint,
   LogsPage,
+  Rule,
+  RuleIn,
   Settings,
   SystemInfo,
   TLSInfo,
@@ -39,6 +47,12 @@ export const keys = {
   system: ['system'] as const,
   settings: ['settings'] as const,
   tls: ['tls'] as const,
+  alerts: ['alerts'] as const,
+  alertChannels: ['alerts', 'channels'] as const,
+  deliveries: (ch: string) => ['alerts', 'channels', ch, 'deliveries'] as const,
+  alertRules: ['alerts', 'rules'] as const,
+  firing: ['alerts', 'firing'] as const,
+  alertHistory: (qs: string) => ['alerts', 'history', qs] as const,
 };
 
 type Opts<T> = Omit<UseQueryOptions<T, Error, T, readonly unknown[]>, 'queryKey' | 'queryFn'>;
@@ -174,5 +188,64 @@ export function useSaveSettings() {
       void qc.invalidateQueries({ queryKey: keys.tls }); // tls_cert_file / tls_key_file
       return qc.invalidateQueries({ queryKey: keys.settings });
     },
+  });
+}
+
+// --- alerts (docs/alerts.md). Firing state, counts and history change on the server by
+// themselves: those lists poll.
+export const ALERT_POLL_MS = 4000;
+
+export function useAlertChannels() {
+  return useQuery({ queryKey: keys.alertChannels, queryFn: ({ signal }) => api<Channel[]>('GET', '/alerts/channels', undefined, signal) });
+}
+export function useChannelDeliveries(name: string, limit = 100) {
+  return useQuery({
+    queryKey: keys.deliveries(name),
+    queryFn: ({ signal }) => api<Delivery[]>('GET', `/alerts/channels/${enc(name)}/deliveries?limit=${limit}`, undefined, signal),
+    refetchInterval: ALERT_POLL_MS,
+  });
+}
+export function useChannelMutations() {
+  const qc = useQueryClient();
+  const done = () => qc.invalidateQueries({ queryKey: keys.alertChannels });
+  return {
+    create: useMutation({ mutationFn: (c: ChannelIn) => api<Channel>('POST', '/alerts/channels', c), onSuccess: done }),
+    update: useMutation({
+      mutationFn: ({ name, body }: { name: string; body: ChannelIn }) => api<Channel>('PUT', `/alerts/channels/${enc(name)}`, body),
+      onSuccess: done,
+    }),
+    remove: useMutation({ mutationFn: (name: string) => api<void>('DELETE', `/alerts/channels/${enc(name)}`), onSuccess: done }),
+    test: useMutation({
+      mutationFn: (name: string) => api<ChannelTestResult>('POST', `/alerts/channels/${enc(name)}/test`),
+      onSettled: (_d, _e, name) => qc.invalidateQueries({ queryKey: keys.deliveries(name) }),
+    }),
+  };
+}
+export function useAlertRules() {
+  return useQuery({ queryKey: keys.alertRules, queryFn: ({ signal }) => api<Rule[]>('GET', '/alerts/rules', undefined, signal), refetchInterval: ALERT_POLL_MS });
+}
+export function useRuleMutations() {
+  const qc = useQueryClient();
+  const done = () => qc.invalidateQueries({ queryKey: keys.alerts });
+  return {
+    create: useMutation({ mutationFn: (r: RuleIn) => api<Rule>('POST', '/alerts/rules', r), onSuccess: done }),
+    update: useMutation({
+      mutationFn: ({ name, body }: { name: string; body: RuleIn }) => api<Rule>('PUT', `/alerts/rules/${enc(name)}`, body),
+      onSuccess: done,
+    }),
+    remove: useMutation({ mutationFn: (name: string) => api<void>('DELETE', `/alerts/rules/${enc(name)}`), onSuccess: done }),
+  };
+}
+/** useFiring lists the rules firing now; the engines list and page show a badge from it. */
+export function useFiring() {
+  return useQuery({ queryKey: keys.firing, queryFn: ({ signal }) => api<Firing[]>('GET', '/alerts/firing', undefined, signal), refetchInterval: ALERT_POLL_MS });
+}
+/** useAlertHistory loads fired alerts, newest first; qs holds limit, rule and engine. */
+export function useAlertHistory(qs: string) {
+  return useQuery({
+    queryKey: keys.alertHistory(qs),
+    queryFn: ({ signal }) => api<AlertEvent[]>('GET', `/alerts/history?${qs}`, undefined, signal),
+    refetchInterval: ALERT_POLL_MS,
+    placeholderData: (prev) => prev,
   });
 }

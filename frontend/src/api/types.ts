@@ -261,3 +261,128 @@ export interface Job {
   started: number;
   finished?: number;
 }
+
+// Alerts (docs/alerts.md; /alerts/...). Secrets are write-only: a Channel says only
+// whether each one is set.
+export type ChannelType = 'webhook' | 'telegram' | 'email';
+export type EmailTLS = 'starttls' | 'tls' | 'none';
+
+/** The body of POST / PUT /alerts/channels; a secret left out or "" keeps the stored one. */
+export interface ChannelIn {
+  name: string;
+  type: ChannelType;
+  enabled?: boolean;
+  // webhook
+  url?: string;
+  secret?: string;
+  headers?: Record<string, string>;
+  // telegram
+  token?: string;
+  chat_id?: string;
+  api_url?: string;
+  // email
+  host?: string;
+  port?: number;
+  tls?: EmailTLS;
+  username?: string;
+  password?: string;
+  from?: string;
+  to?: string[];
+}
+
+export interface Channel extends Omit<ChannelIn, 'secret' | 'token' | 'password'> {
+  enabled: boolean;
+  secret_set?: boolean;
+  token_set?: boolean;
+  password_set?: boolean;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export type DeliveryStatus = 'sent' | 'failed' | 'retrying' | 'gave_up';
+
+/** One delivery attempt of an alert (or a test) to a channel. */
+export interface Delivery {
+  id: number;
+  time: string; // RFC 3339
+  channel: string;
+  rule: string;
+  alert_id: number | string;
+  attempt: number;
+  status: DeliveryStatus;
+  http_status?: number;
+  error: string;
+}
+
+export interface ChannelTestResult {
+  ok: boolean;
+  status: 'sent' | 'failed';
+  error: string;
+}
+
+export type ConditionOp = 'equals' | 'contains' | 'matches' | 'in';
+
+export interface Condition {
+  column: string;
+  op: ConditionOp;
+  value: string | string[]; // an array for "in"
+}
+
+export type HealthCondition = 'engine_failed' | 'engine_paused' | 'kernel_drops' | 'dropped' | 'spool_growing' | 'disk_free_below' | 'no_logs';
+
+/** The body of POST / PUT /alerts/rules; engine "" is every engine. */
+export interface RuleIn {
+  name: string;
+  engine: string;
+  enabled?: boolean;
+  kind?: 'log' | 'health';
+  when?: Condition[];
+  word?: string;
+  count?: number;
+  window_s?: number;
+  cooldown_s?: number;
+  group_by?: string;
+  max_groups?: number;
+  health?: HealthCondition;
+  threshold?: number;
+  sender?: string;
+  channels: string[];
+}
+
+export interface Rule extends RuleIn {
+  firing: boolean;
+  last_fired_at: string | null;
+  fired_total: number;
+  suppressed_total: number;
+}
+
+/** A rule firing now (fired within its cooldown); group is "" for an ungrouped rule. */
+export interface Firing {
+  rule: string;
+  engine: string;
+  group: string;
+  since: string;
+}
+
+export interface AlertDeliverySummary {
+  channel: string;
+  status: DeliveryStatus;
+  attempts: number;
+  error: string;
+}
+
+/** One fired alert (GET /alerts/history); link opens browse with the rule's filter. */
+export interface AlertEvent {
+  id: number | string;
+  time: string;
+  rule: string;
+  engine: string;
+  group: string;
+  count: number;
+  window_s: number;
+  /** A health rule's finding; "" for log rules. */
+  message?: string;
+  rows: Record<string, string | null>[] | null;
+  link: string;
+  deliveries: AlertDeliverySummary[] | null;
+}

@@ -31,6 +31,7 @@ import { formatBytes, formatCount, formatDuration, formatPercent, formatRate, fo
 import { Throughput } from '../common/Throughput';
 import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, StateChip } from '../common/ui';
 import { useLive } from '../common/useLive';
+import { EngineAlertBadge } from '../alerts/AlertBadge';
 import { ClientsCard } from './ClientsCard';
 import { ConnectionsCard } from './ConnectionsCard';
 import { TlsCertificate } from './TlsCertificate';
@@ -105,6 +106,7 @@ export default function EngineDetailPage() {
               <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }} component="span">
                 <span>{e.name}</span>
                 <StateChip state={s?.state ?? e.state} />
+                <EngineAlertBadge engine={e.name} />
               </Stack>
             }
             subtitle={`${e.class} · ${e.protocol || 'udp'} ${e.bind}:${e.port} · syslog header ${e.syslog_header ?? 'none'} · ${e.timezone} · retention ${e.retention_days ? `${e.retention_days} days` : 'forever'}`}

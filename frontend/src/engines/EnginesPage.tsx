@@ -28,6 +28,7 @@ import { useAuth } from '../auth/authContext';
 import { formatRate } from '../common/format';
 import { ConfirmDialog, PageHeader, QueryView, ScrollBox, StateChip } from '../common/ui';
 import { useLive } from '../common/useLive';
+import { EngineAlertBadge } from '../alerts/AlertBadge';
 import { EngineActions } from './EngineActions';
 import { EngineDialog } from './EngineDialog';
 
@@ -86,7 +87,10 @@ export default function EnginesPage() {
                             </Link>
                           </TableCell>
                           <TableCell>
-                            <StateChip state={state} title={s?.reason ?? e.error} />
+                            <Stack direction="row" sx={{ gap: 0.5, flexWrap: 'wrap', alignItems: 'center' }}>
+                              <StateChip state={state} title={s?.reason ?? e.error} />
+                              <EngineAlertBadge engine={e.name} />
+                            </Stack>
                             {state === 'failed' && (e.error || s?.reason) && (
                               <Typography variant="caption" color="error" sx={{ display: 'block', whiteSpace: 'normal', maxWidth: 240 }}>
                                 {s?.reason ?? e.error}

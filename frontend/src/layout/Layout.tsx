@@ -7,10 +7,12 @@ import Dns from '@mui/icons-material/Dns';
 import LightMode from '@mui/icons-material/LightMode';
 import Memory from '@mui/icons-material/Memory';
 import MenuIcon from '@mui/icons-material/Menu';
+import Notifications from '@mui/icons-material/Notifications';
 import People from '@mui/icons-material/People';
 import SettingsIcon from '@mui/icons-material/Settings';
 import {
   AppBar,
+  Badge,
   Box,
   Chip,
   Drawer,
@@ -29,6 +31,7 @@ import {
 } from '@mui/material';
 import { Suspense, useState } from 'react';
 import { Link as RouterLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useFiring } from '../api/queries';
 import { useAuth } from '../auth/authContext';
 import { Loading } from '../common/ui';
 import { useLiveConnected } from '../common/useLive';
@@ -46,10 +49,21 @@ export function Layout() {
   const navigate = useNavigate();
   const [menuEl, setMenuEl] = useState<HTMLElement | null>(null);
   const connected = useLiveConnected();
+  const firing = useFiring();
+  const firingRules = new Set((firing.data ?? []).map((f) => f.rule)).size;
 
   const items = [
     { to: '/engines', label: 'Engines', icon: <Dns /> },
     { to: '/classes', label: 'Classes', icon: <Category /> },
+    {
+      to: '/alerts',
+      label: 'Alerts',
+      icon: (
+        <Badge badgeContent={firingRules} color="error" data-testid="nav-firing" title={firingRules ? `${firingRules} rules firing` : undefined}>
+          <Notifications />
+        </Badge>
+      ),
+    },
     { to: '/system', label: 'System', icon: <Memory /> },
     ...(isAdmin ? [{ to: '/users', label: 'Users', icon: <People /> }] : []),
     { to: '/settings', label: 'Settings', icon: <SettingsIcon /> },
