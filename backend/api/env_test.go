@@ -38,7 +38,8 @@ type env struct {
 	viewer string                    // viewer token
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the server; tune, when given, adjusts the factory's config.
+func newEnv(t *testing.T, tune ...func(*factory.Config)) *env {
 	t.Helper()
 	e := &env{dir: t.TempDir()}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -58,7 +59,11 @@ func newEnv(t *testing.T) *env {
 	if _, err := as.CreateUser("viewer", viewerPassword, meta.RoleViewer, new(bool)); err != nil {
 		t.Fatal(err)
 	}
-	f, err := factory.New(factory.Config{DataDir: e.dir, Meta: db, Log: log, HostTZ: "UTC"})
+	fc := factory.Config{DataDir: e.dir, Meta: db, Log: log, HostTZ: "UTC"}
+	for _, fn := range tune {
+		fn(&fc)
+	}
+	f, err := factory.New(fc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,6 +132,7 @@ func (b *batcher) flush(wst *workerStat) {
 			b.e.events.Add(LevelInfo, "writes succeed again")
 		}
 		b.e.tail.offer(b.schema, b.rows, b.e.cfg.TZName, b.e.cfg.Location)
+		b.offerRows()
 	}
 	b.e.ctr.queued.Add(-int64(n))
 	if b.spool > 0 {
@@ -152,7 +153,7 @@ func (b *batcher) release() {
 	var bytes int64
 	for _, p := range b.held {
 		bytes += p.bytes
-		putParsed(p)
+		p.unref()
 	}
 	b.e.ctr.queuedBytes.Add(-bytes)
 	clear(b.rows)
