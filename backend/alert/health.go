@@ -70,17 +70,17 @@ func (rs *ruleState) observe(eh EngineHealth, now time.Time) (int, string) {
 		rs.seen = map[string]*healthSeen{}
 	}
 	st := eh.Stats
-	prev, known := rs.seen[eh.Name]
+	seen, known := rs.seen[eh.Name]
 	if !known {
-		prev = &healthSeen{kernel: st.KernelDrops, dropped: st.Dropped, received: st.Received, spool: st.SpoolBytes, changed: now}
-		rs.seen[eh.Name] = prev
+		seen = &healthSeen{kernel: st.KernelDrops, dropped: st.Dropped, received: st.Received, spool: st.SpoolBytes, changed: now}
+		rs.seen[eh.Name] = seen
 	}
-	cur := *prev
+	prev, cur := *seen, *seen
 	cur.kernel, cur.dropped, cur.received, cur.spool = st.KernelDrops, st.Dropped, st.Received, st.SpoolBytes
 	if st.Received != prev.received || st.State != engine.StateRunning {
 		cur.changed = now
 	}
-	*rs.seen[eh.Name] = cur
+	*seen = cur
 	switch rs.spec.Health {
 	case HealthEngineFailed:
 		if st.State == engine.StateFailed {
