@@ -54,10 +54,8 @@ type fired struct {
 // evalBatch runs every log rule of the batch's engine on its rows.
 func (m *Manager) evalBatch(b *engine.RowBatch) {
 	set := m.set.Load()
-	rules := set.forEngine(b.Engine)
 	now := m.cfg.Now()
-	t := now.UnixNano()
-	var out []fired
+	ev := batchEval{m: m, b: b, now: now, t: now.UnixNano()}
 	m.stateMu.Lock()
 	for _, rs := range set.senders[b.Engine] {
 		b.Each(func(r *store.Row) bool {
@@ -68,54 +66,75 @@ func (m *Manager) evalBatch(b *engine.RowBatch) {
 			return true
 		})
 	}
-	for _, rs := range rules {
-		if rs.schema != b.Schema {
-			rs.b, rs.schema = rs.m.bind(b.Schema, rs.spec.GroupBy), b.Schema
-		}
-		bd := &rs.b
-		grouped := rs.spec.GroupBy != ""
+	p := m.progs[b.Engine]
+	if p == nil || p.set != set || p.schema != b.Schema {
+		p = compileProgram(set, set.forEngine(b.Engine), b.Schema)
+		m.progs[b.Engine] = p
+	}
+	if len(p.idx)+len(p.linear) > 0 {
+		hit := ev.hit
 		b.Each(func(r *store.Row) bool {
-			if !bd.match(r, b.TZName) {
-				return true
-			}
-			key := gkey{engine: b.Engine}
-			if grouped {
-				key.group, _ = bd.group.get(r, b.TZName)
-			}
-			g := rs.groupFor(key)
-			if g == nil {
-				return true
-			}
-			n := g.win.add(t)
-			if rs.inCooldown(g, now) {
-				if n >= rs.spec.Count {
-					rs.suppress++
-				}
-				return true
-			}
-			if n == 1 {
-				g.sample = g.sample[:0]
-			}
-			if len(g.sample) < maxSampleRows {
-				g.sample = append(g.sample, rowMap(b.Schema, r, b.TZName))
-			}
-			if n >= rs.spec.Count {
-				g.fired, g.lastFired = true, now
-				rs.fired++
-				rs.lastAt = now
-				a := &Alert{Time: now, Rule: rs.spec.Name, Engine: b.Engine, Group: strings.Clone(key.group), Count: n,
-					WindowS: rs.spec.WindowS, Rows: g.sample, Deliveries: []DeliverySummary{}}
-				a.Link = link(&rs.spec, b.Engine, a.Group, m.today(b.TZName, now))
-				g.sample = nil
-				out = append(out, fired{a, rs.spec.Channels})
-			}
+			p.run(r, b.TZName, hit)
 			return true
 		})
 	}
 	m.stateMu.Unlock()
-	for _, f := range out {
+	for _, f := range ev.out {
 		m.dispatch(f)
 	}
+}
+
+// batchEval is the evaluation of one batch: what hits need.
+type batchEval struct {
+	m   *Manager
+	b   *engine.RowBatch
+	now time.Time
+	t   int64
+	out []fired
+}
+
+// hit counts a matching row in its group and fires the rule when the count
+// reaches the threshold outside the cooldown (stateMu held).
+func (ev *batchEval) hit(pr *progRule, r *store.Row) {
+	rs := pr.rs
+	key := gkey{engine: ev.b.Engine}
+	if pr.b.group != colMissing {
+		key.group, _ = pr.b.group.get(r, ev.b.TZName)
+	}
+	g := rs.cached
+	if g == nil || rs.cachedKey != key {
+		if g = rs.groupFor(key); g == nil {
+			return
+		}
+		rs.cached, rs.cachedKey = g, gkey{engine: ev.b.Engine} // the engine name is not a row's substring
+		if key.group != "" {
+			rs.cached = nil
+		}
+	}
+	n := g.win.add(ev.t)
+	if rs.inCooldown(g, ev.now) {
+		if n >= rs.spec.Count {
+			rs.suppress++
+		}
+		return
+	}
+	if n == 1 {
+		g.sample = g.sample[:0]
+	}
+	if len(g.sample) < maxSampleRows {
+		g.sample = append(g.sample, rowMap(ev.b.Schema, r, ev.b.TZName))
+	}
+	if n < rs.spec.Count {
+		return
+	}
+	g.fired, g.lastFired = true, ev.now
+	rs.fired++
+	rs.lastAt = ev.now
+	a := &Alert{Time: ev.now, Rule: rs.spec.Name, Engine: ev.b.Engine, Group: strings.Clone(key.group), Count: n,
+		WindowS: rs.spec.WindowS, Rows: g.sample, Deliveries: []DeliverySummary{}}
+	a.Link = link(&rs.spec, ev.b.Engine, a.Group, ev.m.today(ev.b.TZName, ev.now))
+	g.sample = nil
+	ev.out = append(ev.out, fired{a, rs.spec.Channels})
 }
 
 // rowMap copies a row's shown values, each cut to maxCell.

@@ -146,7 +146,8 @@ type Manager struct {
 	skipped  atomic.Uint64 // batches skipped: queue full
 	inFlight atomic.Int64
 
-	locs map[string]*time.Location // evaluator: timezones by name
+	locs  map[string]*time.Location // evaluator: timezones by name
+	progs map[string]*program       // evaluator (stateMu): compiled rules by engine
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -158,7 +159,7 @@ type Manager struct {
 func New(cfg Config) (*Manager, error) {
 	cfg.fill()
 	m := &Manager{cfg: cfg, rules: map[string]*ruleState{}, created: map[string]time.Time{}, channels: map[string]*channelEntry{},
-		in: make(chan *engine.RowBatch, cfg.QueueBatches), locs: map[string]*time.Location{}}
+		in: make(chan *engine.RowBatch, cfg.QueueBatches), locs: map[string]*time.Location{}, progs: map[string]*program{}}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	crs, err := cfg.Meta.AlertChannels()
 	if err != nil {

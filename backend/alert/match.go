@@ -109,9 +109,13 @@ func (m *matcher) bind(s *store.Schema, groupBy string) bound {
 	return b
 }
 
-// match reports whether r satisfies every condition and the word.
-func (b *bound) match(r *store.Row, tz string) bool {
+// matchExcept reports whether r satisfies every condition but the skip-th
+// (-1: all) and the word.
+func (b *bound) matchExcept(r *store.Row, tz string, skip int) bool {
 	for i := range b.m.conds {
+		if i == skip {
+			continue
+		}
 		c := &b.m.conds[i]
 		v, ok := b.cols[i].get(r, tz)
 		if !ok {

@@ -3,8 +3,6 @@ package alert
 import (
 	"strings"
 	"time"
-
-	"github.com/logsieve/logsieve/backend/store"
 )
 
 // maxSampleRows is how many matching rows an alert carries; maxCell is the
@@ -26,15 +24,17 @@ type group struct {
 // ruleState is a rule in force: its spec, the compiled matcher, its groups
 // and counters. Guarded by Manager.stateMu.
 type ruleState struct {
-	spec     RuleSpec
-	m        *matcher
-	schema   *store.Schema // the schema b was bound for
-	b        bound
-	groups   map[gkey]*group
-	fired    uint64
-	suppress uint64
-	capped   uint64 // matches of new groups past max_groups
-	lastAt   time.Time
+	spec   RuleSpec
+	m      *matcher
+	groups map[gkey]*group
+	// cached is the group of cachedKey (ungrouped rules: the engine's one
+	// group), saving a map lookup per matching row.
+	cached    *group
+	cachedKey gkey
+	fired     uint64
+	suppress  uint64
+	capped    uint64 // matches of new groups past max_groups
+	lastAt    time.Time
 
 	// health rules
 	seen       map[string]*healthSeen // by engine
@@ -81,6 +81,7 @@ func (rs *ruleState) inCooldown(g *group, now time.Time) bool {
 // prune drops the groups that hold nothing any more: no match in the window
 // and out of cooldown.
 func (rs *ruleState) prune(now time.Time) {
+	rs.cached = nil
 	for k, g := range rs.groups {
 		if !rs.inCooldown(g, now) && (g.win == nil || g.win.count(now.UnixNano()) == 0) {
 			delete(rs.groups, k)
