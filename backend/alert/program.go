@@ -14,10 +14,34 @@ type program struct {
 }
 
 // indexCol maps the values of one column to the rules whose indexed
-// condition accepts them.
+// condition accepts them. Up to smallIndex values are compared one by one
+// instead (a value of another length is told apart without reading it: the
+// row's text is often not in the CPU cache any more when rules run, and a
+// map lookup hashes, so reads, every value).
 type indexCol struct {
 	col     column
 	byValue map[string][]*progRule
+	small   []smallEntry // when len(byValue) <= smallIndex
+}
+
+type smallEntry struct {
+	value string
+	rules []*progRule
+}
+
+const smallIndex = 8
+
+// lookup returns the rules of value v.
+func (ic *indexCol) lookup(v string) []*progRule {
+	if ic.small != nil {
+		for i := range ic.small {
+			if e := &ic.small[i]; len(e.value) == len(v) && e.value == v {
+				return e.rules
+			}
+		}
+		return nil
+	}
+	return ic.byValue[v]
 }
 
 // progRule is a rule bound to the schema; skip is the condition the index
@@ -65,6 +89,15 @@ func compileProgram(set *ruleSet, rules []*ruleState, s *store.Schema) *program 
 			}
 		}
 	}
+	for i := range p.idx {
+		ic := &p.idx[i]
+		if len(ic.byValue) <= smallIndex {
+			ic.small = make([]smallEntry, 0, len(ic.byValue))
+			for v, rules := range ic.byValue {
+				ic.small = append(ic.small, smallEntry{v, rules})
+			}
+		}
+	}
 	return p
 }
 
@@ -76,7 +109,7 @@ func (p *program) run(r *store.Row, tz string, hit func(*progRule, *store.Row)) 
 		if !ok {
 			continue
 		}
-		for _, pr := range ic.byValue[v] {
+		for _, pr := range ic.lookup(v) {
 			if pr.b.matchExcept(r, tz, pr.skip) {
 				hit(pr, r)
 			}

@@ -77,3 +77,11 @@ func (b *batcher) offerRows() {
 		}
 	}
 }
+
+// NewRowBatch returns a batch of rows that no engine wrote (benchmarks and
+// tests of a sink); its Release only drops the rows.
+func NewRowBatch(engine, tz string, s *store.Schema, rows []store.Row) *RowBatch {
+	pc := &parsedChunk{rows: rows}
+	pc.refs.Store(1 << 30) // never back to the pool
+	return &RowBatch{Engine: engine, TZName: tz, Schema: s, chunks: []*parsedChunk{pc}}
+}

@@ -65,7 +65,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.protocol, "protocol", "udp", "udp, tcp or tls (one connection per engine; tls engines use the bench data dir's self-signed certificate)")
 	fs.StringVar(&o.framing, "framing", "octet", "tcp/tls framing: octet (RFC 6587 octet counting) or lf")
 	fs.StringVar(&o.header, "header", "none", "the engines' syslog_header: none, auto, rfc3164 or rfc5424")
-	fs.IntVar(&o.rules, "rules", 0, "log alert rules on each engine (benchRule: equals, in and contains conditions, one grouped)")
+	fs.IntVar(&o.rules, "rules", 0, "log alert rules on each engine (alert.BenchRule: equals, in and contains conditions, one grouped)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -147,40 +147,12 @@ func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
 		}
 		names, ports = append(names, s.Name), append(ports, port)
 		for r := 0; r < o.rules; r++ {
-			if _, err := f.Alerts().CreateRule(benchRule(s.Name, r)); err != nil {
+			if _, err := f.Alerts().CreateRule(alert.BenchRule(s.Name, r)); err != nil {
 				return nil, nil, err
 			}
 		}
 	}
 	return names, ports, f.Close()
-}
-
-// benchRule is the i-th log alert rule of a bench engine: a mix of equals,
-// in and contains conditions on the five-key class, most matching a few
-// percent of the loadgen's rows (so they fire, then count suppressed rows
-// in their cooldown), one grouped by router. No channels: firing is stored
-// in the history only.
-func benchRule(engine string, i int) alert.RuleSpec {
-	routers := []string{"T8Y45jGZY", "CoreRTR01", "edge-gw", "BRAS7", "AccessR2", "NASx9"}
-	s := alert.DefaultRule()
-	s.Name, s.Engine = fmt.Sprintf("%s-rule%d", engine, i+1), engine
-	one := func(col, op, v string) alert.Cond {
-		return alert.Cond{Column: col, Op: op, Value: alert.Value{List: []string{v}}}
-	}
-	switch i % 4 {
-	case 0:
-		s.When = []alert.Cond{one("router_identity", alert.OpEquals, routers[i%len(routers)]), one("proto", alert.OpEquals, "ICMP")}
-	case 1:
-		s.When = []alert.Cond{{Column: "pppoe", Op: alert.OpIn, Value: alert.Value{IsList: true, List: []string{"alice", "bob", fmt.Sprint("user", i)}}}}
-	case 2:
-		s.When = []alert.Cond{one("length", alert.OpEquals, fmt.Sprint(40+i)), one("proto", alert.OpEquals, "UDP")}
-	default:
-		s.When = []alert.Cond{one("destination_ip", alert.OpContains, fmt.Sprintf(":%d", 20+i))}
-	}
-	if i == 0 {
-		s.When, s.GroupBy = []alert.Cond{one("proto", alert.OpEquals, "ICMP")}, "router_identity"
-	}
-	return s
 }
 
 func runBench(o benchOptions, stderr io.Writer) (string, error) {
