@@ -266,3 +266,35 @@ func TestHealthRulesFireOnStateDropsSilenceAndDisk(t *testing.T) {
 		}
 	}
 }
+
+func TestNoLogsFromAKnownSenderFires(t *testing.T) {
+	c, fe := newClock(), &fakeEngines{}
+	m := newManager(t, fe, c)
+	s := alert.DefaultRule()
+	s.Name, s.Engine, s.Kind, s.Health, s.Threshold, s.Sender = "quiet-router", "fw", alert.KindHealth, alert.HealthNoLogs, 2, "127.0.0.1"
+	if _, err := m.CreateRule(s); err != nil {
+		t.Fatal(err)
+	}
+	// A log rule on the same rows tells when their batch was evaluated.
+	mustRule(t, m, func(s *alert.RuleSpec) { s.Word = "hello"; s.When = nil })
+	e, addr := startEngine(t, m)
+	fe.setHealth(alert.EngineHealth{Name: "fw", Stats: e.Stats()})
+	c.Add(90 * time.Second)
+	sendUDP(t, addr, "msg=hello")
+	waitFor(t, "the evaluation of the row", func() bool { return rule(t, m, "deny").FiredTotal == 1 })
+	c.Add(90 * time.Second)
+	m.CheckHealth()
+	if r := rule(t, m, "quiet-router"); r.FiredTotal != 0 {
+		t.Fatalf("fired 90 s after the sender's last row; got %d", r.FiredTotal)
+	}
+	c.Add(31 * time.Second)
+	m.CheckHealth()
+	if r := rule(t, m, "quiet-router"); r.FiredTotal != 1 {
+		t.Fatalf("not fired 2 min after the sender's last row; got %d", r.FiredTotal)
+	}
+	var h []alert.Alert
+	waitFor(t, "the alert in the history", func() bool { h, _ = m.History(metaFilter("quiet-router")); return len(h) == 1 })
+	if h[0].Group != "127.0.0.1" || !strings.Contains(h[0].Message, `no logs from sender "127.0.0.1" for 2m1s`) {
+		t.Fatalf("history; got %+v", h)
+	}
+}

@@ -154,3 +154,37 @@ func TestAlertValidationNamesTheField(t *testing.T) {
 		{Name: "delete channel", Request: apitest.Request{Method: "DELETE", Path: "/api/v1/alerts/channels/h", Token: e.admin}, Status: 204},
 	})
 }
+
+func TestFailedDeliveryIsAnEventOfTheEngine(t *testing.T) {
+	e := newEnv(t)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	e.Do(apitest.Request{Method: "POST", Path: "/api/v1/classes", Token: e.admin, Body: classBody})
+	port := e.createEngine(t, "edge")
+	e.Run(t, []apitest.Scenario{
+		{Name: "create webhook", Request: apitest.Request{Method: "POST", Path: "/api/v1/alerts/channels", Token: e.admin,
+			Body: map[string]any{"name": "down", "type": "webhook", "url": down.URL}}, Status: 201},
+		{Name: "rule on every engine", Request: apitest.Request{Method: "POST", Path: "/api/v1/alerts/rules", Token: e.admin,
+			Body: map[string]any{"name": "panic", "engine": "", "word": "PANIC", "channels": []string{"down"}}}, Status: 201},
+	})
+	sendUDP(t, port, "msg=kernel panic now")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := e.Do(apitest.Request{Method: "GET", Path: "/api/v1/engines/edge/events", Token: e.viewer})
+		if strings.Contains(string(r.Body), `alert \"panic\": delivery to channel \"down\" failed, retrying: answered 503`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no delivery event within 10 s; events %s", r.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.Run(t, []apitest.Scenario{
+		{Name: "recorded", Request: apitest.Request{Method: "GET", Path: "/api/v1/alerts/channels/down/deliveries", Token: e.viewer}, Status: 200,
+			Contains: []string{`"status":"retrying"`, `"http_status":503`, `maintenance`}},
+		{Name: "ingest goes on", Request: apitest.Request{Method: "GET", Path: "/api/v1/engines/edge/stats", Token: e.viewer}, Status: 200,
+			Contains: []string{`"stored":1`, `"dropped":0`}},
+	})
+}
