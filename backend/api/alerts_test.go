@@ -95,6 +95,8 @@ func TestLogRuleFiresASignedWebhookOnUDPTraffic(t *testing.T) {
 			Contains: []string{`"firing":true`, `"fired_total":1`}},
 		{Name: "deliveries", Request: apitest.Request{Method: "GET", Path: "/api/v1/alerts/channels/hook/deliveries?limit=5", Token: e.viewer}, Status: 200,
 			Contains: []string{`"status":"sent"`, `"attempt":1`, `"rule":"deny"`, `"http_status":200`}},
+		{Name: "metrics", Request: apitest.Request{Method: "GET", Path: "/metrics", Token: e.viewer}, Status: 200,
+			Contains: []string{"logsieve_alert_skipped_batches_total 0"}},
 		{Name: "send test", Request: apitest.Request{Method: "POST", Path: "/api/v1/alerts/channels/hook/test", Token: e.admin}, Status: 200,
 			Contains: []string{`"ok":true`, `"status":"sent"`}},
 	})

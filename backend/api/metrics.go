@@ -114,6 +114,9 @@ func (s *Server) metricsHandler() (fiber.Handler, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newEngineCollector(s.d.Factory),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "logsieve_alert_skipped_batches_total",
+			Help: "Write batches the alert rules did not see because their queue was full."},
+			func() float64 { return float64(s.d.Factory.Alerts().Skipped()) }),
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
