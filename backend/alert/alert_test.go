@@ -174,19 +174,29 @@ func TestTelegramChannelCallsSendMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	bot.mu.Lock()
-	path := bot.paths[0]
+	first := bot.paths[0]
 	bot.mu.Unlock()
-	if path != "/bot123:ABC/sendMessage" || got.ChatID != "-1001" {
-		t.Fatalf("unexpected call; got %s %+v", path, got)
+	if first != "/bot123:ABC/sendMessage" || got.ChatID != "-1001" {
+		t.Fatalf("unexpected call; got %s %+v", first, got)
 	}
 	for _, want := range []string{`"deny"`, `engine "fw"`, "1 matching rows within 60 s", "> msg=deny user=alice", "/engines/fw/logs?", "match=word"} {
 		if !strings.Contains(got.Text, want) {
 			t.Errorf("text lacks %q; got %q", want, got.Text)
 		}
 	}
+	// A PUT without the token keeps it (secrets are write-only).
+	if _, err := m.UpdateChannel("tg", alert.ChannelSpec{Name: "tg", ChatID: "@noc_alerts", APIURL: bot.URL, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
 	res, err := m.TestChannel(context.Background(), "tg")
 	if err != nil || !res.OK {
 		t.Fatalf("test message; got %+v %v", res, err)
+	}
+	bot.mu.Lock()
+	path, body := bot.paths[1], bot.bodies[1]
+	bot.mu.Unlock()
+	if path != "/bot123:ABC/sendMessage" || !strings.Contains(body, `"chat_id":"@noc_alerts"`) {
+		t.Fatalf("after the update; got %s %s", path, body)
 	}
 }
 

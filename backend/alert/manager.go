@@ -455,8 +455,8 @@ func (m *Manager) CreateChannel(s ChannelSpec) (Channel, error) {
 	return m.saveChannel(s.only(), time.Time{})
 }
 
-// UpdateChannel replaces a channel's definition; its type cannot change, and
-// a secret left empty keeps the stored one.
+// UpdateChannel replaces a channel's definition; its type cannot change (an
+// empty type keeps it), and a secret left empty keeps the stored one.
 func (m *Manager) UpdateChannel(name string, s ChannelSpec) (Channel, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -466,6 +466,9 @@ func (m *Manager) UpdateChannel(name string, s ChannelSpec) (Channel, error) {
 	}
 	if s.Name != name {
 		return Channel{}, invalid("name", "a channel cannot be renamed (from %q to %q)", name, s.Name)
+	}
+	if s.Type == "" {
+		s.Type = old.spec.Type
 	}
 	if s.Type != old.spec.Type {
 		return Channel{}, invalid("type", "the type of channel %q is %q and cannot change", name, old.spec.Type)

@@ -158,8 +158,8 @@ func validateRule(s *RuleSpec, cols Columns, channels map[string]bool) error {
 			return invalid("channels", "channel %q does not exist", c)
 		}
 	}
-	if s.CooldownS < 0 || s.CooldownS > MaxCooldownS {
-		return invalid("cooldown_s", "invalid cooldown_s %d: must be 0-%d", s.CooldownS, MaxCooldownS)
+	if s.CooldownS < 1 || s.CooldownS > MaxCooldownS {
+		return invalid("cooldown_s", "invalid cooldown_s %d: must be 1-%d (the cooldown is what keeps a flood of matches to one alert per group)", s.CooldownS, MaxCooldownS)
 	}
 	switch s.Kind {
 	case KindLog:
