@@ -154,14 +154,24 @@ func rowMap(s *store.Schema, r *store.Row, tz string) map[string]string {
 	return out
 }
 
+// maxDispatching bounds the fired alerts being stored at once; past it an
+// alert is dropped (and logged): a flood of groups must not pile up goroutines.
+const maxDispatching = 1000
+
 // dispatch stores a fired alert and starts its deliveries, in the background.
 func (m *Manager) dispatch(f fired) {
 	if m.ctx.Err() != nil {
 		return
 	}
+	if m.dispatching.Add(1) > maxDispatching {
+		m.dispatching.Add(-1)
+		m.cfg.Log.Warn("alert dropped: too many alerts being stored", "rule", f.alert.Rule, "engine", f.alert.Engine, "group", f.alert.Group)
+		return
+	}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
+		defer m.dispatching.Add(-1)
 		if f.alert.Rows == nil {
 			f.alert.Rows = []map[string]string{}
 		}

@@ -144,7 +144,9 @@ type Manager struct {
 
 	in       chan *engine.RowBatch
 	skipped  atomic.Uint64 // batches skipped: queue full
-	inFlight atomic.Int64
+	inFlight atomic.Int64  // deliveries in progress
+	// dispatching counts fired alerts being stored (evaluate.go)
+	dispatching atomic.Int64
 
 	locs  map[string]*time.Location // evaluator: timezones by name
 	progs map[string]*program       // evaluator (stateMu): compiled rules by engine
