@@ -28,6 +28,8 @@ PROTOCOL ?= udp
 FRAMING ?= octet
 # HEADER is the bench engines' syslog_header (none|auto|rfc3164|rfc5424); none is the historic line.
 HEADER ?= none
+# RULES log alert rules on each bench engine (0: none; `make bench RULES=20` measures their cost).
+RULES ?= 0
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web lint-vuln \
         bench bench-all bench-query dist clean deps-node deps-chromium deps-system deps-clients fuzz \
@@ -186,10 +188,10 @@ lint-vuln: deps-node
 	  echo "lint: npm audit SKIPPED: the registry's audit endpoint cannot be reached ($$(echo "$$out" | grep -Em1 '$(NPM_OFFLINE_RE)'))"; \
 	else echo "$$out"; exit 1; fi
 
-## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, HEADER
+## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, HEADER, RULES
 bench: build
 	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO) \
-	  --protocol $(PROTOCOL) --framing $(FRAMING) --header $(HEADER)
+	  --protocol $(PROTOCOL) --framing $(FRAMING) --header $(HEADER) --rules $(RULES)
 
 ## bench-all: the bench line for 1, 2 and 4 engines and for keep_original off
 bench-all: build

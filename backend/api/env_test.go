@@ -38,9 +38,14 @@ type env struct {
 	viewer string                    // viewer token
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the server; tune, when given, adjusts the factory's config.
+func newEnv(t *testing.T, tune ...func(*factory.Config)) *env {
 	t.Helper()
-	return newEnvWith(t, envOptions{})
+	return newEnvWith(t, envOptions{factory: func(c *factory.Config) {
+		for _, fn := range tune {
+			fn(c)
+		}
+	}})
 }
 
 // envOptions change what newEnvWith builds.

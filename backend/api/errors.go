@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/logsieve/logsieve/backend/alert"
 	"github.com/logsieve/logsieve/backend/auth"
 	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/factory"
@@ -43,6 +44,7 @@ func classify(err error) (int, ErrorBody) {
 		ae *Error
 		au *auth.Error
 		fe *factory.Error
+		le *alert.Error
 		ke *class.KeyError
 		ne *class.NameError
 		se *store.FieldError
@@ -63,6 +65,15 @@ func classify(err error) (int, ErrorBody) {
 			st = http.StatusConflict
 		}
 		return st, ErrorBody{fe.Msg, fe.Field}
+	case errors.As(err, &le):
+		st := http.StatusBadRequest
+		switch le.Kind {
+		case alert.NotFound:
+			st = http.StatusNotFound
+		case alert.Conflict:
+			st = http.StatusConflict
+		}
+		return st, ErrorBody{le.Msg, le.Field}
 	case errors.As(err, &ke):
 		return http.StatusBadRequest, ErrorBody{ke.Error(), "patterns." + ke.Key}
 	case errors.As(err, &ne):

@@ -171,6 +171,9 @@ func (s *Server) metricsRegistry() (*prometheus.Registry, error) {
 		build,
 		newEngineCollector(s.d.Factory),
 		newDiskCollector(s.d.DataDir),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "logsieve_alert_skipped_batches_total",
+			Help: "Write batches the alert rules did not see because their queue was full."},
+			func() float64 { return float64(s.d.Factory.Alerts().Skipped()) }),
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

@@ -134,6 +134,7 @@ func (b *batcher) flush(wst *workerStat) {
 			b.e.events.Add(LevelInfo, "writes succeed again")
 		}
 		b.e.tail.offer(b.schema, b.rows, b.e.cfg.TZName, b.e.cfg.Location)
+		b.offerRows()
 	}
 	b.e.ctr.queued.Add(-int64(n))
 	if b.spool > 0 {
@@ -154,7 +155,7 @@ func (b *batcher) release() {
 	var bytes int64
 	for _, p := range b.held {
 		bytes += p.bytes
-		putParsed(p)
+		p.unref()
 	}
 	b.e.ctr.queuedBytes.Add(-bytes)
 	clear(b.rows)

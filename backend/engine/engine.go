@@ -159,6 +159,7 @@ type Engine struct {
 	cur     atomic.Pointer[classState]
 	clients atomic.Pointer[ClientList]
 	events  *EventLog
+	sink    atomic.Pointer[sinkBox] // see SetRowSink
 
 	paused      atomic.Bool // storing refused (disk guard); see Pause
 	pauseMu     sync.Mutex

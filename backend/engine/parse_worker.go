@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/logsieve/logsieve/backend/class"
@@ -20,9 +21,18 @@ type parsedChunk struct {
 	tokens []uint64         // backing array of the rows' Tokens
 	bytes  int64            // datagram bytes of the chunk, for the queue bound
 	spool  uint64           // the chunk's spool position (0: not spooled)
+	refs   atomic.Int32     // holders besides the batcher (a RowSink); see unref
 }
 
 var parsedPool = sync.Pool{New: func() any { return &parsedChunk{} }}
+
+// unref lets go of one holder of p; the last one returns p to its pool.
+func (p *parsedChunk) unref() {
+	if p.refs.Add(-1) < 0 {
+		p.refs.Store(0)
+		putParsed(p)
+	}
+}
 
 func putParsed(p *parsedChunk) {
 	clear(p.rows) // drop references to the chunk's text

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/logsieve/logsieve/backend/alert"
 	"github.com/logsieve/logsieve/backend/class"
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/internal/fanout"
@@ -52,6 +53,8 @@ type Config struct {
 	// (settings tls_cert_file, tls_key_file; SetTLSCertificate changes it).
 	// Both empty: a self-signed pair generated once into <DataDir>/tls.
 	TLSCertFile, TLSKeyFile string
+	// AlertTuning, when set, adjusts the alert manager's config (tests: clock, backoff).
+	AlertTuning func(*alert.Config)
 }
 
 // Factory owns every engine and class. Its methods are safe for concurrent use.
@@ -65,7 +68,8 @@ type Factory struct {
 	sweepCancel context.CancelFunc
 	sweepDone   chan struct{}
 
-	certs *tlscert.Store // the server certificate of tls engines
+	certs  *tlscert.Store // the server certificate of tls engines
+	alerts *alert.Manager // rules, channels; every engine's row sink
 
 	events      fanout.Hub[EngineEvent] // every engine's new events; the zero hub skips a full subscriber
 	jobs        *jobs
@@ -111,8 +115,16 @@ func New(cfg Config) (*Factory, error) {
 	}
 	f := &Factory{cfg: cfg, classes: map[string]*class.Class{}, engines: map[string]*managed{}, jobs: newJobs(),
 		certs: tlscert.NewStore(cfg.DataDir)}
+	var err error
 	if err := f.certs.Use(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
 		cfg.Log.Error("tls engines cannot start until the settings name a certificate that loads", "err", err)
+	}
+	acfg := alert.Config{Meta: cfg.Meta, Engines: alertEngines{f}, Log: cfg.Log, Now: cfg.Now}
+	if cfg.AlertTuning != nil {
+		cfg.AlertTuning(&acfg)
+	}
+	if f.alerts, err = alert.New(acfg); err != nil {
+		return nil, err
 	}
 	crs, err := cfg.Meta.Classes()
 	if err != nil {
@@ -164,6 +176,7 @@ func (f *Factory) attach(m *managed, loc *time.Location) {
 	cfg.Events = m.events
 	cfg.Days = m.days
 	m.eng = engine.New(cfg, f.classes[m.spec.Class])
+	m.eng.SetRowSink(f.alerts)
 	applyClients(m)
 	if f.disk.paused {
 		m.eng.Pause(f.disk.reason)
@@ -205,6 +218,7 @@ func (f *Factory) Boot(ctx context.Context) error {
 	gctx, gcancel := context.WithCancel(ctx)
 	f.guardCancel, f.guardDone = gcancel, make(chan struct{})
 	go f.guardLoop(gctx)
+	f.alerts.Start()
 	return nil
 }
 
@@ -221,11 +235,12 @@ func (f *Factory) Close() error {
 	}
 	f.jobs.stop()
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var errs []error
 	for _, m := range f.engines {
 		errs = append(errs, m.eng.Stop(), m.days.Close())
 	}
+	f.mu.Unlock()
+	f.alerts.Close()
 	return errors.Join(errs...)
 }
 

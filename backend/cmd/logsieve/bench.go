@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/logsieve/logsieve/backend/alert"
 	"github.com/logsieve/logsieve/backend/factory"
 	"github.com/logsieve/logsieve/backend/loadgen"
 	"github.com/logsieve/logsieve/backend/meta"
@@ -44,6 +45,7 @@ type benchOptions struct {
 	cpuProfile                 string
 	protocol, framing          string
 	header                     string // the engines' syslog_header
+	rules                      int    // log alert rules on each bench engine
 }
 
 // benchCmd starts `logsieve serve` in a temp dir with ENGINES engines of the
@@ -63,11 +65,12 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.protocol, "protocol", "udp", "udp, tcp or tls (one connection per engine; tls engines use the bench data dir's self-signed certificate)")
 	fs.StringVar(&o.framing, "framing", "octet", "tcp/tls framing: octet (RFC 6587 octet counting) or lf")
 	fs.StringVar(&o.header, "header", "none", "the engines' syslog_header: none, auto, rfc3164 or rfc5424")
+	fs.IntVar(&o.rules, "rules", 0, "log alert rules on each engine (alert.BenchRule: equals, in and contains conditions, one grouped)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if o.engines < 1 || o.count < o.engines || o.rate < 0 {
-		fmt.Fprintln(stderr, "logsieve bench: need --engines >= 1, --count >= engines, --rate >= 0")
+	if o.engines < 1 || o.count < o.engines || o.rate < 0 || o.rules < 0 || o.rules > 1000 {
+		fmt.Fprintln(stderr, "logsieve bench: need --engines >= 1, --count >= engines, --rate >= 0, --rules 0-1000")
 		return 2
 	}
 	if !validProtocol(o.protocol) || (o.framing != "octet" && o.framing != "lf") {
@@ -143,6 +146,11 @@ func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
 			return nil, nil, err
 		}
 		names, ports = append(names, s.Name), append(ports, port)
+		for r := 0; r < o.rules; r++ {
+			if _, err := f.Alerts().CreateRule(alert.BenchRule(s.Name, r)); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	return names, ports, f.Close()
 }
@@ -213,9 +221,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
 	}
-	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s header=%s cpu_us_per_log=%.2f",
+	line := fmt.Sprintf("bench: rate=%d sent=%d stored=%d loss_pct=%.4f stored_per_s=%.0f rss_mb=%.1f cpu_s=%.2f dropped=%d kernel_drops=%d refused=%d write_errors=%d engines=%d keep_original=%t sent_per_s=%.0f sender_cpu_s=%.2f gso=%t protocol=%s header=%s cpu_us_per_log=%.2f rules=%d",
 		o.rate, total, stored, loss, float64(stored)/max(elapsed, 1e-9), rss, cpu, lc.Dropped, lc.KernelDrops, lc.Refused, lc.WriteErrors, o.engines, o.keepOriginal,
-		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol, o.header, cpu*1e6/float64(max(stored, 1)))
+		float64(total)/max(sendElapsed, 1e-9), senderCPU, o.gso, o.protocol, o.header, cpu*1e6/float64(max(stored, 1)), o.rules)
 	if o.protocol == "udp" {
 		line += fmt.Sprintf(" spooled=%d spool_peak_mb=%.1f spool_drain_s=%.2f", lc.Spooled, spoolPeakMB, spoolDrainS)
 	}

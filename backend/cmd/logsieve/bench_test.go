@@ -156,3 +156,30 @@ func TestBenchOverTCPAndTLSStoresEverything(t *testing.T) {
 		t.Fatalf("rc=%d stderr=%q; want 2 naming --protocol", rc, errb.String())
 	}
 }
+
+// --rules puts that many log alert rules on each bench engine (issue 17):
+// the line says how many, and they are the server's rules.
+func TestBenchRulesCreatesLogAlertRules(t *testing.T) {
+	dir := t.TempDir()
+	names, _, err := prepareBench(dir, benchOptions{engines: 2, rules: 20, protocol: "udp", header: "none", keepOriginal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := meta.Open(filepath.Join(dir, "logsieve.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rules, err := db.AlertRules()
+	if err != nil || len(rules) != 40 || len(names) != 2 {
+		t.Fatalf("alert rules; got %d (%v); want 20 on each of 2 engines", len(rules), err)
+	}
+	t.Setenv("LOGSIEVE_TEST_AS_MAIN", "1")
+	var out, errb bytes.Buffer
+	if rc := benchCmd([]string{"--rate", "20000", "--count", "4000", "--rules", "20"}, &out, &errb); rc != 0 {
+		t.Fatalf("bench --rules 20: rc=%d: %s", rc, errb.String())
+	}
+	if f := benchFields(t, strings.TrimSpace(out.String())); f["rules"] != "20" || f["stored"] != "4000" {
+		t.Fatalf("bench --rules 20: %v; want rules=20 stored=4000", f)
+	}
+}
