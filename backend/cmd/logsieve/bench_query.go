@@ -673,9 +673,16 @@ func (c *apiClient) viewers(ctx context.Context, dataDir string, fd filledDay, p
 			}
 		}(i)
 	}
-	lctx, lcancel := context.WithTimeout(pctx, o.viewerTime)
-	res, _ := loadgen.Send(lctx, loadgen.Options{Target: fmt.Sprintf("127.0.0.1:%d", port), Rate: o.viewerRate, Count: math.MaxInt, Seed: 7})
+	// A count, not a deadline, bounds the phase: the loadgen's setup (its
+	// message set) must not eat the phase on a loaded box (it once sent
+	// nothing in a 2 s phase under -race). The deadline only guards.
+	count := max(1, int(float64(o.viewerRate)*o.viewerTime.Seconds()))
+	lctx, lcancel := context.WithTimeout(pctx, 3*o.viewerTime+30*time.Second)
+	res, err := loadgen.Send(lctx, loadgen.Options{Target: fmt.Sprintf("127.0.0.1:%d", port), Rate: o.viewerRate, Count: count, Seed: 7})
 	lcancel()
+	if err != nil {
+		firstErr.Do(func() { v.err = fmt.Errorf("viewers' loadgen: %w", err) })
+	}
 	stop()
 	wg.Wait()
 	v.sent, v.walMax = int(res.Sent), walMax
