@@ -84,6 +84,18 @@ type Config struct {
 	SpoolMaxBytes     int64
 	SpoolSegmentBytes int64
 	SpoolFault        func() error
+
+	// Sink, when set, takes the parsed batches instead of the engine's day
+	// files (a cluster ingest node publishes them; see Sink). nil: the day
+	// files, as on a single box.
+	Sink Sink
+}
+
+// Sink takes the engine's parsed batches, in receive order, one call at a
+// time. Write returns how many rows it accepted (stored, or durably handed
+// on); the rest count as write errors. A *store.Writer is the local Sink.
+type Sink interface {
+	Write(s *store.Schema, rows []store.Row) (int, error)
 }
 
 func (c *Config) fill() {

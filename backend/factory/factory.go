@@ -36,6 +36,9 @@ type Config struct {
 	SpoolMaxBytes int64
 	// DefaultRetentionDays is the retention of a new engine when none is given.
 	DefaultRetentionDays int
+	// NoListeners keeps Boot from starting the engines (a cluster store
+	// node: its engines' day files are written from the stream).
+	NoListeners bool
 	// EngineTuning, when set, adjusts each engine's config before it starts (tests, bench).
 	EngineTuning func(*engine.Config)
 	// MinFreePercent and DiskFullPolicy configure the disk guard (settings
@@ -192,7 +195,7 @@ func (f *Factory) Boot(ctx context.Context) error {
 	names := f.sortedEngineNames()
 	for _, n := range names {
 		m := f.engines[n]
-		if !m.spec.Enabled || m.eng.Running() {
+		if !m.spec.Enabled || m.eng.Running() || f.cfg.NoListeners {
 			continue
 		}
 		if err := m.eng.Start(); err != nil {

@@ -13,6 +13,11 @@ import (
 type fileConfig struct {
 	HTTPAddr string `toml:"http_addr"`
 	DataDir  string `toml:"data_dir"`
+	// Cluster (docs/cluster.md): NATS URLs or "embedded", this node's name
+	// and role; no nats: a single box.
+	NATS string `toml:"nats"`
+	Node string `toml:"node"`
+	Role string `toml:"role"`
 	meta.Settings
 }
 

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logsieve/logsieve/backend/cluster"
+)
+
+// serve --nats embedded: the engine's batches go through an in-process
+// JetStream stream and end up in the same day files, each log once.
+func TestServeWithEmbeddedNATSStoresEveryLogOnce(t *testing.T) {
+	s := startServerWith(t, func(o *serveOptions) {
+		o.Cluster = cluster.Config{NATS: cluster.Embedded, Node: "solo"}
+	})
+	port := s.addEngine(t, "nats")
+	sendSeq(t, &s.child, "nats", port, 0, 2000)
+	deadline := time.Now().Add(20 * time.Second)
+	var rows []int
+	for {
+		rows = dayRows(t, s.dir, "nats")
+		if len(rows) >= 2000 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	slices.Sort(rows)
+	checkSeq(t, rows, 2000)
+	if m, _ := filepath.Glob(filepath.Join(s.dir, "nats", "jetstream", "*")); len(m) == 0 {
+		t.Fatalf("no JetStream files in %s/nats", s.dir)
+	}
+	if st := s.engineStats(t, "nats"); st.Stored != 2000 {
+		t.Fatalf("unexpected stored %d; want 2000 (acked by JetStream)", st.Stored)
+	}
+	if !strings.Contains(s.stderr.String(), "cluster node connected") {
+		t.Fatalf("no cluster line in the log:\n%s", s.stderr.String())
+	}
+}
+
+func TestServeRefusesWrongClusterFlags(t *testing.T) {
+	f := func(want string, code int, env []string, args ...string) {
+		t.Helper()
+		for i := 0; i+1 < len(env); i += 2 {
+			t.Setenv(env[i], env[i+1])
+		}
+		var out, errb bytes.Buffer
+		args = append([]string{"--data", t.TempDir(), "--http", "127.0.0.1:0"}, args...)
+		if got := serve(args, &out, &errb); got != code || !strings.Contains(errb.String(), want) {
+			t.Fatalf("serve %q: got %d %q; want %d and %q", args, got, errb.String(), code, want)
+		}
+	}
+	f("--node and --role need --nats", 2, nil, "--node", "a")
+	f("--node and --role need --nats", 2, []string{"LOGSIEVE_ROLE", "store"})
+	f(`invalid nats: "http://h:4222": scheme "http"`, 1, nil, "--nats", "http://h:4222")
+	f(`invalid role: "query"`, 1, []string{"LOGSIEVE_NATS", "nats://127.0.0.1:4222"}, "--role", "query")
+}
