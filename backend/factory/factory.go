@@ -198,7 +198,7 @@ func (f *Factory) Boot(ctx context.Context) error {
 		if !m.spec.Enabled || m.eng.Running() || f.cfg.NoListeners {
 			continue
 		}
-		if err := m.eng.Start(); err != nil {
+		if err := f.startEngine(m); err != nil {
 			f.cfg.Log.Error("engine failed to start", "engine", n, "err", err)
 		} else {
 			f.cfg.Log.Info("engine started", "engine", n, "bind", m.spec.Bind, "port", m.spec.Port)
@@ -212,6 +212,15 @@ func (f *Factory) Boot(ctx context.Context) error {
 	f.guardCancel, f.guardDone = gcancel, make(chan struct{})
 	go f.guardLoop(gctx)
 	return nil
+}
+
+// startEngine starts m's listener, unless the factory runs none
+// (NoListeners: a cluster store node, whose day files the stream fills).
+func (f *Factory) startEngine(m *managed) error {
+	if f.cfg.NoListeners {
+		return nil
+	}
+	return m.eng.Start()
 }
 
 // Close stops the background work (retention, disk guard, jobs) and every
