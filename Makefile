@@ -177,8 +177,8 @@ FUZZTIME ?= 60s
 
 ## test-cluster: 3 NATS servers + 2 ingest + 2 store nodes on 127.0.0.1, kill -9 one of each kind
 ## while sending CLUSTER_LOGS logs at CLUSTER_RATE/s; every acked log stored once (docs/cluster.md)
-CLUSTER_LOGS ?= 200000
-CLUSTER_RATE ?= 10000
+CLUSTER_LOGS ?= 1000000
+CLUSTER_RATE ?= 50000
 test-cluster:
 	LOGSIEVE_CLUSTER_E2E=1 LOGSIEVE_CLUSTER_LOGS=$(CLUSTER_LOGS) LOGSIEVE_CLUSTER_RATE=$(CLUSTER_RATE) CGO_ENABLED=1 \
 	  $(GO) test -count=1 -timeout 6m -run '^TestClusterSurvivesKilledNodes$$' -v ./backend/cluster/

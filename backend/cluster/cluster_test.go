@@ -411,3 +411,25 @@ func (l *logBuffer) String() string {
 }
 
 func (l *logBuffer) count(s string) int { return strings.Count(l.String(), s) }
+
+// A store node that does not know the engine leaves the batch unclaimed, so
+// a node that knows it can store it.
+func TestBatchOfAnUnknownEngineIsNotClaimed(t *testing.T) {
+	srv := testServer(t)
+	_, days := engineDays(t)
+	n := startNode(t, srv.ClientURL(), "n1", RoleAll, func(c *Config) { c.RetryEvery = 20 * time.Millisecond })
+	if err := n.StartStore(t.Context(), days); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := n.Sink("other").Write(testSchema, testRows(0, 3)); err != nil || got != 3 {
+		t.Fatalf("write: %d, %v", got, err)
+	}
+	waitFor(t, "a failed delivery", func() bool { return n.Stats().StoreErrors >= 1 })
+	keys, err := n.claims.ListKeys(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys.Keys() {
+		t.Fatalf("unexpected claim %q of a batch this node cannot store", k)
+	}
+}

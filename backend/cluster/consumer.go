@@ -106,15 +106,24 @@ func (c *consumer) handle(m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
-	mine, err := c.claim(id)
+	// The engine first: a node that cannot store the batch must not claim it.
+	ew, err := c.writer(engine)
+	if err != nil {
+		c.errs.Add(1)
+		log.Warn("cannot store a batch; it will be delivered again", "batch", id, "engine", engine, "err", err)
+		_ = m.NakWithDelay(5 * c.n.cfg.RetryEvery)
+		return
+	}
+	owner, err := c.claim(id)
 	if err != nil {
 		c.errs.Add(1)
 		log.Warn("cannot claim a batch; it will be delivered again", "batch", id, "err", err)
 		_ = m.NakWithDelay(c.n.cfg.RetryEvery)
 		return
 	}
-	if !mine {
+	if owner != c.n.cfg.Node {
 		c.elsewhere.Add(1)
+		log.Debug("batch claimed by another store node; left to it", "batch", id, "claimed_by", owner)
 		_ = m.NakWithDelay(c.n.cfg.ClaimTimeout)
 		return
 	}
@@ -123,13 +132,6 @@ func (c *consumer) handle(m jetstream.Msg) {
 		c.errs.Add(1)
 		log.Error("dropping a batch that does not decode", "batch", id, "subject", m.Subject(), "err", err)
 		_ = m.Term()
-		return
-	}
-	ew, err := c.writer(engine)
-	if err != nil {
-		c.errs.Add(1)
-		log.Warn("cannot store a batch; it will be delivered again", "batch", id, "engine", engine, "err", err)
-		_ = m.NakWithDelay(5 * c.n.cfg.RetryEvery)
 		return
 	}
 	stored, dup, err := ew.w.WriteBatch(s, rows, id)
@@ -153,24 +155,24 @@ func (c *consumer) handle(m jetstream.Msg) {
 	}
 }
 
-// claim records this node as the writer of batch id; false when another
-// node claimed it first.
-func (c *consumer) claim(id string) (bool, error) {
+// claim records this node as the writer of batch id unless a node claimed
+// it first; it returns the claimant.
+func (c *consumer) claim(id string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.n.cfg.PublishWait)
 	defer cancel()
 	node := c.n.cfg.Node
 	_, err := c.n.claims.Create(ctx, id, []byte(node))
 	if err == nil {
-		return true, nil
+		return node, nil
 	}
 	if !errors.Is(err, jetstream.ErrKeyExists) {
-		return false, err
+		return "", err
 	}
 	e, err := c.n.claims.Get(ctx, id)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	return string(e.Value()) == node, nil
+	return string(e.Value()), nil
 }
 
 // writer returns the open writer of engine's day files, rolling its days
