@@ -36,6 +36,17 @@ func TestServeWithEmbeddedNATSStoresEveryLogOnce(t *testing.T) {
 	if st := s.engineStats(t, "nats"); st.Stored != 2000 {
 		t.Fatalf("unexpected stored %d; want 2000 (acked by JetStream)", st.Stored)
 	}
+	var cs struct {
+		Enabled       bool   `json:"enabled"`
+		Node          string `json:"node"`
+		PublishedRows int    `json:"published_rows"`
+		StoredRows    int    `json:"stored_rows"`
+		DuplicateRows int    `json:"duplicate_rows"`
+	}
+	s.call(t, "GET", "/api/v1/cluster", nil, 200, &cs)
+	if !cs.Enabled || cs.Node != "solo" || cs.PublishedRows != 2000 || cs.StoredRows != 2000 || cs.DuplicateRows != 0 {
+		t.Fatalf("unexpected GET /cluster %+v", cs)
+	}
 	if !strings.Contains(s.stderr.String(), "cluster node connected") {
 		t.Fatalf("no cluster line in the log:\n%s", s.stderr.String())
 	}

@@ -177,7 +177,11 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 			return fmt.Errorf("cannot seed first start: %w", err)
 		}
 	}
-	web, err := newWeb(webDeps{db: db, factory: f, dataDir: o.DataDir, adminPW: o.AdminPW, log: log, level: level, stdout: stdout})
+	wd := webDeps{db: db, factory: f, dataDir: o.DataDir, adminPW: o.AdminPW, log: log, level: level, stdout: stdout}
+	if node != nil {
+		wd.cluster = node
+	}
+	web, err := newWeb(wd)
 	if err != nil {
 		_ = f.Close()
 		return err
