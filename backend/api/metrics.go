@@ -110,11 +110,15 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 // the setting metrics_public is on.
 func (s *Server) metricsHandler() (fiber.Handler, error) {
 	reg := prometheus.NewRegistry()
-	for _, c := range []prometheus.Collector{
+	cs := []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newEngineCollector(s.d.Factory),
-	} {
+	}
+	if s.d.Cluster != nil {
+		cs = append(cs, newClusterCollector(s.d.Cluster))
+	}
+	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -97,6 +97,8 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	var restartStore sync.WaitGroup
+	var restarted *proc
+	var restartErr error
 	sent := 0
 	for sent < total {
 		<-tick.C
@@ -118,8 +120,8 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 			restartStore.Add(1)
 			go func() {
 				defer restartStore.Done()
-				time.Sleep(10 * time.Second)
-				store1.p = startProc(t, store1.name, lsBin, lsEnv, store1.args...)
+				time.Sleep(10 * time.Second) // the scenario: the node is away 10 s
+				restarted, restartErr = newProc(store1.name, lsBin, lsEnv, store1.args...)
 			}()
 		case len(events) == 1 && sent >= total*35/100:
 			natsProcs[2].kill(t)
@@ -133,6 +135,13 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	}
 	sendTook := time.Since(start)
 	restartStore.Wait()
+	if kills {
+		if restartErr != nil {
+			t.Fatalf("cannot restart store1: %v", restartErr)
+		}
+		store1.p = restarted
+		t.Cleanup(func() { restarted.stop(t) })
+	}
 	store1.api.login(t, store1.p)
 
 	// Settle: ingest1 has everything it received acked, the stream is empty.
@@ -270,28 +279,41 @@ type proc struct {
 
 func startProc(t *testing.T, name, bin string, env []string, args ...string) *proc {
 	t.Helper()
+	p, err := newProc(name, bin, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// newProc starts a child process; the caller stops it (stop).
+func newProc(name, bin string, env []string, args ...string) (*proc, error) {
 	p := &proc{name: name, out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	w := &lockedWriter{mu: p.mu, w: p.out}
 	p.cmd.Stdout, p.cmd.Stderr = w, w
 	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(20 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("--- %s output (last 3000 bytes):\n%s", p.name, p.tail(3000))
-		}
-	})
-	return p
+	return p, nil
+}
+
+// stop ends the process (SIGTERM, SIGKILL after 20 s) and shows its output
+// when the test failed.
+func (p *proc) stop(t *testing.T) {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	if t.Failed() {
+		t.Logf("--- %s output (last 3000 bytes):\n%s", p.name, p.tail(3000))
+	}
 }
 
 func (p *proc) kill(t *testing.T) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,15 +21,17 @@ func TestServeWithEmbeddedNATSStoresEveryLogOnce(t *testing.T) {
 	})
 	port := s.addEngine(t, "nats")
 	sendSeq(t, &s.child, "nats", port, 0, 2000)
+	// The day file is read once the store side committed every row (a file
+	// read while it is being created has no table yet).
+	var cs clusterStats
 	deadline := time.Now().Add(20 * time.Second)
-	var rows []int
-	for {
-		rows = dayRows(t, s.dir, "nats")
-		if len(rows) >= 2000 || time.Now().After(deadline) {
-			break
+	for s.call(t, "GET", "/api/v1/cluster", nil, 200, &cs); cs.StoredRows < 2000; s.call(t, "GET", "/api/v1/cluster", nil, 200, &cs) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stored rows after 20 s: %+v", cs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	rows := dayRows(t, s.dir, "nats")
 	slices.Sort(rows)
 	checkSeq(t, rows, 2000)
 	if m, _ := filepath.Glob(filepath.Join(s.dir, "nats", "jetstream", "*")); len(m) == 0 {
@@ -36,20 +40,29 @@ func TestServeWithEmbeddedNATSStoresEveryLogOnce(t *testing.T) {
 	if st := s.engineStats(t, "nats"); st.Stored != 2000 {
 		t.Fatalf("unexpected stored %d; want 2000 (acked by JetStream)", st.Stored)
 	}
-	var cs struct {
-		Enabled       bool   `json:"enabled"`
-		Node          string `json:"node"`
-		PublishedRows int    `json:"published_rows"`
-		StoredRows    int    `json:"stored_rows"`
-		DuplicateRows int    `json:"duplicate_rows"`
-	}
 	s.call(t, "GET", "/api/v1/cluster", nil, 200, &cs)
 	if !cs.Enabled || cs.Node != "solo" || cs.PublishedRows != 2000 || cs.StoredRows != 2000 || cs.DuplicateRows != 0 {
 		t.Fatalf("unexpected GET /cluster %+v", cs)
 	}
+	metrics := s.get(t, "/metrics")
+	for _, want := range []string{`logsieve_cluster_published_rows_total{node="solo",role="all"} 2000`,
+		`logsieve_cluster_stored_rows_total{node="solo",role="all"} 2000`, `logsieve_cluster_waiting_rows{node="solo",role="all"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Fatalf("no %q in /metrics", want)
+		}
+	}
 	if !strings.Contains(s.stderr.String(), "cluster node connected") {
 		t.Fatalf("no cluster line in the log:\n%s", s.stderr.String())
 	}
+}
+
+// clusterStats is GET /cluster.
+type clusterStats struct {
+	Enabled       bool   `json:"enabled"`
+	Node          string `json:"node"`
+	PublishedRows int    `json:"published_rows"`
+	StoredRows    int    `json:"stored_rows"`
+	DuplicateRows int    `json:"duplicate_rows"`
 }
 
 func TestServeRefusesWrongClusterFlags(t *testing.T) {
@@ -68,4 +81,21 @@ func TestServeRefusesWrongClusterFlags(t *testing.T) {
 	f("--node and --role need --nats", 2, []string{"LOGSIEVE_ROLE", "store"})
 	f(`invalid nats: "http://h:4222": scheme "http"`, 1, nil, "--nats", "http://h:4222")
 	f(`invalid role: "query"`, 1, []string{"LOGSIEVE_NATS", "nats://127.0.0.1:4222"}, "--role", "query")
+}
+
+// get returns the body of an authenticated GET (text answers such as /metrics).
+func (c *child) get(t *testing.T, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	return string(b)
 }
