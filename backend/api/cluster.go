@@ -1,6 +1,9 @@
 package api
 
 import (
+	"context"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -10,20 +13,30 @@ import (
 // ClusterNode is what GET /cluster reads of this node's cluster part.
 type ClusterNode interface {
 	Stats() cluster.Stats
+	Nodes(ctx context.Context) ([]cluster.Stats, error)
 }
 
-// clusterStatus is GET /cluster: this node's name, role and counters;
-// enabled false on a single box.
+// clusterStatus is GET /cluster: this node's name, role and counters, every
+// live node's (this one first) and their sum; enabled false on a single box.
 type clusterStatus struct {
 	Enabled bool `json:"enabled"`
 	cluster.Stats
+	Nodes []cluster.Stats `json:"nodes,omitempty"`
+	Total *cluster.Stats  `json:"total,omitempty"`
 }
 
 func (s *Server) getCluster(c *fiber.Ctx) error {
 	if s.d.Cluster == nil {
 		return c.JSON(clusterStatus{})
 	}
-	return c.JSON(clusterStatus{Enabled: true, Stats: s.d.Cluster.Stats()})
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	nodes, err := s.d.Cluster.Nodes(ctx)
+	if err != nil {
+		s.d.Log.Warn("GET /cluster: the node registry did not answer; this node only", "err", err)
+	}
+	total := cluster.Sum(nodes)
+	return c.JSON(clusterStatus{Enabled: true, Stats: s.d.Cluster.Stats(), Nodes: nodes, Total: &total})
 }
 
 // clusterCollector reads this node's cluster counters at scrape time

@@ -433,3 +433,43 @@ func TestBatchOfAnUnknownEngineIsNotClaimed(t *testing.T) {
 		t.Fatalf("unexpected claim %q of a batch this node cannot store", k)
 	}
 }
+
+// Every node sees every live node's counters in the registry, and a node
+// that stops leaves it.
+func TestRegistryListsLiveNodesAndSumsThem(t *testing.T) {
+	srv := testServer(t)
+	_, days := engineDays(t)
+	st := startNode(t, srv.ClientURL(), "st", RoleStore, nil)
+	if err := st.StartStore(t.Context(), days); err != nil {
+		t.Fatal(err)
+	}
+	in1 := startNode(t, srv.ClientURL(), "in1", RoleIngest, nil)
+	in2 := startNode(t, srv.ClientURL(), "in2", RoleIngest, nil)
+	for i, n := range []*Node{in1, in2} {
+		if got, err := n.Sink("e1").Write(testSchema, testRows(i*10, 10)); err != nil || got != 10 {
+			t.Fatalf("write: %d, %v", got, err)
+		}
+	}
+	var nodes []Stats
+	waitFor(t, "three nodes with their rows in the registry", func() bool {
+		var err error
+		nodes, err = st.Nodes(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := Sum(nodes)
+		return len(nodes) == 3 && sum.PublishedRows == 20 && sum.StoredRows == 20
+	})
+	var names []string
+	for _, s := range nodes {
+		names = append(names, s.Node+"/"+s.Role)
+	}
+	if want := []string{"st/store", "in1/ingest", "in2/ingest"}; !slices.Equal(names, want) {
+		t.Fatalf("unexpected nodes; got %q; want %q", names, want)
+	}
+	in2.Close()
+	waitFor(t, "in2 to leave the registry", func() bool {
+		nodes, _ = st.Nodes(t.Context())
+		return len(nodes) == 2
+	})
+}

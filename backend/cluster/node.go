@@ -22,8 +22,12 @@ type Node struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	claims jetstream.KeyValue
+	nodes  jetstream.KeyValue // the registry (registry.go)
 	pub    *Publisher
-	closed chan struct{} // closed by the connection's ClosedHandler
+
+	beatCancel context.CancelFunc
+	beatDone   chan struct{}
+	closed     chan struct{} // closed by the connection's ClosedHandler
 
 	mu       sync.Mutex
 	consumer *consumer
@@ -112,6 +116,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.pub = newPublisher(n)
+	bctx, bcancel := context.WithCancel(context.Background())
+	n.beatCancel, n.beatDone = bcancel, make(chan struct{})
+	go n.heartbeat(bctx)
 	cfg.Log.Info("cluster node connected", "node", cfg.Node, "role", cfg.Role, "nats", n.nc.ConnectedUrlRedacted(),
 		"replicas", n.cfg.Replicas)
 	return n, nil
@@ -136,7 +143,7 @@ func (n *Node) setUp(ctx context.Context) error {
 		return fmt.Errorf("cannot open the key-value bucket %q: %w", ClaimsBucket, err)
 	}
 	n.stream, n.claims = st, kv
-	return nil
+	return n.openRegistry(ctx)
 }
 
 // Config returns the node's setting with its defaults filled.
@@ -182,6 +189,13 @@ func (n *Node) Close() error {
 
 func (n *Node) close() error {
 	err := n.StopStore()
+	if n.beatCancel != nil {
+		n.beatCancel()
+		<-n.beatDone
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = n.nodes.Delete(ctx, n.cfg.Node) // gone now, not after the TTL
+		cancel()
+	}
 	if n.pub != nil {
 		n.pub.stopRetrying()
 	}

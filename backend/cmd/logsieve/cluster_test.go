@@ -41,7 +41,8 @@ func TestServeWithEmbeddedNATSStoresEveryLogOnce(t *testing.T) {
 		t.Fatalf("unexpected stored %d; want 2000 (acked by JetStream)", st.Stored)
 	}
 	s.call(t, "GET", "/api/v1/cluster", nil, 200, &cs)
-	if !cs.Enabled || cs.Node != "solo" || cs.PublishedRows != 2000 || cs.StoredRows != 2000 || cs.DuplicateRows != 0 {
+	if !cs.Enabled || cs.Node != "solo" || cs.PublishedRows != 2000 || cs.StoredRows != 2000 || cs.DuplicateRows != 0 ||
+		len(cs.Nodes) != 1 || cs.Nodes[0].Node != "solo" || cs.Total.StoredRows != 2000 {
 		t.Fatalf("unexpected GET /cluster %+v", cs)
 	}
 	metrics := s.get(t, "/metrics")
@@ -63,6 +64,12 @@ type clusterStats struct {
 	PublishedRows int    `json:"published_rows"`
 	StoredRows    int    `json:"stored_rows"`
 	DuplicateRows int    `json:"duplicate_rows"`
+	Nodes         []struct {
+		Node string `json:"node"`
+	} `json:"nodes"`
+	Total struct {
+		StoredRows int `json:"stored_rows"`
+	} `json:"total"`
 }
 
 func TestServeRefusesWrongClusterFlags(t *testing.T) {
