@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/logsieve/logsieve/backend/cluster"
+	"github.com/logsieve/logsieve/backend/factory"
+	"github.com/logsieve/logsieve/backend/meta"
 )
 
 // serve --nats embedded: the engine's batches go through an in-process
@@ -105,4 +107,42 @@ func (c *child) get(t *testing.T, path string) string {
 		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+// A store node whose disk guard paused storing leaves the batches in the
+// stream (the consumer is answered an error and delivers them again).
+func TestClusterDaysWaitWhileTheDiskGuardPauses(t *testing.T) {
+	dir := t.TempDir()
+	db, err := meta.Open(filepath.Join(dir, "logsieve.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	free := 50.0
+	f, err := factory.New(factory.Config{DataDir: dir, Meta: db, HostTZ: "UTC", NoListeners: true,
+		MinFreePercent: 10, DiskFullPolicy: meta.PolicyPause, FreeSpace: func(string) (float64, error) { return free, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Seed(false); err != nil {
+		t.Fatal(err)
+	}
+	s := f.DefaultSpec()
+	s.Name, s.Class, s.Bind, s.Port = "st", "mikrotik", "127.0.0.1", 5599
+	if err := f.CreateEngine(s); err != nil {
+		t.Fatal(err)
+	}
+	days := clusterDays(f)
+	if ds, _, err := days("st"); err != nil || ds == nil {
+		t.Fatalf("days of st: %v, %v", ds, err)
+	}
+	free = 5
+	f.CheckDisk()
+	if _, _, err := days("st"); err == nil || !strings.Contains(err.Error(), "paused by the disk guard") {
+		t.Fatalf("unexpected error %v while paused", err)
+	}
+	if _, _, err := days("nope"); err == nil {
+		t.Fatal("an unknown engine has day files")
+	}
 }

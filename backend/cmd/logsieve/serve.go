@@ -293,9 +293,13 @@ func startCluster(ctx context.Context, o serveOptions, log *slog.Logger) (*clust
 }
 
 // clusterDays gives the cluster's store side the day files of the engines
-// defined on this node.
+// defined on this node. While the disk guard pauses storing, it answers an
+// error: the batches wait in the stream instead of being refused.
 func clusterDays(f *factory.Factory) cluster.DaysFunc {
 	return func(name string) (*store.Days, *time.Location, error) {
+		if d := f.DiskState(); d.Paused {
+			return nil, nil, fmt.Errorf("storing is paused by the disk guard: %s", d.Reason)
+		}
 		ed, err := f.Days(name)
 		if err != nil {
 			return nil, nil, err
