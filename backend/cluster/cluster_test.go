@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -472,4 +473,73 @@ func TestRegistryListsLiveNodesAndSumsThem(t *testing.T) {
 		nodes, _ = st.Nodes(t.Context())
 		return len(nodes) == 2
 	})
+}
+
+// While NATS is down a batch waits (counted in waiting_rows, each failed
+// attempt in publish_retries) and is stored once when NATS is back.
+func TestBatchWaitsForNATSAndIsStoredOnceWhenBack(t *testing.T) {
+	dir := t.TempDir()
+	opts := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server not ready")
+	}
+	port := srv.Addr().(*net.TCPAddr).Port
+	ds, days := engineDays(t)
+	n := startNode(t, srv.ClientURL(), "n1", RoleAll, func(c *Config) { c.PublishWait = 200 * time.Millisecond })
+	if err := n.StartStore(t.Context(), days); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := n.Sink("e1").Write(testSchema, testRows(0, 10)); err != nil || got != 10 {
+		t.Fatalf("write: %d, %v", got, err)
+	}
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	done := make(chan error, 1)
+	go func() {
+		got, err := n.Sink("e1").Write(testSchema, testRows(10, 10))
+		if err == nil && got != 10 {
+			err = fmt.Errorf("accepted %d of 10", got)
+		}
+		done <- err
+	}()
+	waitFor(t, "the batch to wait and retry", func() bool {
+		st := n.Stats()
+		return st.WaitingRows == 10 && st.PublishRetries >= 2
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("the write returned while NATS was down: %v", err)
+	default:
+	}
+	opts2 := *opts
+	opts2.Port = port
+	srv2, err := server.NewServer(&opts2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv2.Start()
+	if !srv2.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server not ready again")
+	}
+	t.Cleanup(func() { srv2.Shutdown(); srv2.WaitForShutdown() })
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the write did not end after NATS came back")
+	}
+	waitFor(t, "20 stored rows", func() bool { return n.Stats().StoredRows == 20 })
+	if got := storedMsgs(t, ds); !slices.Equal(got, wantMsgs(0, 20)) {
+		t.Fatalf("unexpected rows; got %q", got)
+	}
+	if st := n.Stats(); st.WaitingRows != 0 || st.PublishedRows != 20 {
+		t.Fatalf("unexpected stats %+v", st)
+	}
 }
