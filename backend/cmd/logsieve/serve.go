@@ -160,7 +160,8 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 		}
 		defer node.Close()
 		fcfg.NoListeners = !node.Config().Ingests()
-		fcfg.EngineTuning = func(c *engine.Config) { c.Sink = node.Sink(c.Name) }
+		// Ingest nodes on one box share each engine's port (SO_REUSEPORT).
+		fcfg.EngineTuning = func(c *engine.Config) { c.Sink, c.ReusePort = node.Sink(c.Name), true }
 	}
 	f, err := factory.New(fcfg)
 	if err != nil {
