@@ -211,6 +211,9 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	if dups != 0 || daysRows != csvRows {
 		t.Fatalf("unexpected duplicates %d (rows /days %d, CSV %d)", dups, daysRows, csvRows)
 	}
+	if st1.Dropped != 0 {
+		t.Fatalf("ingest1 (never killed) dropped %d logs: its queue did not hold them while JetStream could not ack", st1.Dropped)
+	}
 	if uint64(from1) != st1.Stored {
 		t.Fatalf("ingest1: %d logs acked by JetStream, %d stored", st1.Stored, from1)
 	}

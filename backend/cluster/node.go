@@ -46,6 +46,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, closed: make(chan struct{})}
+	n.pub = newPublisher(n) // publishes once connected; before: the handlers below use it
 	var closeOnce sync.Once
 	opts := []nats.Option{
 		nats.ClosedHandler(func(*nats.Conn) { closeOnce.Do(func() { close(n.closed) }) }),
@@ -53,6 +54,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(cfg.RetryEvery),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			n.pub.connectionLost()
 			if err != nil {
 				cfg.Log.Warn("NATS connection lost; reconnecting", "node", cfg.Node, "err", err)
 			}
@@ -115,7 +117,6 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
-	n.pub = newPublisher(n)
 	bctx, bcancel := context.WithCancel(context.Background())
 	n.beatCancel, n.beatDone = bcancel, make(chan struct{})
 	go n.heartbeat(bctx)

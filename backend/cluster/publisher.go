@@ -27,6 +27,7 @@ type Publisher struct {
 
 	mu    sync.Mutex
 	sinks map[string]*EngineSink
+	lost  chan struct{} // closed when the connection is lost, then replaced
 
 	batches, rows, retries atomic.Uint64
 	waiting                atomic.Int64 // rows of publishes not yet acked
@@ -36,7 +37,25 @@ func newPublisher(n *Node) *Publisher {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Publisher{n: n, boot: hex.EncodeToString(b[:]), ctx: ctx, cancel: cancel, sinks: map[string]*EngineSink{}}
+	return &Publisher{n: n, boot: hex.EncodeToString(b[:]), ctx: ctx, cancel: cancel, sinks: map[string]*EngineSink{},
+		lost: make(chan struct{})}
+}
+
+// connectionLost ends the publish attempts waiting for an ack: the server
+// they went to is gone, so they are retried (same id) at once instead of
+// after PublishWait, while the engine's queue fills.
+func (p *Publisher) connectionLost() {
+	p.mu.Lock()
+	close(p.lost)
+	p.lost = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// lostSignal returns the channel the next connection loss closes.
+func (p *Publisher) lostSignal() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost
 }
 
 func (p *Publisher) stopRetrying() { p.cancel() }
@@ -102,7 +121,15 @@ func (s *EngineSink) publish(data []byte, n int) error {
 	p.waiting.Add(int64(n))
 	defer p.waiting.Add(-int64(n))
 	for attempt := 1; ; attempt++ {
+		lost := p.lostSignal()
 		ctx, cancel := context.WithTimeout(p.ctx, p.n.cfg.PublishWait)
+		go func() {
+			select {
+			case <-lost:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		_, err := p.n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id))
 		cancel()
 		if err == nil {

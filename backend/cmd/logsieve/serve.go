@@ -161,7 +161,13 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 		defer node.Close()
 		fcfg.NoListeners = !node.Config().Ingests()
 		// Ingest nodes on one box share each engine's port (SO_REUSEPORT).
-		fcfg.EngineTuning = func(c *engine.Config) { c.Sink, c.ReusePort = node.Sink(c.Name), true }
+		// The queue holds what arrives while JetStream cannot ack (a stream
+		// leader election after a NATS server died takes seconds): 8x the
+		// single box's, as there is no spool on an ingest node.
+		fcfg.EngineTuning = func(c *engine.Config) {
+			c.Sink, c.ReusePort = node.Sink(c.Name), true
+			c.QueueLogs, c.QueueBytes = clusterQueueLogs, clusterQueueBytes
+		}
 	}
 	f, err := factory.New(fcfg)
 	if err != nil {
@@ -264,6 +270,12 @@ func waitForStop(ctx context.Context, sigs <-chan os.Signal, errc <-chan error, 
 		}
 	}
 }
+
+// The engine queue of a cluster node (engine.Config.QueueLogs, QueueBytes).
+const (
+	clusterQueueLogs  = 1 << 20
+	clusterQueueBytes = 512 << 20
+)
 
 // startCluster connects the node to NATS, retrying until it can or a stop
 // signal (or ctx) ends the wait. A SIGHUP meanwhile is ignored.
