@@ -63,8 +63,8 @@ run: build
 dev: deps-node
 	npm run dev -w frontend
 
-## test: every test (Go with -race, each fuzz target briefly, vitest, Playwright in Debian's Chromium, installer, .deb, booted systemd)
-test: lint test-go test-fuzz test-web test-installer test-deb test-system test-e2e
+## test: every test (Go with -race, each fuzz target briefly, vitest, Playwright in Debian's Chromium, installer, .deb, booted systemd, cluster)
+test: lint test-go test-fuzz test-web test-installer test-deb test-system test-e2e test-cluster
 	@echo "make test: all suites passed"
 
 # test-go runs the real-client tests (logger, rsyslogd, syslog-ng, openssl) too:
@@ -229,7 +229,15 @@ FUZZ_TARGETS := class:FuzzExtract:30000 class:FuzzCompile:30000 \
                 syslog:FuzzParse:30000
 FUZZTIME ?= 60s
 
-.PHONY: test-fuzz soak
+## test-cluster: 3 NATS servers + 2 ingest + 2 store nodes on 127.0.0.1, kill -9 one of each kind
+## while sending CLUSTER_LOGS logs at CLUSTER_RATE/s; every acked log stored once (docs/cluster.md)
+CLUSTER_LOGS ?= 1000000
+CLUSTER_RATE ?= 50000
+test-cluster:
+	LOGSIEVE_CLUSTER_E2E=1 LOGSIEVE_CLUSTER_LOGS=$(CLUSTER_LOGS) LOGSIEVE_CLUSTER_RATE=$(CLUSTER_RATE) CGO_ENABLED=1 \
+	  $(GO) test -count=1 -timeout 6m -run '^TestClusterSurvivesKilledNodes$$' -v ./backend/cluster/
+
+.PHONY: test-fuzz soak test-cluster
 
 ## fuzz: each fuzz target for FUZZTIME (default 60s; FUZZTIME=brief uses each target's execs count)
 fuzz:

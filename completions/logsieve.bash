@@ -29,6 +29,14 @@ _logsieve() {
 		mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
 		return
 		;;
+	--role | -role)
+		mapfile -t COMPREPLY < <(compgen -W "all ingest store" -- "$cur")
+		return
+		;;
+	--nats | -nats)
+		mapfile -t COMPREPLY < <(compgen -W "embedded" -- "$cur")
+		return
+		;;
 	--protocol | -protocol)
 		mapfile -t COMPREPLY < <(compgen -W "udp tcp tls" -- "$cur")
 		return
@@ -44,9 +52,9 @@ _logsieve() {
 	esac
 
 	case "$cmd" in
-	serve) flags="--config --data --http --log-format" ;;
+	serve) flags="--config --data --http --log-format --nats --node --role" ;;
 	loadgen) flags="--count --framing --gso --protocol --rate --size --target" ;;
-	bench) flags="--count --cpuprofile --engines --framing --gso --header --keep-original --protocol --rate --size" ;;
+	bench) flags="--count --cpuprofile --engines --framing --gso --header --keep-original --protocol --rate --rules --size" ;;
 	bench-query) flags="--keep-original --rate --reuse --rows --runs --viewer-rate --viewer-time --viewers" ;;
 	import-fastlogger) flags="--data" ;;
 	*) return ;;

@@ -47,6 +47,8 @@ type Deps struct {
 	OnSettings func(meta.Settings)
 	// StatsInterval is the websocket push period; one second when zero.
 	StatsInterval time.Duration
+	// Cluster is this node's cluster part (GET /cluster); nil on a single box.
+	Cluster ClusterNode
 }
 
 // Server is the HTTP application and its websocket hub.

@@ -51,6 +51,8 @@ func TestEveryRouteNeedsATokenAndViewersCannotChange(t *testing.T) {
 	// Viewers may read, use the playground and change their own password.
 	e.Run(t, []apitest.Scenario{
 		{Name: "viewer lists engines", Request: apitest.Request{Method: "GET", Path: "/api/v1/engines", Token: e.viewer}, Status: 200},
+		{Name: "viewer reads the cluster state of a single box", Request: apitest.Request{Method: "GET", Path: "/api/v1/cluster", Token: e.viewer}, Status: 200,
+			Contains: []string{`"enabled":false`}},
 		{Name: "viewer reads system", Request: apitest.Request{Method: "GET", Path: "/api/v1/system", Token: e.viewer}, Status: 200,
 			Contains: []string{`"ntp_synchronized"`, `"mem"`, `"disk"`, `"version":"test"`}},
 		{Name: "viewer uses playground", Request: apitest.Request{Method: "POST", Path: "/api/v1/classes/test", Token: e.viewer,

@@ -165,7 +165,7 @@ func (s *Server) metricsRegistry() (*prometheus.Registry, error) {
 		Help:        "Always 1; the labels name the version of logsieve and of Go it was built with.",
 		ConstLabels: prometheus.Labels{"version": s.d.Version, "go": runtime.Version()}})
 	build.Set(1)
-	for _, c := range []prometheus.Collector{
+	cs := []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		build,
@@ -174,7 +174,11 @@ func (s *Server) metricsRegistry() (*prometheus.Registry, error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "logsieve_alert_skipped_batches_total",
 			Help: "Write batches the alert rules did not see because their queue was full."},
 			func() float64 { return float64(s.d.Factory.Alerts().Skipped()) }),
-	} {
+	}
+	if s.d.Cluster != nil {
+		cs = append(cs, newClusterCollector(s.d.Cluster))
+	}
+	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -103,6 +103,7 @@ func (s *Server) mount() error {
 		{"GET", "/settings", viewer, h(s.getSettings)},
 		{"PUT", "/settings", admin, h(s.putSettings)},
 		{"GET", "/tls", viewer, h(s.getTLS)},
+		{"GET", "/cluster", viewer, h(s.getCluster)},
 
 		{"GET", "/ws", viewer, []fiber.Handler{s.wsUpgrade, s.wsHandler()}},
 	}

@@ -11,6 +11,7 @@ import (
 type batcher struct {
 	e      *Engine
 	w      *store.Writer
+	sink   Sink // w, or Config.Sink
 	rows   []store.Row
 	schema *store.Schema
 	held   []*parsedChunk
@@ -27,7 +28,10 @@ type batcher struct {
 // of order; they are put back in receive order by sequence number so rows keep
 // the order they came in.
 func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *workerStat) {
-	b := &batcher{e: e, w: w, day: e.today()}
+	b := &batcher{e: e, w: w, sink: w, day: e.today()}
+	if e.cfg.Sink != nil {
+		b.sink = e.cfg.Sink
+	}
 	pending := make(map[uint64]*parsedChunk)
 	var next uint64
 	// timer caps how long a batch waits (FlushEvery); idle writes it as soon
@@ -120,7 +124,7 @@ func (b *batcher) flush(wst *workerStat) {
 		b.e.ctr.refused.Add(uint64(n))
 	} else {
 		tw := time.Now()
-		stored, err := b.w.Write(b.schema, b.rows)
+		stored, err := b.sink.Write(b.schema, b.rows)
 		b.e.ctr.writeLatency.observe(time.Since(tw))
 		b.e.ctr.stored.Add(uint64(stored))
 		if err != nil {

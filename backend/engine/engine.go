@@ -84,6 +84,24 @@ type Config struct {
 	SpoolMaxBytes     int64
 	SpoolSegmentBytes int64
 	SpoolFault        func() error
+
+	// ReusePort sets SO_REUSEPORT on the listener: several processes (cluster
+	// ingest nodes on one box) share the engine's port and the kernel spreads
+	// the senders between them. Off on a single box: a second engine on the
+	// port is a conflict, as before.
+	ReusePort bool
+
+	// Sink, when set, takes the parsed batches instead of the engine's day
+	// files (a cluster ingest node publishes them; see Sink). nil: the day
+	// files, as on a single box.
+	Sink Sink
+}
+
+// Sink takes the engine's parsed batches, in receive order, one call at a
+// time. Write returns how many rows it accepted (stored, or durably handed
+// on); the rest count as write errors. A *store.Writer is the local Sink.
+type Sink interface {
+	Write(s *store.Schema, rows []store.Row) (int, error)
 }
 
 func (c *Config) fill() {
@@ -254,12 +272,12 @@ func (e *Engine) Start() error {
 	case e.hdrErr != nil:
 		err = e.hdrErr
 	case e.cfg.Protocol == "udp":
-		conn, err = listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf)
+		conn, err = listenUDP(e.cfg.Bind, e.cfg.Port, e.cfg.RcvBuf, e.cfg.ReusePort)
 	case e.cfg.Protocol == "tcp":
-		ln, err = listenTCP(e.cfg.Bind, e.cfg.Port)
+		ln, err = listenTCP(e.cfg.Bind, e.cfg.Port, e.cfg.ReusePort)
 	case e.cfg.Protocol == "tls":
 		if tlsConf, err = e.serverTLSConfig(); err == nil {
-			ln, err = listenTCP(e.cfg.Bind, e.cfg.Port)
+			ln, err = listenTCP(e.cfg.Bind, e.cfg.Port, e.cfg.ReusePort)
 		}
 	default:
 		err = fmt.Errorf("unknown protocol %q", e.cfg.Protocol)

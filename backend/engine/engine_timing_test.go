@@ -68,7 +68,7 @@ func benchParseChunk(b *testing.B, header string) {
 // timed), then drains them through readChunk (timed).
 func BenchmarkReceive(b *testing.B) {
 	e := New(Config{Name: "bench"}, benchClass(b))
-	conn, err := listenUDP("127.0.0.1", 0, 32<<20)
+	conn, err := listenUDP("127.0.0.1", 0, 32<<20, false)
 	if err != nil {
 		b.Fatal(err)
 	}

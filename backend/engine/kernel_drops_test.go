@@ -12,7 +12,7 @@ import (
 // receive buffer that nobody reads: the kernel drops datagrams, and the socket's own
 // counter (SO_MEMINFO) shows them, equal to what /proc/net/udp says of the same socket.
 func TestKernelDropsReadTheSocketsOwnCounter(t *testing.T) {
-	conn, err := listenUDP("127.0.0.1", 0, 4096)
+	conn, err := listenUDP("127.0.0.1", 0, 4096, false)
 	if err != nil {
 		t.Fatal(err)
 	}

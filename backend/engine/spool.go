@@ -48,6 +48,13 @@ func (e *Engine) openSpool(w *store.Writer) (*spool.Spool, error) {
 	if e.cfg.Protocol != "udp" || e.cfg.SpoolDir == "" || e.cfg.SpoolMaxBytes <= 0 {
 		return nil, nil
 	}
+	if e.cfg.Sink != nil {
+		// A crash replays the records past the mark committed with the rows in
+		// the day files; a Sink (cluster ingest) writes no day file, so the
+		// replay would publish acked rows again. No spool: a full queue drops.
+		e.events.Add(LevelInfo, "spool: off while the batches go to a cluster (a full queue drops)")
+		return nil, nil
+	}
 	e.spoolDays = w.Days()
 	sp, err := spool.Open(e.cfg.SpoolDir, spool.Options{
 		MaxBytes:     e.cfg.SpoolMaxBytes,

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -12,7 +13,10 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DefaultIdleTimeout is how long a TCP connection may stay silent before the
@@ -30,7 +34,7 @@ const (
 const streamReadBuf = 128 << 10
 
 // listenTCP opens the engine's stream listener. A TLS listener can wrap it.
-func listenTCP(bind string, port int) (net.Listener, error) {
+func listenTCP(bind string, port int, reusePort bool) (net.Listener, error) {
 	ip, err := netip.ParseAddr(bind)
 	if err != nil {
 		return nil, fmt.Errorf("invalid bind address %q: %w", bind, err)
@@ -43,7 +47,19 @@ func listenTCP(bind string, port int) (net.Listener, error) {
 		}
 	}
 	addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
-	ln, err := net.Listen(network, addr)
+	var lc net.ListenConfig
+	if reusePort {
+		lc.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			if err := c.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+			}); err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on tcp %s: %w", addr, err)
 	}

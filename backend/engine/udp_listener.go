@@ -51,8 +51,10 @@ func putChunk(c *chunk) {
 
 // listenUDP opens the engine's socket with a large receive buffer. It uses
 // SO_RCVBUFFORCE (root or CAP_NET_ADMIN) and falls back to SO_RCVBUF, which the
-// kernel caps at net.core.rmem_max.
-func listenUDP(bind string, port, rcvbuf int) (net.PacketConn, error) {
+// kernel caps at net.core.rmem_max. reusePort sets SO_REUSEPORT first: other
+// processes of the same user that set it too share the port (the kernel
+// spreads senders between them).
+func listenUDP(bind string, port, rcvbuf int, reusePort bool) (net.PacketConn, error) {
 	ip, err := netip.ParseAddr(bind)
 	if err != nil {
 		return nil, fmt.Errorf("invalid bind address %q: %w", bind, err)
@@ -67,6 +69,11 @@ func listenUDP(bind string, port, rcvbuf int) (net.PacketConn, error) {
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) {
+			if reusePort {
+				if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); serr != nil {
+					return
+				}
+			}
 			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvbuf) != nil {
 				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
 			}

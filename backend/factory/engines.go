@@ -221,7 +221,7 @@ func (f *Factory) CreateEngine(s EngineSpec) error {
 	m := &managed{spec: s, events: f.newEventLog(s.Name), days: store.NewDays(store.EngineDir(f.cfg.DataDir, s.Name))}
 	f.attach(m, loc)
 	if s.Enabled {
-		if err := m.eng.Start(); err != nil {
+		if err := f.startEngine(m); err != nil {
 			_ = m.days.Close()
 			return startErr(s, err)
 		}
@@ -299,10 +299,10 @@ func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
 		f.attach(m, loc)
 		if wasRunning || s.Enabled {
 			_ = oldEng.Stop()
-			if err := m.eng.Start(); err != nil {
+			if err := f.startEngine(m); err != nil {
 				m.spec, m.eng = old, oldEng
 				if wasRunning {
-					_ = m.eng.Start()
+					_ = f.startEngine(m)
 				}
 				return startErr(s, err)
 			}
@@ -318,7 +318,7 @@ func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
 	}
 	switch {
 	case s.Enabled && !m.eng.Running():
-		if err := m.eng.Start(); err != nil {
+		if err := f.startEngine(m); err != nil {
 			return startErr(s, err)
 		}
 	case !s.Enabled && m.eng.Running():
@@ -379,7 +379,7 @@ func withEngine[T any](f *Factory, name string, fn func(m *managed) (T, error)) 
 func (f *Factory) Start(name string) error {
 	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
 		if !m.eng.Running() {
-			if err := m.eng.Start(); err != nil {
+			if err := f.startEngine(m); err != nil {
 				return struct{}{}, startErr(m.spec, err)
 			}
 		}
@@ -405,7 +405,7 @@ func (f *Factory) Restart(name string) error {
 		if err := m.eng.Stop(); err != nil {
 			return struct{}{}, err
 		}
-		if err := m.eng.Start(); err != nil {
+		if err := f.startEngine(m); err != nil {
 			return struct{}{}, startErr(m.spec, err)
 		}
 		return struct{}{}, f.setEnabled(m, true)

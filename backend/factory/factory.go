@@ -37,6 +37,9 @@ type Config struct {
 	SpoolMaxBytes int64
 	// DefaultRetentionDays is the retention of a new engine when none is given.
 	DefaultRetentionDays int
+	// NoListeners keeps Boot from starting the engines (a cluster store
+	// node: its engines' day files are written from the stream).
+	NoListeners bool
 	// EngineTuning, when set, adjusts each engine's config before it starts (tests, bench).
 	EngineTuning func(*engine.Config)
 	// MinFreePercent and DiskFullPolicy configure the disk guard (settings
@@ -206,10 +209,10 @@ func (f *Factory) Boot(ctx context.Context) error {
 	names := f.sortedEngineNames()
 	for _, n := range names {
 		m := f.engines[n]
-		if !m.spec.Enabled || m.eng.Running() {
+		if !m.spec.Enabled || m.eng.Running() || f.cfg.NoListeners {
 			continue
 		}
-		_ = m.eng.Start() // the engine logs its state (running, or failed and why)
+		_ = f.startEngine(m) // the engine logs its state (running, or failed and why)
 	}
 	f.mu.Unlock()
 	sctx, cancel := context.WithCancel(ctx)
@@ -220,6 +223,15 @@ func (f *Factory) Boot(ctx context.Context) error {
 	go f.guardLoop(gctx)
 	f.alerts.Start()
 	return nil
+}
+
+// startEngine starts m's listener, unless the factory runs none
+// (NoListeners: a cluster store node, whose day files the stream fills).
+func (f *Factory) startEngine(m *managed) error {
+	if f.cfg.NoListeners {
+		return nil
+	}
+	return m.eng.Start()
 }
 
 // Close stops the background work (retention, disk guard, jobs) and every

@@ -36,6 +36,11 @@ type Writer struct {
 	groups  []dayGroup
 	args    []driver.NamedValue // Ordinal = position + 1; Value refilled per statement
 
+	// batch is the id of the WriteBatch in progress (""; plain Write); dup
+	// counts its rows skipped because their file already held it.
+	batch string
+	dup   int
+
 	closeErr error
 	closed   bool
 }
@@ -239,6 +244,18 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	}
 	if err := d.exec("BEGIN"); err != nil {
 		return 0, err
+	}
+	if w.batch != "" {
+		seen, err := d.recordBatch(w.batch, len(idx))
+		if err != nil {
+			d.rollback()
+			return 0, err
+		}
+		if seen {
+			d.rollback()
+			w.dup += len(idx)
+			return 0, nil
+		}
 	}
 	tz := w.tz.(string)
 	d.sum.start(s, rows, idx, w.rowTime, tz)

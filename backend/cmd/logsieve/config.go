@@ -16,6 +16,11 @@ type fileConfig struct {
 	// LogFormat is the service log's format, "text" or "json" (flag --log-format, env
 	// LOGSIEVE_LOG_FORMAT).
 	LogFormat string `toml:"log_format"`
+	// Cluster (docs/cluster.md): NATS URLs or "embedded", this node's name
+	// and role; no nats: a single box.
+	NATS string `toml:"nats"`
+	Node string `toml:"node"`
+	Role string `toml:"role"`
 	meta.Settings
 }
 

@@ -15,9 +15,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/logsieve/logsieve/backend/cluster"
+	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/factory"
 	"github.com/logsieve/logsieve/backend/internal/sdnotify"
 	"github.com/logsieve/logsieve/backend/meta"
+	"github.com/logsieve/logsieve/backend/store"
 )
 
 // Signals that stop serve, each after writing every accepted log. SIGQUIT also writes
@@ -39,6 +42,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data", "", "data directory (env LOGSIEVE_DATA; default ./data)")
 	httpAddr := fs.String("http", "", "HTTP listen address (env LOGSIEVE_HTTP_ADDR; default 127.0.0.1:8080)")
 	logFormat := fs.String("log-format", "", `service log format, "text" or "json" (env LOGSIEVE_LOG_FORMAT; default text)`)
+	natsURLs := fs.String("nats", "", "cluster: NATS URLs, comma-separated, or embedded (env LOGSIEVE_NATS; default: none, a single box)")
+	node := fs.String("node", "", "cluster: this node's name (env LOGSIEVE_NODE; default the host name)")
+	role := fs.String("role", "", "cluster: all, ingest or store (env LOGSIEVE_ROLE; default all)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -59,9 +65,18 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		Demo:      os.Getenv("LOGSIEVE_DEMO") != "0",
 		AdminPW:   os.Getenv("LOGSIEVE_ADMIN_PASSWORD"),
 		Signals:   sigs,
+		Cluster: cluster.Config{
+			NATS: pick(*natsURLs, os.Getenv("LOGSIEVE_NATS"), fc.NATS),
+			Node: pick(*node, os.Getenv("LOGSIEVE_NODE"), fc.Node),
+			Role: pick(*role, os.Getenv("LOGSIEVE_ROLE"), fc.Role),
+		},
 	}
 	if err := checkLogFormat(opts.LogFormat); err != nil {
 		fmt.Fprintln(stderr, "logsieve:", err)
+		return 2
+	}
+	if !opts.Cluster.Enabled() && (opts.Cluster.Node != "" || opts.Cluster.Role != "") {
+		fmt.Fprintln(stderr, "logsieve: --node and --role need --nats (env LOGSIEVE_NATS)")
 		return 2
 	}
 	if p := os.Getenv("LOGSIEVE_CPUPROFILE"); p != "" {
@@ -90,6 +105,8 @@ type serveOptions struct {
 	Ready func(addr string)
 	// Signals, when set, delivers stopSignals (stop) and SIGHUP (reload).
 	Signals <-chan os.Signal
+	// Cluster is the NATS setting; without NATS the node is a single box.
+	Cluster cluster.Config
 }
 
 // httpStopTimeout bounds the first part of the stop: websocket clients closed and HTTP
@@ -153,20 +170,47 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	log, level := newLogger(stderr, settings.LogLevel, o.LogFormat)
 	slog.SetDefault(log)
 
-	f, err := factory.New(factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
+	fcfg := factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
 		SpoolMaxBytes:        settings.SpoolMaxBytes,
 		DefaultRetentionDays: settings.DefaultRetentionDays,
 		MinFreePercent:       settings.MinFreePercent, DiskFullPolicy: settings.DiskFullPolicy,
-		TLSCertFile: settings.TLSCertFile, TLSKeyFile: settings.TLSKeyFile})
+		TLSCertFile: settings.TLSCertFile, TLSKeyFile: settings.TLSKeyFile}
+	var node *cluster.Node
+	if o.Cluster.Enabled() {
+		if node, err = startCluster(ctx, o, log); err != nil {
+			return err
+		}
+		defer node.Close()
+		fcfg.NoListeners = !node.Config().Ingests()
+		// Ingest nodes on one box share each engine's port (SO_REUSEPORT).
+		// The queue holds what arrives while JetStream cannot ack (a stream
+		// leader election after a NATS server died takes seconds): 8x the
+		// single box's, as there is no spool on an ingest node.
+		fcfg.EngineTuning = func(c *engine.Config) {
+			c.Sink, c.ReusePort = node.Sink(c.Name), true
+			c.QueueLogs, c.QueueBytes = clusterQueueLogs, clusterQueueBytes
+		}
+	}
+	f, err := factory.New(fcfg)
 	if err != nil {
 		return err
+	}
+	if node != nil && node.Config().Stores() {
+		if err := node.StartStore(ctx, clusterDays(f)); err != nil {
+			_ = f.Close()
+			return err
+		}
 	}
 	if firstStart {
 		if err := f.Seed(o.Demo); err != nil {
 			return fmt.Errorf("cannot seed first start: %w", err)
 		}
 	}
-	web, err := newWeb(webDeps{db: db, factory: f, dataDir: o.DataDir, adminPW: o.AdminPW, log: log, level: level, stdout: stdout})
+	wd := webDeps{db: db, factory: f, dataDir: o.DataDir, adminPW: o.AdminPW, log: log, level: level, stdout: stdout}
+	if node != nil {
+		wd.cluster = node
+	}
+	web, err := newWeb(wd)
 	if err != nil {
 		_ = f.Close()
 		return err
@@ -205,8 +249,23 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	if serr := web.Shutdown(sctx); serr != nil {
 		log.Warn("HTTP shutdown cut short; writing the accepted logs anyway", "err", serr)
 	}
+	if node != nil {
+		// The batch being stored is committed and acked; the rest waits in
+		// the stream. Publishes still waiting for NATS get 10 s more, then
+		// count as lost (write errors).
+		if serr := node.StopStore(); serr != nil {
+			log.Error("cannot close the day files written from the stream", "err", serr)
+		}
+		t := time.AfterFunc(10*time.Second, node.StopRetrying)
+		defer t.Stop()
+	}
 	if cerr := f.Close(); cerr != nil {
 		return cerr
+	}
+	if node != nil {
+		if cerr := node.Close(); cerr != nil {
+			return cerr
+		}
 	}
 	log.Info("stopped; every accepted log is written", "took", time.Since(start).Round(time.Millisecond))
 	return err
@@ -251,5 +310,55 @@ func waitForStop(ctx context.Context, sigs <-chan os.Signal, errc <-chan error, 
 			}
 			return nil
 		}
+	}
+}
+
+// The engine queue of a cluster node (engine.Config.QueueLogs, QueueBytes).
+const (
+	clusterQueueLogs  = 1 << 20
+	clusterQueueBytes = 512 << 20
+)
+
+// startCluster connects the node to NATS, retrying until it can or a stop
+// signal (or ctx) ends the wait. A SIGHUP meanwhile is ignored.
+func startCluster(ctx context.Context, o serveOptions, log *slog.Logger) (*cluster.Node, error) {
+	cfg := o.Cluster
+	cfg.DataDir, cfg.Log = o.DataDir, log
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	started := make(chan struct{})
+	defer close(started)
+	if o.Signals != nil {
+		go func() {
+			for {
+				select {
+				case <-started:
+					return
+				case sig := <-o.Signals:
+					if sig != syscall.SIGHUP {
+						log.Info("stopped while connecting to NATS", "signal", sig.String())
+						cancel()
+						return
+					}
+				}
+			}
+		}()
+	}
+	return cluster.Start(ctx, cfg)
+}
+
+// clusterDays gives the cluster's store side the day files of the engines
+// defined on this node. While the disk guard pauses storing, it answers an
+// error: the batches wait in the stream instead of being refused.
+func clusterDays(f *factory.Factory) cluster.DaysFunc {
+	return func(name string) (*store.Days, *time.Location, error) {
+		if d := f.DiskState(); d.Paused {
+			return nil, nil, fmt.Errorf("storing is paused by the disk guard: %s", d.Reason)
+		}
+		ed, err := f.Days(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ed.Days, ed.Location, nil
 	}
 }

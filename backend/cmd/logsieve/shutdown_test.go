@@ -48,15 +48,22 @@ func (s *syncBuffer) String() string {
 }
 
 // startServer runs runServer in a new data dir and logs in as admin.
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T) *server { return startServerWith(t, nil) }
+
+// startServerWith is startServer with options adjusted by tune.
+func startServerWith(t *testing.T, tune func(*serveOptions)) *server {
 	t.Helper()
 	s := &server{dir: t.TempDir(), done: make(chan error, 1), stderr: &syncBuffer{}, ports: map[string]int{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	ready := make(chan string, 1)
+	o := serveOptions{DataDir: s.dir, HTTPAddr: "127.0.0.1:0", Settings: meta.DefaultSettings(),
+		AdminPW: crashAdminPW, Ready: func(a string) { ready <- a }}
+	if tune != nil {
+		tune(&o)
+	}
 	go func() {
-		s.done <- runServer(ctx, serveOptions{DataDir: s.dir, HTTPAddr: "127.0.0.1:0", Settings: meta.DefaultSettings(),
-			AdminPW: crashAdminPW, Ready: func(a string) { ready <- a }}, &bytes.Buffer{}, s.stderr)
+		s.done <- runServer(ctx, o, &bytes.Buffer{}, s.stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

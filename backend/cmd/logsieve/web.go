@@ -22,6 +22,7 @@ type webDeps struct {
 	log     *slog.Logger
 	level   *slog.LevelVar // the level of log, set from the log_level setting
 	stdout  io.Writer
+	cluster api.ClusterNode // nil on a single box
 }
 
 // webServer is the HTTP side of serve: the API, websocket, metrics and SPA.
@@ -59,7 +60,7 @@ func newWeb(d webDeps) (*webServer, error) {
 		return nil, err
 	}
 	srv, err := api.New(api.Deps{Meta: d.db, Factory: d.factory, Auth: as, DataDir: d.dataDir,
-		Version: version, Log: d.log, OnSettings: func(s meta.Settings) {
+		Version: version, Log: d.log, Cluster: d.cluster, OnSettings: func(s meta.Settings) {
 			if lv := parseLevel(s.LogLevel); lv != d.level.Level() {
 				d.level.Set(lv)
 				d.log.Info("log level changed", "log_level", s.LogLevel)

@@ -1,0 +1,511 @@
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// The acceptance run of docs/cluster.md (make test-cluster): 3 NATS servers,
+// 2 ingest and 2 store logsieve nodes on 127.0.0.1, logs spread over both
+// ingest nodes; kill -9 a store node (back after 10 s), a NATS server and an
+// ingest node while sending. Every log an ingest node's JetStream ack covered
+// must be stored exactly once, seen through the API (/days rows, CSV).
+//
+// Env: LOGSIEVE_CLUSTER_E2E=1 runs it; LOGSIEVE_CLUSTER_LOGS (default
+// 1000000) and LOGSIEVE_CLUSTER_RATE (logs/s, default 50000) size it;
+// LOGSIEVE_CLUSTER_KILLS=0 kills nothing (a throughput figure).
+func TestClusterSurvivesKilledNodes(t *testing.T) {
+	if os.Getenv("LOGSIEVE_CLUSTER_E2E") != "1" {
+		t.Skip("the cluster acceptance run: make test-cluster (LOGSIEVE_CLUSTER_E2E=1)")
+	}
+	total := envInt(t, "LOGSIEVE_CLUSTER_LOGS", 1000000)
+	rate := envInt(t, "LOGSIEVE_CLUSTER_RATE", 50000)
+	kills := os.Getenv("LOGSIEVE_CLUSTER_KILLS") != "0"
+	natsBin, lsBin := buildBinaries(t)
+	root := t.TempDir()
+
+	// Three NATS servers in one cluster, JetStream on each.
+	var clientURLs []string
+	var routes []string
+	cports := make([]int, 3)
+	rports := make([]int, 3)
+	for i := range 3 {
+		cports[i], rports[i] = freeTCPPort(t), freeTCPPort(t)
+		clientURLs = append(clientURLs, fmt.Sprintf("nats://127.0.0.1:%d", cports[i]))
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", rports[i]))
+	}
+	natsProcs := make([]*proc, 3)
+	for i := range 3 {
+		natsProcs[i] = startProc(t, fmt.Sprintf("nats%d", i+1), natsBin, nil,
+			"--name", fmt.Sprintf("n%d", i+1), "-a", "127.0.0.1", "-p", strconv.Itoa(cports[i]),
+			"-js", "-sd", filepath.Join(root, fmt.Sprintf("nats%d", i+1)),
+			"--cluster_name", "logsieve-e2e", "--cluster", routes[i], "--routes", strings.Join(routes, ","))
+	}
+	waitJetStream(t, strings.Join(clientURLs, ","))
+
+	// Two store and two ingest nodes; each defines the engine.
+	type lnode struct {
+		name, role string
+		p          *proc
+		api        *apiClient
+		args       []string
+		udp        int
+	}
+	var nodes []*lnode
+	for _, spec := range [][2]string{{"store1", RoleStore}, {"store2", RoleStore}, {"ingest1", RoleIngest}, {"ingest2", RoleIngest}} {
+		n := &lnode{name: spec[0], role: spec[1], udp: freeUDPPort(t)}
+		port := freeTCPPort(t)
+		n.args = []string{"serve", "--data", filepath.Join(root, n.name), "--http", fmt.Sprintf("127.0.0.1:%d", port),
+			"--nats", strings.Join(clientURLs, ","), "--node", n.name, "--role", n.role}
+		n.p = startProc(t, n.name, lsBin, lsEnv, n.args...)
+		n.api = &apiClient{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		n.api.login(t, n.p)
+		n.api.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
+		n.api.call(t, "POST", "/api/v1/engines", map[string]any{"name": "e2e", "class": "seq", "bind": "127.0.0.1", "port": n.udp, "timezone": "UTC"}, 201, nil)
+	}
+	store1, ingest1, ingest2 := nodes[0], nodes[2], nodes[3]
+
+	// Send: log i to ingest1 when even, to ingest2 when odd, at rate.
+	conns := [2]net.Conn{dialUDP(t, ingest1.udp), dialUDP(t, ingest2.udp)}
+	var lastAcked2 uint64 // ingest2's JetStream-acked count last seen before its kill
+	var sentTo2AfterKill int
+	killed2 := false
+	var events []string
+	start := time.Now()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	var restartStore sync.WaitGroup
+	var restarted *proc
+	var restartErr error
+	sent := 0
+	for sent < total {
+		<-tick.C
+		due := min(total, int(time.Since(start).Seconds()*float64(rate)))
+		for ; sent < due; sent++ {
+			if sent%2 == 1 && killed2 {
+				sentTo2AfterKill++
+				continue // nobody listens: counted as lost on the sender side
+			}
+			if _, err := conns[sent%2].Write([]byte(e2eLine(sent))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		switch {
+		case !kills:
+		case len(events) == 0 && sent >= total*15/100:
+			store1.p.kill(t)
+			events = append(events, fmt.Sprintf("%.1fs kill -9 store1 (restart in 10 s)", time.Since(start).Seconds()))
+			restartStore.Add(1)
+			go func() {
+				defer restartStore.Done()
+				time.Sleep(10 * time.Second) // the scenario: the node is away 10 s
+				restarted, restartErr = newProc(store1.name, lsBin, lsEnv, store1.args...)
+			}()
+		case len(events) == 1 && sent >= total*35/100:
+			natsProcs[2].kill(t)
+			events = append(events, fmt.Sprintf("%.1fs kill -9 NATS server n3", time.Since(start).Seconds()))
+		case len(events) == 2 && sent >= total*60/100:
+			lastAcked2 = ingest2.api.stats(t).Stored
+			ingest2.p.kill(t)
+			killed2 = true
+			events = append(events, fmt.Sprintf("%.1fs kill -9 ingest2 (acked before: %d)", time.Since(start).Seconds(), lastAcked2))
+		}
+	}
+	sendTook := time.Since(start)
+	restartStore.Wait()
+	if kills {
+		if restartErr != nil {
+			t.Fatalf("cannot restart store1: %v", restartErr)
+		}
+		store1.p = restarted
+		t.Cleanup(func() { restarted.stop(t) })
+	}
+	store1.api.login(t, store1.p)
+
+	// Settle: ingest1 has everything it received acked, the stream is empty.
+	deadline := time.Now().Add(120 * time.Second)
+	nc, err := nats.Connect(strings.Join(clientURLs[:2], ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	for {
+		st1 := ingest1.api.stats(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		si, err := js.Stream(ctx, StreamName)
+		cancel()
+		if err == nil && st1.Received == st1.Stored+st1.Dropped+st1.Rejected+st1.WriteErrors && si.CachedInfo().State.Msgs == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no settle in 120 s: ingest1 %+v, stream %v %v", st1, si, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	settled := time.Since(start)
+
+	// Count through the API: /days rows and the CSV of each store node.
+	seen := make(map[int]int, total)
+	daysRows := 0
+	for _, n := range nodes[:2] {
+		var days []struct {
+			Date string `json:"date"`
+			Rows int    `json:"rows"`
+		}
+		n.api.call(t, "GET", "/api/v1/engines/e2e/days", nil, 200, &days)
+		for _, d := range days {
+			daysRows += d.Rows
+			for _, v := range n.api.csvColumn(t, "/api/v1/engines/e2e/export.csv?date="+d.Date, "n") {
+				i, err := strconv.Atoi(v)
+				if err != nil {
+					t.Fatalf("bad n %q in the CSV of %s", v, n.name)
+				}
+				seen[i]++
+			}
+		}
+	}
+	st1 := ingest1.api.stats(t)
+	var dups, from1, from2, csvRows int
+	for i, k := range seen {
+		csvRows += k
+		if k > 1 {
+			dups++
+		}
+		if i%2 == 0 {
+			from1++
+		} else {
+			from2++
+		}
+	}
+	sentTo1 := (total + 1) / 2
+	sentTo2 := total / 2
+	t.Logf("events: %s", strings.Join(events, "; "))
+	t.Logf("sent %d logs in %s (%.0f/s), settled at %s; stored rows: /days %d, CSV %d, distinct %d, duplicated %d",
+		total, sendTook.Round(time.Millisecond), float64(total)/sendTook.Seconds(), settled.Round(time.Millisecond), daysRows, csvRows, len(seen), dups)
+	t.Logf("ingest1: sent %d, received %d, acked %d, dropped %d, stored %d", sentTo1, st1.Received, st1.Stored, st1.Dropped, from1)
+	t.Logf("ingest2 (killed when kills are on): sent %d (%d after its kill), acked >= %d before the kill, stored %d, lost %d",
+		sentTo2, sentTo2AfterKill, lastAcked2, from2, sentTo2-from2)
+	if dups != 0 || daysRows != csvRows {
+		t.Fatalf("unexpected duplicates %d (rows /days %d, CSV %d)", dups, daysRows, csvRows)
+	}
+	if st1.Dropped != 0 {
+		t.Fatalf("ingest1 (never killed) dropped %d logs: its queue did not hold them while JetStream could not ack", st1.Dropped)
+	}
+	if uint64(from1) != st1.Stored {
+		t.Fatalf("ingest1: %d logs acked by JetStream, %d stored", st1.Stored, from1)
+	}
+	if uint64(from2) < lastAcked2 {
+		t.Fatalf("ingest2: %d logs acked before its kill, only %d stored", lastAcked2, from2)
+	}
+}
+
+// lsEnv is the environment of the logsieve nodes.
+var lsEnv = []string{"LOGSIEVE_ADMIN_PASSWORD=cluster e2e admin pw", "LOGSIEVE_DEMO=0"}
+
+func e2eLine(n int) string {
+	return fmt.Sprintf("<13>1 2026-01-01T00:00:00Z host app - - - seq n=%d padding-padding-padding-padding", n)
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
+}
+
+// buildBinaries builds nats-server (the module's own main, kept in the
+// cache dir) and logsieve (no UI) for the run.
+func buildBinaries(t *testing.T) (natsBin, lsBin string) {
+	t.Helper()
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache")
+	}
+	dir := filepath.Join(cache, "logsieve", "cluster-e2e")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	natsBin = filepath.Join(dir, "nats-server-v2.15.2")
+	if _, err := os.Stat(natsBin); err != nil {
+		goBuild(t, natsBin, "github.com/nats-io/nats-server/v2")
+	}
+	lsBin = filepath.Join(dir, "logsieve")
+	goBuild(t, lsBin, "-tags", "no_ui", "github.com/logsieve/logsieve/backend/cmd/logsieve")
+	return natsBin, lsBin
+}
+
+func goBuild(t *testing.T, out string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"build", "-o", out}, args...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", out, err, b)
+	}
+}
+
+// proc is a child process whose output goes to a file in the test's log.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	mu   *sync.Mutex
+	done chan struct{}
+}
+
+func startProc(t *testing.T, name, bin string, env []string, args ...string) *proc {
+	t.Helper()
+	p, err := newProc(name, bin, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// newProc starts a child process; the caller stops it (stop).
+func newProc(name, bin string, env []string, args ...string) (*proc, error) {
+	p := &proc{name: name, out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
+	w := &lockedWriter{mu: p.mu, w: p.out}
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+// stop ends the process (SIGTERM, SIGKILL after 20 s) and shows its output
+// when the test failed.
+func (p *proc) stop(t *testing.T) {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	if t.Failed() {
+		t.Logf("--- %s output (last 3000 bytes):\n%s", p.name, p.tail(3000))
+	}
+}
+
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+}
+
+func (p *proc) tail(n int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.out.Bytes()
+	return string(b[max(0, len(b)-n):])
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+func dialUDP(t *testing.T, port int) net.Conn {
+	t.Helper()
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitJetStream waits until the NATS cluster answers JetStream requests.
+func waitJetStream(t *testing.T, urls string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		nc, err := nats.Connect(urls)
+		if err == nil {
+			js, _ := jetstream.New(nc)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err = js.AccountInfo(ctx)
+			cancel()
+			nc.Close()
+			if err == nil {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("NATS cluster without JetStream after 60 s: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// apiClient calls one node's API as admin.
+type apiClient struct {
+	base, token string
+}
+
+func (a *apiClient) login(t *testing.T, p *proc) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(a.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited: %s", p.name, p.tail(3000))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not serving after 60 s: %s", p.name, p.tail(3000))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var out struct {
+		Token string `json:"token"`
+	}
+	a.token = ""
+	a.call(t, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "cluster e2e admin pw"}, 200, &out)
+	a.token = out.Token
+}
+
+func (a *apiClient) do(t *testing.T, method, path string, body any) (*http.Response, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, a.base+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func (a *apiClient) call(t *testing.T, method, path string, body any, want int, out any) {
+	t.Helper()
+	resp, b := a.do(t, method, path, body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s%s; got %d %s; want %d", method, a.base, path, resp.StatusCode, b, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+}
+
+type e2eStats struct {
+	Received    uint64 `json:"received"`
+	Stored      uint64 `json:"stored"`
+	Dropped     uint64 `json:"dropped"`
+	Rejected    uint64 `json:"rejected"`
+	WriteErrors uint64 `json:"write_errors"`
+}
+
+func (a *apiClient) stats(t *testing.T) e2eStats {
+	t.Helper()
+	var st e2eStats
+	a.call(t, "GET", "/api/v1/engines/e2e/stats", nil, 200, &st)
+	return st
+}
+
+// csvColumn returns one column of a CSV export.
+func (a *apiClient) csvColumn(t *testing.T, path, col string) []string {
+	t.Helper()
+	resp, b := a.do(t, "GET", path, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	r := csv.NewReader(bufio.NewReader(bytes.NewReader(b)))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	idx := -1
+	for i, h := range recs[0] {
+		if h == col {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		t.Fatalf("no column %q in %q", col, recs[0])
+	}
+	out := make([]string, 0, len(recs)-1)
+	for _, rec := range recs[1:] {
+		out = append(out, rec[idx])
+	}
+	return out
+}

@@ -1,0 +1,176 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// Publisher sends the engines' batches to the stream (ingest roles).
+type Publisher struct {
+	n    *Node
+	boot string // random per process: batch ids never repeat across restarts
+	seq  atomic.Uint64
+
+	ctx    context.Context // ends when publishes stop retrying
+	cancel context.CancelFunc
+
+	mu    sync.Mutex
+	sinks map[string]*EngineSink
+	lost  chan struct{} // closed when the connection is lost, then replaced
+
+	batches, rows, retries atomic.Uint64
+	waiting                atomic.Int64 // rows of publishes not yet acked
+}
+
+func newPublisher(n *Node) *Publisher {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Publisher{n: n, boot: hex.EncodeToString(b[:]), ctx: ctx, cancel: cancel, sinks: map[string]*EngineSink{},
+		lost: make(chan struct{})}
+}
+
+// connectionLost ends the publish attempts waiting for an ack: the server
+// they went to is gone, so they are retried (same id) at once instead of
+// after PublishWait, while the engine's queue fills.
+func (p *Publisher) connectionLost() {
+	p.mu.Lock()
+	close(p.lost)
+	p.lost = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// lostSignal returns the channel the next connection loss closes.
+func (p *Publisher) lostSignal() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost
+}
+
+func (p *Publisher) stopRetrying() { p.cancel() }
+
+// sink returns engine's sink, one per engine name.
+func (p *Publisher) sink(engine string) *EngineSink {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.sinks[engine]
+	if s == nil {
+		s = &EngineSink{p: p, subject: SubjectPrefix + engine}
+		p.sinks[engine] = s
+	}
+	return s
+}
+
+// EngineSink publishes one engine's batches; it is the engine's Sink on an
+// ingest node. One Write at a time (the engine's batcher).
+type EngineSink struct {
+	p       *Publisher
+	subject string
+	buf     []byte
+}
+
+// Write publishes rows as one or more messages (each under the server's
+// largest payload) with a new batch id as Nats-Msg-Id, and returns once
+// JetStream acked them: only then are the rows accepted. While NATS cannot
+// be reached it retries the same message (the id lets JetStream drop a copy
+// it already has), until an ack or StopRetrying; the rows it gave up on are
+// the difference between len(rows) and the count returned.
+func (s *EngineSink) Write(sc *store.Schema, rows []store.Row) (int, error) {
+	limit := int(s.p.n.nc.MaxPayload()) - 4<<10
+	if limit < 64<<10 {
+		limit = 64 << 10
+	}
+	done := 0
+	for done < len(rows) {
+		s.buf = encodeHeader(s.buf[:0], sc)
+
+		n := 0
+		for done+n < len(rows) {
+			mark := len(s.buf)
+			s.buf = encodeRow(s.buf, &rows[done+n], sc.KeepOriginal)
+			if len(s.buf) > limit && n > 0 {
+				s.buf = s.buf[:mark] // the row starts the next message
+				break
+			}
+			n++
+		}
+		if err := s.publish(s.buf, n); err != nil {
+			return done, err
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// publish sends one message of n rows until JetStream acks it.
+func (s *EngineSink) publish(data []byte, n int) error {
+	p := s.p
+	id := p.n.cfg.Node + "-" + p.boot + "-" + strconv.FormatUint(p.seq.Add(1), 10)
+	msg := &nats.Msg{Subject: s.subject, Data: data, Header: nats.Header{}}
+	p.waiting.Add(int64(n))
+	defer p.waiting.Add(-int64(n))
+	for attempt := 1; ; attempt++ {
+		lost := p.lostSignal()
+		ctx, cancel := context.WithTimeout(p.ctx, p.n.cfg.PublishWait)
+		go func() {
+			select {
+			case <-lost:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		_, err := p.n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id))
+		cancel()
+		if err == nil {
+			p.batches.Add(1)
+			p.rows.Add(uint64(n))
+			return nil
+		}
+		p.retries.Add(1)
+		if attempt == 1 || attempt%30 == 0 {
+			p.n.cfg.Log.Warn("cannot publish a batch to NATS; retrying", "subject", s.subject, "batch", id, "rows", n, "attempt", attempt, "err", err)
+		}
+		select {
+		case <-p.ctx.Done():
+			return fmt.Errorf("cannot publish batch %q of %d rows to %q: gave up at shutdown: %w", id, n, s.subject, err)
+		case <-time.After(p.n.cfg.RetryEvery):
+		}
+	}
+}
+
+// Stats are a node's cluster counters.
+type Stats struct {
+	Node string `json:"node"`
+	Role string `json:"role"`
+	// Ingest: batches and rows acked by JetStream, publish attempts that
+	// failed (each retried), rows waiting for an ack now.
+	PublishedBatches uint64 `json:"published_batches"`
+	PublishedRows    uint64 `json:"published_rows"`
+	PublishRetries   uint64 `json:"publish_retries"`
+	WaitingRows      int64  `json:"waiting_rows"`
+	// Store: batches and rows committed, rows of redelivered batches found
+	// already stored, batches left for the node that claimed them, write
+	// failures (the batch is delivered again).
+	StoredBatches    uint64 `json:"stored_batches"`
+	StoredRows       uint64 `json:"stored_rows"`
+	DuplicateRows    uint64 `json:"duplicate_rows"`
+	ClaimedElsewhere uint64 `json:"claimed_elsewhere"`
+	StoreErrors      uint64 `json:"store_errors"`
+}
+
+func (p *Publisher) stats() Stats {
+	return Stats{Node: p.n.cfg.Node, Role: p.n.cfg.Role,
+		PublishedBatches: p.batches.Load(), PublishedRows: p.rows.Load(),
+		PublishRetries: p.retries.Load(), WaitingRows: p.waiting.Load()}
+}
