@@ -33,7 +33,7 @@ RULES ?= 0
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web lint-vuln \
         bench bench-all bench-query dist clean deps-node deps-chromium deps-system deps-clients fuzz \
-        deb test-deb test-system
+        deb test-deb test-system man
 
 all: build
 
@@ -143,6 +143,10 @@ test-system: build
 	  deb2=$$($(MAKE) --no-print-directory -s deb DEB_VERSION=$$(basename "$$deb" | sed 's/^logsieve_//; s/_amd64.deb$$//')+next | tail -1); \
 	  tgz=$$($(MAKE) --no-print-directory -s dist | tail -1); \
 	  bash installer/test-system.sh "$$deb" "$$deb2" "$$tgz"
+
+## man: packaging/deb/logsieve.1, generated from the flag definitions (`logsieve man`)
+man:
+	CGO_ENABLED=1 $(GO) run -tags no_ui ./backend/cmd/logsieve man > packaging/deb/logsieve.1
 
 ## deb: dist/logsieve_<version>_amd64.deb (nfpm, tools/mkdeb); DEB_VERSION overrides the version from git describe
 DEB_VERSION ?=

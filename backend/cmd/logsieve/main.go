@@ -17,7 +17,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 const usage = `usage: logsieve <command> [flags]
 
 commands:
-  serve [--config FILE] [--data DIR] [--http ADDR] [--log-format text|json]
+  serve [--config FILE] [--data DIR] [--http ADDR] [--log-format text|json] [--nats URLS|embedded --node NAME --role all|ingest|store]
                                                       run the appliance
   loadgen --target HOST:PORT --rate N --count N [--size B] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf]
                                                       send paced, varied syslog over UDP or one TCP connection
@@ -27,6 +27,7 @@ commands:
                                                       fill today's file with N rows, time searches under ingest
   import-fastlogger [--data DIR] GLOBAL_CONFIG.JSON   import ENGINE_CLASSES into the metadata DB
   version                                             print the version
+  man                                                 print the man page (roff), made from these commands' flags
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -45,6 +46,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return benchQueryCmd(args[1:], stdout, stderr)
 	case "import-fastlogger":
 		return importCmd(args[1:], stdout, stderr)
+	case "man": // the man page, generated from the flag definitions (make man)
+		fmt.Fprint(stdout, manPage())
+		return 0
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "logsieve", version)
 		return 0
