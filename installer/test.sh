@@ -119,6 +119,7 @@ declare -A WANT_CONFIG=(
 	[disk_full_policy]='"delete_oldest"'
 	[udp_rcvbuf_bytes]='33554432'
 	[spool_max_bytes]='4294967296'
+	[public_url]='""'
 	[metrics_public]='false'
 	[metrics_token]='""'
 	[token_ttl]='"12h"'

@@ -163,6 +163,7 @@ func TestTelegramChannelCallsSendMessage(t *testing.T) {
 	if ch, _ := m.Channel("tg"); ch.TokenSet == nil || !*ch.TokenSet {
 		t.Fatalf("token_set; got %+v", ch)
 	}
+	m.SetPublicURL("https://logs.example.net/") // the setting public_url
 	_, addr := startEngine(t, m)
 	sendUDP(t, addr, "msg=deny user=alice", "msg=denying user=bob")
 	waitFor(t, "a telegram message", func() bool { return len(bot.Bodies()) == 1 })
@@ -179,7 +180,7 @@ func TestTelegramChannelCallsSendMessage(t *testing.T) {
 	if first != "/bot123:ABC/sendMessage" || got.ChatID != "-1001" {
 		t.Fatalf("unexpected call; got %s %+v", first, got)
 	}
-	for _, want := range []string{`"deny"`, `engine "fw"`, "1 matching rows within 60 s", "> msg=deny user=alice", "/engines/fw/logs?", "match=word"} {
+	for _, want := range []string{`"deny"`, `engine "fw"`, "1 matching rows within 60 s", "> msg=deny user=alice", "\nhttps://logs.example.net/engines/fw/logs?", "match=word"} {
 		if !strings.Contains(got.Text, want) {
 			t.Errorf("text lacks %q; got %q", want, got.Text)
 		}

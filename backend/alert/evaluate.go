@@ -132,7 +132,7 @@ func (ev *batchEval) hit(pr *progRule, r *store.Row) {
 	rs.lastAt = ev.now
 	a := &Alert{Time: ev.now, Rule: rs.spec.Name, Engine: ev.b.Engine, Group: strings.Clone(key.group), Count: n,
 		WindowS: rs.spec.WindowS, Rows: g.sample, Deliveries: []DeliverySummary{}}
-	a.Link = link(&rs.spec, ev.b.Engine, a.Group, ev.m.today(ev.b.TZName, ev.now))
+	a.Link = ev.m.absLink(link(&rs.spec, ev.b.Engine, a.Group, ev.m.today(ev.b.TZName, ev.now)))
 	g.sample = nil
 	ev.out = append(ev.out, fired{a, rs.spec.Channels})
 }

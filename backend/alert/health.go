@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/logsieve/logsieve/backend/engine"
@@ -139,7 +140,7 @@ func (m *Manager) healthFire(out []fired, rs *ruleState, eng string, n int, now 
 	a := &Alert{Time: now, Rule: rs.spec.Name, Engine: eng, Group: rs.spec.Sender, Count: n, Message: msg,
 		Rows: []map[string]string{}, Deliveries: []DeliverySummary{}}
 	if eng != "" {
-		a.Link = "/engines/" + eng
+		a.Link = m.absLink("/engines/" + url.PathEscape(eng))
 	}
 	return append(out, fired{a, rs.spec.Channels})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,9 +143,12 @@ type Manager struct {
 	stateMu sync.Mutex // guards every ruleState's groups and counters
 	set     atomic.Pointer[ruleSet]
 
-	in       chan *engine.RowBatch
-	skipped  atomic.Uint64 // batches skipped: queue full
-	inFlight atomic.Int64  // deliveries in progress
+	in      chan *engine.RowBatch
+	skipped atomic.Uint64 // batches skipped: queue full
+	// publicURL is the dashboard's address as operators reach it (setting
+	// public_url): alert links are absolute under it; empty: relative links.
+	publicURL atomic.Pointer[string]
+	inFlight  atomic.Int64 // deliveries in progress
 	// dispatching counts fired alerts being stored (evaluate.go)
 	dispatching atomic.Int64
 
@@ -650,4 +654,25 @@ func (m *Manager) History(f meta.AlertFilter) ([]Alert, error) {
 type storedRows struct {
 	Rows    []map[string]string `json:"rows"`
 	Message string              `json:"message,omitempty"`
+}
+
+// SetPublicURL sets the address alert links start with (setting public_url,
+// e.g. "https://logs.example.net"); "" makes them relative ("/engines/...").
+// It applies to alerts fired from now on.
+func (m *Manager) SetPublicURL(u string) {
+	u = strings.TrimRight(u, "/")
+	m.publicURL.Store(&u)
+}
+
+// PublicURL returns the address alert links start with ("" when relative).
+func (m *Manager) PublicURL() string {
+	if p := m.publicURL.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// absLink returns path under the public URL when one is set.
+func (m *Manager) absLink(path string) string {
+	return m.PublicURL() + path
 }

@@ -343,5 +343,6 @@ func (f *Factory) ApplySettings(s meta.Settings) error {
 	f.SetSpoolMaxBytes(s.SpoolMaxBytes)
 	f.SetDefaultRetention(s.DefaultRetentionDays)
 	f.SetDiskPolicy(s.MinFreePercent, s.DiskFullPolicy)
+	f.alerts.SetPublicURL(s.PublicURL)
 	return f.SetTLSCertificate(s.TLSCertFile, s.TLSKeyFile)
 }

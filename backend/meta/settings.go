@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -46,6 +47,10 @@ type Settings struct {
 	// SpoolMaxBytes bounds each udp engine's overflow spool on disk; 0 turns
 	// the spool off (a full queue drops).
 	SpoolMaxBytes int64 `json:"spool_max_bytes" toml:"spool_max_bytes"`
+	// PublicURL is the dashboard's address as operators reach it (e.g.
+	// "https://logs.example.net", behind nginx): alert messages link to the
+	// logs under it. Empty: the links are relative paths.
+	PublicURL string `json:"public_url" toml:"public_url"`
 }
 
 // Disk-full policies.
@@ -99,7 +104,24 @@ func (s Settings) Validate() error {
 	default:
 		return &FieldError{Field: "log_level", Reason: `must be one of "debug", "info", "warn", "error"`}
 	}
+	if err := validPublicURL(s.PublicURL); err != nil {
+		return err
+	}
 	return s.validateTLS()
+}
+
+// validPublicURL checks public_url: empty, or an absolute http(s) URL with a
+// host and nothing after its path.
+func validPublicURL(u string) error {
+	if u == "" {
+		return nil
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil ||
+		p.RawQuery != "" || p.Fragment != "" || strings.ContainsAny(u, " \t\r\n") {
+		return &FieldError{Field: "public_url", Reason: `must be empty or an absolute http(s) URL such as "https://logs.example.net" (no user, query or fragment)`}
+	}
+	return nil
 }
 
 // minMetricsToken is the shortest metrics_token accepted.

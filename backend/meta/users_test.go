@@ -111,6 +111,10 @@ func TestSettingsSeedThenPatch(t *testing.T) {
 	f(`{"tls_key_file":"/etc/ssl/x.key"}`, "tls_cert_file")
 	f(`{"tls_cert_file":"/nonexistent.crt","tls_key_file":"/nonexistent.key"}`, "tls_cert_file")
 	f(`{"spool_max_bytes":-1}`, "spool_max_bytes")
+	f(`{"public_url":"logs.example.net"}`, "public_url")
+	f(`{"public_url":"ftp://logs.example.net"}`, "public_url")
+	f(`{"public_url":"https://logs.example.net/?x=1"}`, "public_url")
+	f(`{"public_url":"https://user:pw@logs.example.net"}`, "public_url")
 	f(`{"colour":"red"}`, "colour")
 	if s, _ := db.Settings(); s.MinFreePercent != 7 {
 		t.Fatalf("a refused patch changed the settings; got %d; want 7", s.MinFreePercent)
