@@ -127,6 +127,9 @@ declare -A WANT_CONFIG=(
 	[log_format]='"text"'
 	[tls_cert_file]='""'
 	[tls_key_file]='""'
+	[nats]='""'
+	[node]='""'
+	[role]='""'
 )
 for key in "${!WANT_CONFIG[@]}"; do
 	got="$(sed -n "s/^$key = //p" "$CONFIG")"
