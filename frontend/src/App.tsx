@@ -1,5 +1,5 @@
 import { lazy, Suspense, type ReactNode } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { useAuth } from './auth/authContext';
 import { Loading } from './common/ui';
 import { Layout } from './layout/Layout';
@@ -31,7 +31,11 @@ function RequireAdmin({ children }: { children: ReactNode }) {
 
 export function App() {
   return (
-    <BrowserRouter>
+    // useTransitions={false}: URL changes render at once, as with react-router 6. The browse
+    // page keeps its filters in the URL and commits typed text a moment later; inside a
+    // transition a pending URL change (the exact toggle of a column filter) was still
+    // unrendered when that commit ran and was overwritten (e2e pipeline.spec.ts, search).
+    <BrowserRouter useTransitions={false}>
       <Suspense fallback={<Loading />}>
         <Routes>
           <Route path="/login" element={<LoginPage />} />

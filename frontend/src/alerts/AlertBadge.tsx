@@ -1,7 +1,7 @@
 // The badge on engines with firing alerts (engines list and engine page).
 import NotificationsActive from '@mui/icons-material/NotificationsActive';
 import { Chip } from '@mui/material';
-import { Link as RouterLink } from 'react-router-dom';
+import { Link as RouterLink } from 'react-router';
 import { useFiring } from '../api/queries';
 import { badgeTitle, firingByEngine } from './firing';
 

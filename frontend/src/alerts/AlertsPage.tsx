@@ -1,6 +1,6 @@
 // Alerts: rules, channels and the history of fired alerts, one tab each (/alerts/:tab).
 import { Tab, Tabs } from '@mui/material';
-import { Link as RouterLink, Navigate, useParams } from 'react-router-dom';
+import { Link as RouterLink, Navigate, useParams } from 'react-router';
 import { PageHeader } from '../common/ui';
 import { ChannelsTab } from './ChannelsTab';
 import { HistoryTab } from './HistoryTab';

@@ -20,7 +20,7 @@ import {
   Typography,
 } from '@mui/material';
 import { Fragment, useState } from 'react';
-import { Link as RouterLink, useSearchParams } from 'react-router-dom';
+import { Link as RouterLink, useSearchParams } from 'react-router';
 import { useAlertHistory, useAlertRules, useEngines } from '../api/queries';
 import type { AlertEvent } from '../api/types';
 import { formatCount, formatDuration } from '../common/format';

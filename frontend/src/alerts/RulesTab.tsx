@@ -22,7 +22,7 @@ import {
   Typography,
 } from '@mui/material';
 import { useState } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { useNavigate } from 'react-router';
 import { errorMessage } from '../api/client';
 import { useAlertRules, useRuleMutations } from '../api/queries';
 import type { Rule } from '../api/types';

@@ -23,7 +23,7 @@ import {
   Typography,
 } from '@mui/material';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useNavigate, useParams } from 'react-router-dom';
+import { useNavigate, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { testClass, useClasses, useClassMutations } from '../api/queries';
 import type { ClassInfo, ClassTestResponse } from '../api/types';

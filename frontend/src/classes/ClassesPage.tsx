@@ -6,7 +6,7 @@ import Visibility from '@mui/icons-material/Visibility';
 import { Alert, Button, CircularProgress, IconButton, Link, Paper, Snackbar, Table, TableBody, TableCell, TableHead, TableRow, Tooltip } from '@mui/material';
 import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type ChangeEvent } from 'react';
-import { Link as RouterLink, useNavigate } from 'react-router-dom';
+import { Link as RouterLink, useNavigate } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { keys, useClasses, useClassMutations } from '../api/queries';
 import { useAuth } from '../auth/authContext';

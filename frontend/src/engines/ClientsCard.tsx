@@ -26,7 +26,7 @@ import {
   Typography,
 } from '@mui/material';
 import { useState, type FormEvent } from 'react';
-import { Link as RouterLink } from 'react-router-dom';
+import { Link as RouterLink } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import type { ClientInfo, EngineInfo, Job } from '../api/types';
 import { formatCount } from '../common/format';

@@ -20,9 +20,9 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
-import Grid from '@mui/material/Grid2';
+import Grid from '@mui/material/Grid';
 import { useEffect, useRef, useState } from 'react';
-import { Link as RouterLink, useParams } from 'react-router-dom';
+import { Link as RouterLink, useParams } from 'react-router';
 import { useDays, useEngine, useEngineEvents, useEngineHistory, useEngineMutations, useEngineStats } from '../api/queries';
 import type { EngineStats, WsStats } from '../api/types';
 import { useAuth } from '../auth/authContext';

@@ -21,7 +21,7 @@ import {
   Typography,
 } from '@mui/material';
 import { useState } from 'react';
-import { Link as RouterLink, useNavigate } from 'react-router-dom';
+import { Link as RouterLink, useNavigate } from 'react-router';
 import { useEngineMutations, useEngines } from '../api/queries';
 import type { EngineInfo } from '../api/types';
 import { useAuth } from '../auth/authContext';

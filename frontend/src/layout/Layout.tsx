@@ -30,7 +30,7 @@ import {
   useTheme,
 } from '@mui/material';
 import { Suspense, useState } from 'react';
-import { Link as RouterLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { Link as RouterLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useFiring } from '../api/queries';
 import { useAuth } from '../auth/authContext';
 import { Loading } from '../common/ui';

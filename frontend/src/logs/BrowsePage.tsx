@@ -6,7 +6,7 @@
 import Download from '@mui/icons-material/Download';
 import { Button, FormControlLabel, Paper, Stack, Switch } from '@mui/material';
 import { useState } from 'react';
-import { Link as RouterLink, useParams } from 'react-router-dom';
+import { Link as RouterLink, useParams } from 'react-router';
 import { useDays, useEngine } from '../api/queries';
 import { PageHeader } from '../common/ui';
 import { hasFilters, noTime, timeOf, type TimeSelection } from './browseState';

@@ -1,5 +1,5 @@
 import { useCallback, useMemo } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { useSearchParams } from 'react-router';
 import { browseSearchParams, parseBrowseState, type BrowseState } from './browseState';
 
 /** UpdateBrowse changes part of the state in the URL (patch, or a function of the current

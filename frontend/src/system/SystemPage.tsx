@@ -1,5 +1,5 @@
 import { Card, CardContent, Chip, LinearProgress, Stack, Typography } from '@mui/material';
-import Grid from '@mui/material/Grid2';
+import Grid from '@mui/material/Grid';
 import type { ReactNode } from 'react';
 import { useSystem } from '../api/queries';
 import type { SystemInfo } from '../api/types';
