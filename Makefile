@@ -141,7 +141,7 @@ test-deb: deps-system
 test-system: build
 	@deb=$$($(MAKE) --no-print-directory -s deb | tail -1); \
 	  deb2=$$($(MAKE) --no-print-directory -s deb DEB_VERSION=$$(basename "$$deb" | sed 's/^logsieve_//; s/_amd64.deb$$//')+next | tail -1); \
-	  tgz=$$($(MAKE) --no-print-directory -s dist | tail -1); \
+	  $(MAKE) --no-print-directory -s dist >/dev/null; tgz=$(CURDIR)/dist/$(DIST_NAME).tar.gz; \
 	  bash installer/test-system.sh "$$deb" "$$deb2" "$$tgz"
 
 ## man: packaging/deb/logsieve.1, generated from the flag definitions (`logsieve man`)
