@@ -238,6 +238,8 @@ login() {
 }
 
 # (No `| grep -q` below: with pipefail, grep's early exit fails the writer with SIGPIPE.)
+http_code() { ct curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1/; }
+redirects_to_https() { [[ "$(http_code)" == 301 ]]; }
 serves_dashboard() { [[ "$(https https://127.0.0.1/)" == *'<html'* ]]; }
 engine_running() { [[ "$(api GET /engines/sys)" == *'"state":"running"'* ]]; }
 journal_has() { [[ "$(ct journalctl -u logsieve.service --no-pager)" == *"$1"* ]]; }
@@ -259,8 +261,13 @@ first_run_checks() {
 	check_eq "$what: data dir is logsieve:logsieve 750" "$(ct stat -c '%U:%G %a' /var/lib/logsieve)" "logsieve:logsieve 750"
 	pw="$(ct cat "$PW_FILE" 2>/dev/null)"
 
-	check_eq "$what: nginx redirects http:// to https://" \
-		"$(ct curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1/)" 301
+	# `systemctl reload nginx` returns before the old workers (which may still serve
+	# nginx's default site) are gone: wait for the new configuration to answer.
+	if wait_for 10 redirects_to_https; then
+		pass "$what: nginx redirects http:// to https://"
+	else
+		fail "$what: nginx redirects http:// to https://" "got '$(http_code)'; want '301'"
+	fi
 	check "$what: https:// serves the dashboard" serves_dashboard
 	if login "$pw"; then pass "$what: login through https:// with the initial password"; else fail "$what: login through https://"; fi
 	resp="$(api POST /auth/password "{\"current\":\"$pw\",\"new\":\"$NEW_PW\"}")"

@@ -195,7 +195,7 @@ test('a health rule takes its condition and threshold; it is switched off and de
   await expect(row).toContainText('Disk free below 1 %');
   await expect(row).toContainText('all');
 
-  await row.getByRole('checkbox', { name: `Enable rule ${name}` }).uncheck();
+  await row.getByRole('switch', { name: `Enable rule ${name}` }).uncheck();
   await expect(row.getByTestId('rule-state')).toHaveText('disabled');
   await row.getByRole('button', { name: `Edit rule ${name}` }).click();
   await expect(dlg.getByLabel('Disk free below (%)')).toHaveValue('1');
@@ -266,7 +266,7 @@ test('a viewer sees rules, channels and history read-only', async ({ browser, ba
   await expect(viewer.getByTestId(`rule-row-${RULE}`)).toBeVisible();
   await expect(viewer.getByRole('button', { name: 'Create rule' })).toHaveCount(0);
   await expect(viewer.getByRole('button', { name: /^(Edit|Delete) rule / })).toHaveCount(0);
-  await expect(viewer.getByRole('checkbox', { name: /^Enable rule / })).toHaveCount(0);
+  await expect(viewer.getByRole('switch', { name: /^Enable rule / })).toHaveCount(0);
 
   await viewer.getByRole('tab', { name: 'Channels' }).click();
   await expect(viewer.getByTestId(`channel-row-${CHANNEL}`)).toBeVisible();
