@@ -255,6 +255,9 @@ func (d *dayFile) rollback() {
 
 // close releases the statements and the connection (checkpointing the WAL).
 func (d *dayFile) close() error {
+	if d.gate != nil {
+		d.gate.release()
+	}
 	if d.cp != nil {
 		d.cp.stop()
 		d.cp = nil

@@ -11,16 +11,20 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
-// walGateWait bounds how long the writer waits for the statements in
-// progress on a day to end before it truncates the WAL (boundWAL); past it
-// the writer lets readers go on and tries again walGateRetry later (a
-// statement that long would otherwise stall every batch). A reader
-// statement is one bounded chunk (see Query, Export, CountByClient), so the
-// wait is normally a few milliseconds; ingest stalls for the wait, the
-// engine's queue holds what arrives meanwhile.
+// walGateWait bounds how long the day's read gate stays shut to new
+// statements while the statements in progress end, before the writer can
+// truncate the WAL (boundWAL). The writer does not wait for them: it shuts
+// the gate after a batch and goes on writing; at each later batch it looks
+// whether the statements in progress have ended and then truncates at once.
+// Readers wait instead (new statements, at most this long plus a
+// truncation); when the statements in progress outlast it, the gate
+// reopens by itself and the writer tries again walGateRetry later. A
+// reader statement is one bounded chunk (see Query, Export, CountByClient),
+// so the drain normally takes a few milliseconds.
 var (
-	walGateWait  = 500 * time.Millisecond
+	walGateWait  = 2 * time.Second
 	walGateRetry = 500 * time.Millisecond
+	walGateIdle  = 100 * time.Millisecond
 )
 
 // readGate lets the writer of a day restart its WAL although readers query
@@ -29,21 +33,25 @@ var (
 // one; with ten viewers looping some statement always was in progress, so
 // the WAL grew with the day. Every statement on a day's read connections
 // (and the purge's) enters the gate for as long as it runs (from query to
-// Rows.Close); the writer closes it, waits for those statements to end,
-// checkpoints and reopens it. New statements wait while the writer waits or
-// holds it (writer-preferring, so readers cannot starve the writer); the
-// writer gives up after walGateWait, so a reader that holds one statement
-// and starts another (which would wait for the writer forever) delays
-// ingest at most that long. All readers of a day file are in this process.
+// Rows.Close). The writer shuts it (tryHold): new statements wait, so the
+// ones in progress drain (writer-preferring: readers cannot starve the
+// writer); once none is left the writer holds the gate, checkpoints and
+// reopens it. A shut gate that the writer has not held within walGateWait
+// reopens by itself (expire), so a reader that holds one statement and
+// starts another on a second connection (which waits for the gate) delays
+// readers, never ingest, and a writer that stops writing never leaves the
+// gate shut. All readers of a day file are in this process.
 type readGate struct {
 	mu      sync.Mutex
 	readers int           // statements in progress
-	shut    chan struct{} // non-nil while the writer waits or holds the gate; closed on reopen
-	drained chan struct{} // non-nil while the writer waits; closed when readers reaches 0
+	shut    chan struct{} // non-nil while the gate is shut; closed on reopen
+	gen     uint64        // counts shuts, so an old expiry timer cannot reopen a later shut
+	held    bool          // the writer holds the shut gate (truncating): it does not expire
+	expired bool          // the last shut expired; the writer's next tryHold learns it
+	timer   *time.Timer   // expiry of the current shut
 }
 
-// enter waits until the writer does not hold or wait for the gate and
-// counts one statement in.
+// enter waits until the gate is open and counts one statement in.
 func (g *readGate) enter() {
 	g.mu.Lock()
 	for g.shut != nil {
@@ -56,49 +64,103 @@ func (g *readGate) enter() {
 	g.mu.Unlock()
 }
 
-// leave counts one statement out.
+// leave counts one statement out. The last one out of a shut gate gives
+// the writer walGateIdle to take it (its batches come every few
+// milliseconds under load); when ingest has paused meanwhile the gate
+// reopens then, not after walGateWait.
 func (g *readGate) leave() {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.readers--
-	if g.readers == 0 && g.drained != nil {
-		close(g.drained)
-		g.drained = nil
+	if g.readers == 0 && g.shut != nil && !g.held {
+		g.timer.Stop()
+		gen := g.gen
+		g.timer = time.AfterFunc(walGateIdle, func() { g.expire(gen, false) })
 	}
-	g.mu.Unlock()
 }
 
-// close shuts the gate to new statements and waits up to wait for those in
-// progress to end. ok reports whether they did; reopen must be called
-// either way (exactly once). Only one goroutine (the day's writer) closes
-// the gate at a time.
-func (g *readGate) close(wait time.Duration) (ok bool) {
+// gateState is the answer of tryHold.
+type gateState int
+
+const (
+	gatePending gateState = iota // shut, statements still in progress: ask again after the next batch
+	gateHeld                     // shut and drained: the writer holds it and must reopen it
+	gateExpired                  // the last shut expired before it drained: back off
+)
+
+// tryHold is the writer's step: it shuts an open gate (expiring after wait)
+// and reports whether the statements in progress have ended, in which case
+// the writer holds the gate until reopen. Only the day's writer calls it.
+func (g *readGate) tryHold(wait time.Duration) gateState {
 	g.mu.Lock()
-	g.shut = make(chan struct{})
-	var drained chan struct{}
+	defer g.mu.Unlock()
+	if g.shut == nil {
+		if g.expired {
+			g.expired = false
+			return gateExpired
+		}
+		g.shut = make(chan struct{})
+		g.gen++
+		gen := g.gen
+		g.timer = time.AfterFunc(wait, func() { g.expire(gen, true) })
+	}
 	if g.readers > 0 {
-		drained = make(chan struct{})
-		g.drained = drained
+		return gatePending
 	}
-	g.mu.Unlock()
-	if drained == nil {
-		return true
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-drained:
-		return true
-	case <-t.C:
-		return false
+	g.held = true
+	g.timer.Stop()
+	return gateHeld
+}
+
+// waitHold is tryHold repeated until the gate is held, its shut expires or
+// wait has passed: the writer waits for the statements in progress.
+func (g *readGate) waitHold(wait time.Duration) gateState {
+	deadline := time.Now().Add(wait)
+	for {
+		st := g.tryHold(wait)
+		if st != gatePending || time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
-// reopen lets statements in again.
+// expire reopens the shut gate of generation gen unless the writer holds
+// it; late means the statements in progress outlasted walGateWait, so the
+// writer backs off.
+func (g *readGate) expire(gen uint64, late bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.shut != nil && g.gen == gen && !g.held {
+		g.open()
+		g.expired = late
+	}
+}
+
+// reopen lets statements in again after the writer held the gate.
 func (g *readGate) reopen() {
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.shut != nil {
+		g.open()
+	}
+}
+
+// release reopens a gate the writer shut but has not held (its day file is
+// closing): readers need not wait for the expiry.
+func (g *readGate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.shut != nil && !g.held {
+		g.timer.Stop()
+		g.open()
+	}
+}
+
+// open lets statements in; g.mu is held.
+func (g *readGate) open() {
 	close(g.shut)
-	g.shut, g.drained = nil, nil
-	g.mu.Unlock()
+	g.shut, g.held, g.timer = nil, false, nil
 }
 
 // gatedOpen opens a database/sql handle on the file at path with query whose

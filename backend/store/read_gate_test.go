@@ -21,55 +21,136 @@ func oneRowDay(t *testing.T) *Day {
 	return v
 }
 
-// TestReadGateWriterWaitsForStatementsAndGivesUp: the writer's close waits
-// for a statement in progress, gives up after its wait when the statement
-// goes on, and a reader that opens a second statement on its connection
-// while the writer waits is not blocked (it would deadlock otherwise).
-func TestReadGateWriterWaitsForStatementsAndGivesUp(t *testing.T) {
+// manySlots gives the test enough scan slots that a second connection waits
+// only for the gate (this box may have a single slot).
+func manySlots(t *testing.T) {
+	old := scanSlots
+	scanSlots = make(chan struct{}, 8)
+	t.Cleanup(func() { scanSlots = old })
+}
+
+// runsWithin reports whether a new statement on a second connection of v's
+// day runs within d (it waits while the writer's gate is shut).
+func runsWithin(t *testing.T, v *Day, d time.Duration) (done chan struct{}, ran bool) {
+	t.Helper()
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		var id int64
+		_ = v.d.ro.QueryRowContext(t.Context(), "SELECT max(id) FROM logs").Scan(&id)
+	}()
+	select {
+	case <-done:
+		return done, true
+	case <-time.After(d):
+		return done, false
+	}
+}
+
+// TestReadGateWriterNeverWaitsForStatements: the writer's tryHold shuts the
+// gate and returns at once while a statement is in progress (pending: the
+// writer goes on with its batches); new statements on other connections
+// wait, a second statement on the open connection does not (it would
+// deadlock otherwise); a shut that does not drain within walGateWait
+// reopens by itself and the writer's next try learns that it expired.
+func TestReadGateWriterNeverWaitsForStatements(t *testing.T) {
+	defer func(old time.Duration) { walGateWait = old }(walGateWait)
+	walGateWait = 300 * time.Millisecond
 	v := oneRowDay(t)
 	g := &v.d.gate
+	manySlots(t)
 	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := make(chan bool)
-	go func() { closed <- g.close(300 * time.Millisecond) }()
-	for { // wait until the writer waits
-		g.mu.Lock()
-		waiting := g.shut != nil
-		g.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
+	if st := g.tryHold(walGateWait); st != gatePending {
+		t.Fatalf("tryHold with a statement open = %d; want pending", st)
 	}
-	// A second statement on the same connection passes the shut gate.
 	var n int
 	if err := v.conn.QueryRowContext(t.Context(), "SELECT count(*) FROM logs").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("nested statement: %d rows, %v", n, err)
 	}
-	if <-closed {
-		t.Fatal("the gate closed while a statement was open")
+	done, ran := runsWithin(t, v, 100*time.Millisecond)
+	if ran {
+		t.Fatal("a new statement ran while the gate was shut")
 	}
-	g.reopen()
+	if st := g.tryHold(walGateWait); st != gatePending {
+		t.Fatalf("second tryHold = %d; want pending", st)
+	}
+	<-done // the shut expires after walGateWait although rows stays open
+	if st := g.tryHold(walGateWait); st != gateExpired {
+		t.Fatalf("tryHold after the expiry = %d; want expired", st)
+	}
 	rows.Close()
-	if !g.close(time.Second) {
-		t.Fatal("the gate did not close with no statement open")
+	if st := g.tryHold(walGateWait); st != gateHeld {
+		t.Fatalf("tryHold with no statement open = %d; want held", st)
 	}
-	// A new statement waits for the writer to reopen the gate.
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var id int64
-		_ = v.conn.QueryRowContext(t.Context(), "SELECT max(id) FROM logs").Scan(&id)
-	}()
+	done, ran = runsWithin(t, v, 50*time.Millisecond)
+	if ran {
+		t.Fatal("a statement ran while the writer held the gate")
+	}
+	time.Sleep(walGateWait + 100*time.Millisecond) // a held gate does not expire
 	select {
 	case <-done:
-		t.Fatal("a statement ran while the writer held the gate")
-	case <-time.After(50 * time.Millisecond):
+		t.Fatal("the held gate expired")
+	default:
 	}
 	g.reopen()
 	<-done
+}
+
+// TestReadGateReopensWhenDrainedAndTheWriterPauses: once the last statement
+// in progress ends, a writer that has no next batch leaves the gate shut
+// only walGateIdle, and that is no expiry (no back-off).
+func TestReadGateReopensWhenDrainedAndTheWriterPauses(t *testing.T) {
+	defer func(old time.Duration) { walGateWait = old }(walGateWait)
+	walGateWait = time.Minute
+	v := oneRowDay(t)
+	g := &v.d.gate
+	manySlots(t)
+	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := g.tryHold(walGateWait); st != gatePending {
+		t.Fatalf("tryHold with a statement open = %d; want pending", st)
+	}
+	done, ran := runsWithin(t, v, 50*time.Millisecond)
+	if ran {
+		t.Fatal("a new statement ran while the gate was shut")
+	}
+	rows.Close()
+	select {
+	case <-done:
+	case <-time.After(walGateIdle + 5*time.Second):
+		t.Fatalf("the drained gate stayed shut past walGateIdle (%v) with walGateWait %v", walGateIdle, walGateWait)
+	}
+	if st := g.tryHold(walGateWait); st != gateHeld {
+		t.Fatalf("tryHold after an idle reopen = %d; want held (no back-off)", st)
+	}
+	g.reopen()
+}
+
+// TestReadGateReleaseReopensAPendingShut: a writer closing its day file
+// (dayFile.close) reopens a gate it shut but did not hold.
+func TestReadGateReleaseReopensAPendingShut(t *testing.T) {
+	defer func(old time.Duration) { walGateWait = old }(walGateWait)
+	walGateWait = time.Minute
+	v := oneRowDay(t)
+	g := &v.d.gate
+	manySlots(t)
+	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	if st := g.tryHold(walGateWait); st != gatePending {
+		t.Fatalf("tryHold with a statement open = %d; want pending", st)
+	}
+	g.release()
+	if _, ran := runsWithin(t, v, 5*time.Second); !ran {
+		t.Fatal("a statement waited on a released gate")
+	}
 }
 
 // TestScanSlotsBoundTheReadStatementsRunningAtOnce: with two slots, a third

@@ -14,6 +14,12 @@ import (
 // the checkpoint (a variable for tests).
 var walCheckpointBytes int64 = 64 << 20
 
+// walHardBytes is the WAL size past which the writer does wait for the
+// statements in progress (at most walGateWait) before it goes on: below it
+// readers delay nothing, above it they delay ingest (the engine's queue and
+// spool hold what arrives) rather than let the WAL grow with the day.
+func walHardBytes() int64 { return walCheckpointBytes * 3 / 2 }
+
 // walCheckpointWaitMs is the busy timeout of the writer's truncating
 // checkpoint: a reader in the middle of a statement makes it give up after
 // this long (the next batch tries again) instead of stalling ingest.
@@ -25,16 +31,18 @@ func walLimitPragma() string {
 }
 
 // boundWAL runs after a committed batch: once the WAL has grown past
-// walCheckpointBytes it shuts the day's read gate (waiting for the
-// statements in progress, at most walGateWait, then it gives up for
-// walGateRetry: no snapshot of this process is left then), checkpoints every frame and truncates the WAL to zero
-// bytes, and reopens the gate. The background checkpointer has usually
-// copied most frames already (it holds cp.mu while it runs, so the two never
-// race for SQLite's checkpoint lock, which would fail this one at once). A
-// checkpoint that cannot finish (the gate did not drain in time, or a reader
-// outside the gate holds an older snapshot past walCheckpointWaitMs) leaves
-// the WAL as it is for the next batch; a failure shows on the next commit,
-// so none is returned.
+// walCheckpointBytes it shuts the day's read gate (new statements wait) and,
+// as soon as the statements in progress have ended (at once when none runs,
+// else at a later batch; below walHardBytes the writer does not wait for
+// them), checkpoints every frame, truncates the WAL to zero bytes and
+// reopens the gate. A gate that did not drain within walGateWait reopens by
+// itself and the writer leaves it alone for walGateRetry. The background
+// checkpointer has usually copied most frames already (it holds cp.mu while
+// it runs, so the two never race for SQLite's checkpoint lock, which would
+// fail this one at once). A checkpoint that cannot finish (a reader outside
+// the gate holds an older snapshot past walCheckpointWaitMs) leaves the WAL
+// as it is for the next batch; a failure shows on the next commit, so none
+// is returned.
 func (d *dayFile) boundWAL() {
 	st, err := os.Stat(d.path + "-wal")
 	if err != nil || st.Size() <= walCheckpointBytes {
@@ -44,12 +52,18 @@ func (d *dayFile) boundWAL() {
 		if time.Now().Before(d.gateRetry) {
 			return
 		}
-		ok := d.gate.close(walGateWait)
-		defer d.gate.reopen()
-		if !ok {
+		state := d.gate.tryHold(walGateWait)
+		if state == gatePending && st.Size() > walHardBytes() {
+			state = d.gate.waitHold(walGateWait)
+		}
+		switch state {
+		case gatePending:
+			return
+		case gateExpired:
 			d.gateRetry = time.Now().Add(walGateRetry)
 			return
 		}
+		defer d.gate.reopen()
 	}
 	if d.cp != nil {
 		d.cp.mu.Lock()
