@@ -146,11 +146,11 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
-	var walMax int64
+	var walMax, walMaxCLI int64
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		walMax = sampleWAL(bg, engineDir)
+		walMax, walMaxCLI = sampleWAL(bg, engineDir)
 	}()
 	var ingest loadgen.Result
 	if o.rate > 0 {
@@ -219,8 +219,8 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 		walMax = max(walMax, v.walMax)
 	}
 	pid := srv.cmd.Process.Pid
-	fmt.Fprintf(stdout, "bench-query: name=store wal_max_mib=%.1f bytes_per_row=%.0f rss_mb=%.1f rss_peak_mb=%.1f ingest_sent=%d ingest_per_s=%.0f dropped=%d kernel_drops=%d\n",
-		float64(walMax)/(1<<20), fd.BytesPerRow, procRSS(pid, "VmRSS:"), procHWM(pid), ingest.Sent,
+	fmt.Fprintf(stdout, "bench-query: name=store wal_max_mib=%.1f wal_max_sqlite3_cli_mib=%.1f bytes_per_row=%.0f rss_mb=%.1f rss_peak_mb=%.1f ingest_sent=%d ingest_per_s=%.0f dropped=%d kernel_drops=%d\n",
+		float64(walMax)/(1<<20), float64(walMaxCLI)/(1<<20), fd.BytesPerRow, procRSS(pid, "VmRSS:"), procHWM(pid), ingest.Sent,
 		float64(ingest.Sent)/max(ingest.Elapsed.Seconds(), 1e-9), loss.Dropped, loss.KernelDrops)
 	if ctx.Err() != nil {
 		return errors.New("interrupted; the server is stopped")
@@ -635,6 +635,9 @@ type viewersResult struct {
 func (c *apiClient) viewers(ctx context.Context, dataDir string, fd filledDay, port int, o benchQueryOptions, before lossCounters) viewersResult {
 	var v viewersResult
 	engineDir := store.EngineDir(dataDir, fd.Engine)
+	// The ingest of the query runs must be stored whole first (its tail may
+	// still be in the queue or the overflow spool), or this phase counts it.
+	waitInFlight(ctx, c.addr(), c.password, fd.Engine, time.Minute)
 	storedBefore, _ := waitStored(ctx, dataDir, []string{fd.Engine}, -1, time.Second, 250*time.Millisecond)
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -643,7 +646,7 @@ func (c *apiClient) viewers(ctx context.Context, dataDir string, fd filledDay, p
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		walMax = sampleWAL(pctx, engineDir)
+		walMax, _ = sampleWAL(pctx, engineDir) // no sqlite3 CLI runs in this phase
 	}()
 	var queries, qerrs atomic.Int64
 	var firstErr sync.Once
@@ -694,6 +697,23 @@ func (c *apiClient) viewers(ctx context.Context, dataDir string, fd filledDay, p
 	v.loss = lossCounters{Dropped: after.Dropped - before.Dropped, KernelDrops: after.KernelDrops - before.KernelDrops,
 		Refused: after.Refused - before.Refused, WriteErrors: after.WriteErrors - before.WriteErrors}
 	return v
+}
+
+// waitInFlight waits (at most limit) until engine name's queue and
+// overflow spool are empty.
+func waitInFlight(ctx context.Context, addr, password, name string, limit time.Duration) {
+	token := benchLogin(addr, password)
+	deadline := time.Now().Add(limit)
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		var st struct {
+			QueueDepth int   `json:"queue_depth"`
+			SpoolDepth int64 `json:"spool_depth"`
+		}
+		if benchStats(addr, token, name, &st) && st.QueueDepth == 0 && st.SpoolDepth == 0 {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // pct is the p-th percentile (nearest rank) of r.ms, NaN when none ran.
@@ -817,7 +837,9 @@ func runSQLite3(ctx context.Context, bin, file, query string, csv bool, timeout 
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &lc, &stderr
 	t0 := time.Now()
+	cliReading.Store(math.MaxInt64)
 	err := cmd.Run()
+	cliReading.Store(time.Now().Add(2 * time.Second).UnixNano())
 	r := sqliteRun{ran: true, rows: lc.n, elapsed: time.Since(t0)}
 	if err != nil {
 		r.err = fmt.Errorf("sqlite3: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
@@ -825,10 +847,18 @@ func runSQLite3(ctx context.Context, bin, file, query string, csv bool, timeout 
 	return r
 }
 
+// cliReading is, in unix nanoseconds, until when the WAL samples are put
+// down to the sqlite3 CLI (see sampleWAL): math.MaxInt64 while it runs, 2 s
+// past its end afterwards.
+var cliReading atomic.Int64
+
 // sampleWAL returns the largest total size of the engine's WAL files seen
-// every 100 ms until ctx ends.
-func sampleWAL(ctx context.Context, engineDir string) int64 {
-	var most int64
+// every 100 ms until ctx ends: own while only the server reads the day,
+// withCLI while the sqlite3 CLI of a comparison runs or has just ended. The
+// CLI is a reader outside the server, whose snapshot SQLite lets hold the
+// WAL (the server cannot truncate it then), so its growth is not the
+// server's.
+func sampleWAL(ctx context.Context, engineDir string) (own, withCLI int64) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -839,10 +869,14 @@ func sampleWAL(ctx context.Context, engineDir string) int64 {
 				sum += st.Size()
 			}
 		}
-		most = max(most, sum)
+		if time.Now().UnixNano() < cliReading.Load() {
+			withCLI = max(withCLI, sum)
+		} else {
+			own = max(own, sum)
+		}
 		select {
 		case <-ctx.Done():
-			return most
+			return own, withCLI
 		case <-tick.C:
 		}
 	}

@@ -103,7 +103,7 @@ func checkBenchQueryAnswers(t *testing.T, lines map[string]map[string]string, wi
 		t.Errorf("export_csv: rows_per_s=%q", e["rows_per_s"])
 	}
 	s := lines["store"]
-	for _, k := range []string{"wal_max_mib", "bytes_per_row", "rss_mb", "rss_peak_mb"} {
+	for _, k := range []string{"wal_max_mib", "wal_max_sqlite3_cli_mib", "bytes_per_row", "rss_mb", "rss_peak_mb"} {
 		if _, err := strconv.ParseFloat(s[k], 64); err != nil {
 			t.Errorf("store: %s=%q is not a number", k, s[k])
 		}
