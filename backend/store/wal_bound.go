@@ -14,6 +14,10 @@ import (
 // the checkpoint (a variable for tests).
 var walCheckpointBytes int64 = 64 << 20
 
+// WALBoundBytes is the WAL size past which a day's writer truncates its WAL
+// (the bench reports WAL sizes against it).
+func WALBoundBytes() int64 { return walCheckpointBytes }
+
 // walHardBytes is the WAL size past which the writer does wait for the
 // statements in progress (at most walGateWait) before it goes on: below it
 // readers delay nothing, above it they delay ingest (the engine's queue and

@@ -174,6 +174,7 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 		dayRows := countStored(dir, []string{fd.Engine}) // grows with the ingest
 		r := c.measure(ctx, fd.Date, q, o)
 		sq := runSQLite3(ctx, sqlite3, dayFile, q.sql, false, o.runTimeout)
+		settleWAL(ctx, engineDir, sq)
 		extra := ""
 		if q.path == "/histogram" {
 			extra = fmt.Sprintf(" buckets=%d complete=%t", r.buckets, r.complete)
@@ -852,6 +853,33 @@ func runSQLite3(ctx context.Context, bin, file, query string, csv bool, timeout 
 // past its end afterwards.
 var cliReading atomic.Int64
 
+// settleWAL waits, after a sqlite3 CLI comparison ran (sq), until the
+// server has truncated the WAL that the CLI's snapshot let grow (at most
+// 15 s): a large WAL slows every reader (each page is looked up in the WAL's
+// index first), and the next question should be timed against the WAL the
+// server keeps, not against the CLI's leftover.
+func settleWAL(ctx context.Context, engineDir string, sq sqliteRun) {
+	if !sq.ran {
+		return
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for ctx.Err() == nil && time.Now().Before(deadline) && walBytes(engineDir) > store.WALBoundBytes()+16<<20 {
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// walBytes is the total size of the engine's WAL files.
+func walBytes(engineDir string) int64 {
+	files, _ := filepath.Glob(filepath.Join(engineDir, "*.sqlite3-wal"))
+	var sum int64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			sum += st.Size()
+		}
+	}
+	return sum
+}
+
 // sampleWAL returns the largest total size of the engine's WAL files seen
 // every 100 ms until ctx ends: own while only the server reads the day,
 // withCLI while the sqlite3 CLI of a comparison runs or has just ended. The
@@ -862,13 +890,7 @@ func sampleWAL(ctx context.Context, engineDir string) (own, withCLI int64) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		files, _ := filepath.Glob(filepath.Join(engineDir, "*.sqlite3-wal"))
-		var sum int64
-		for _, f := range files {
-			if st, err := os.Stat(f); err == nil {
-				sum += st.Size()
-			}
-		}
+		sum := walBytes(engineDir)
 		if time.Now().UnixNano() < cliReading.Load() {
 			withCLI = max(withCLI, sum)
 		} else {
