@@ -29,6 +29,28 @@ func manySlots(t *testing.T) {
 	t.Cleanup(func() { scanSlots = old })
 }
 
+// pendingShut opens a one-row day with enough scan slots, walGateWait set to
+// wait, a statement in progress (closed when the test ends, if not before)
+// and the writer's gate shut over it (pending).
+func pendingShut(t *testing.T, wait time.Duration) (*Day, *readGate, *sql.Rows) {
+	t.Helper()
+	old := walGateWait
+	walGateWait = wait
+	t.Cleanup(func() { walGateWait = old })
+	v := oneRowDay(t)
+	manySlots(t)
+	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rows.Close() })
+	g := &v.d.gate
+	if st := g.tryHold(walGateWait); st != gatePending {
+		t.Fatalf("tryHold with a statement open = %d; want pending", st)
+	}
+	return v, g, rows
+}
+
 // runsWithin reports whether a new statement on a second connection of v's
 // day runs within d (it waits while the writer's gate is shut).
 func runsWithin(t *testing.T, v *Day, d time.Duration) (done chan struct{}, ran bool) {
@@ -54,18 +76,7 @@ func runsWithin(t *testing.T, v *Day, d time.Duration) (done chan struct{}, ran 
 // deadlock otherwise); a shut that does not drain within walGateWait
 // reopens by itself and the writer's next try learns that it expired.
 func TestReadGateWriterNeverWaitsForStatements(t *testing.T) {
-	defer func(old time.Duration) { walGateWait = old }(walGateWait)
-	walGateWait = 300 * time.Millisecond
-	v := oneRowDay(t)
-	g := &v.d.gate
-	manySlots(t)
-	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := g.tryHold(walGateWait); st != gatePending {
-		t.Fatalf("tryHold with a statement open = %d; want pending", st)
-	}
+	v, g, rows := pendingShut(t, 300*time.Millisecond)
 	var n int
 	if err := v.conn.QueryRowContext(t.Context(), "SELECT count(*) FROM logs").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("nested statement: %d rows, %v", n, err)
@@ -103,18 +114,7 @@ func TestReadGateWriterNeverWaitsForStatements(t *testing.T) {
 // in progress ends, a writer that has no next batch leaves the gate shut
 // only walGateIdle, and that is no expiry (no back-off).
 func TestReadGateReopensWhenDrainedAndTheWriterPauses(t *testing.T) {
-	defer func(old time.Duration) { walGateWait = old }(walGateWait)
-	walGateWait = time.Minute
-	v := oneRowDay(t)
-	g := &v.d.gate
-	manySlots(t)
-	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := g.tryHold(walGateWait); st != gatePending {
-		t.Fatalf("tryHold with a statement open = %d; want pending", st)
-	}
+	v, g, rows := pendingShut(t, time.Minute)
 	done, ran := runsWithin(t, v, 50*time.Millisecond)
 	if ran {
 		t.Fatal("a new statement ran while the gate was shut")
@@ -134,19 +134,7 @@ func TestReadGateReopensWhenDrainedAndTheWriterPauses(t *testing.T) {
 // TestReadGateReleaseReopensAPendingShut: a writer closing its day file
 // (dayFile.close) reopens a gate it shut but did not hold.
 func TestReadGateReleaseReopensAPendingShut(t *testing.T) {
-	defer func(old time.Duration) { walGateWait = old }(walGateWait)
-	walGateWait = time.Minute
-	v := oneRowDay(t)
-	g := &v.d.gate
-	manySlots(t)
-	rows, err := v.conn.QueryContext(t.Context(), "SELECT id FROM logs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	if st := g.tryHold(walGateWait); st != gatePending {
-		t.Fatalf("tryHold with a statement open = %d; want pending", st)
-	}
+	v, g, _ := pendingShut(t, time.Minute)
 	g.release()
 	if _, ran := runsWithin(t, v, 5*time.Second); !ran {
 		t.Fatal("a statement waited on a released gate")
