@@ -838,20 +838,15 @@ func runSQLite3(ctx context.Context, bin, file, query string, csv bool, timeout 
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &lc, &stderr
 	t0 := time.Now()
-	cliReading.Store(math.MaxInt64)
+	cliReading.Store(true)
 	err := cmd.Run()
-	cliReading.Store(time.Now().Add(2 * time.Second).UnixNano())
+	cliReading.Store(false)
 	r := sqliteRun{ran: true, rows: lc.n, elapsed: time.Since(t0)}
 	if err != nil {
 		r.err = fmt.Errorf("sqlite3: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return r
 }
-
-// cliReading is, in unix nanoseconds, until when the WAL samples are put
-// down to the sqlite3 CLI (see sampleWAL): math.MaxInt64 while it runs, 2 s
-// past its end afterwards.
-var cliReading atomic.Int64
 
 // settleWAL waits, after a sqlite3 CLI comparison ran (sq), until the
 // server has truncated the WAL that the CLI's snapshot let grow (at most
@@ -880,18 +875,29 @@ func walBytes(engineDir string) int64 {
 	return sum
 }
 
+// cliReading is true while a sqlite3 CLI comparison runs (see sampleWAL).
+var cliReading atomic.Bool
+
 // sampleWAL returns the largest total size of the engine's WAL files seen
 // every 100 ms until ctx ends: own while only the server reads the day,
-// withCLI while the sqlite3 CLI of a comparison runs or has just ended. The
-// CLI is a reader outside the server, whose snapshot SQLite lets hold the
-// WAL (the server cannot truncate it then), so its growth is not the
-// server's.
+// withCLI from the start of a sqlite3 CLI comparison until the server has
+// truncated the WAL again after it (below store.WALBoundBytes plus 16 MiB).
+// The CLI is a reader outside the server, whose snapshot SQLite lets hold
+// the WAL (the server cannot truncate it then), and the frames it let pile
+// up take the server's next checkpoint a while to copy, so that growth is
+// not the server's.
 func sampleWAL(ctx context.Context, engineDir string) (own, withCLI int64) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	afterCLI := false
 	for {
 		sum := walBytes(engineDir)
-		if time.Now().UnixNano() < cliReading.Load() {
+		if cliReading.Load() {
+			afterCLI = true
+		} else if afterCLI && sum <= store.WALBoundBytes()+16<<20 {
+			afterCLI = false
+		}
+		if afterCLI {
 			withCLI = max(withCLI, sum)
 		} else {
 			own = max(own, sum)
