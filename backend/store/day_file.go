@@ -51,6 +51,14 @@ type dayFile struct {
 	lastTime, pendingTime string
 
 	minuteScratch []minuteCount // reused by recordMinutes
+
+	// zone is the time zone this file's zones table is known to hold (the
+	// writer's, once a batch of it committed): see recordZone.
+	zone string
+	// notInLine: the file has flagValuesNotInLine (no more checks needed);
+	// lineMasks caches lineMask per schema.
+	notInLine bool
+	lineMasks map[*Schema][]bool
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -116,6 +124,18 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		return fail(err)
 	}
 	if err := initMinutes(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
+	}
+	if err := initZones(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
+	}
+	if err := initFlags(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
+	}
+	if d.notInLine, err = hasFlag(ctx, conn, flagValuesNotInLine); err != nil {
 		d.close()
 		return fail(err)
 	}

@@ -324,6 +324,9 @@ type Day struct {
 	cols []string // table order; none when the file has no table yet
 	has  map[string]bool
 	once sync.Once
+
+	factsOnce sync.Once
+	fileFacts *fileFacts // see facts
 }
 
 // Open returns a read handle of the day of date; a day without a file is an

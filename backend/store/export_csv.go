@@ -59,7 +59,7 @@ func (ds *Days) ExportRange(ctx context.Context, w io.Writer, rq RangeQuery) err
 	if err != nil {
 		return err
 	}
-	if _, _, err := whereClause(q, plan.shown, nil); err != nil {
+	if _, _, err := whereClause(q, plan.shown, nil, nil); err != nil {
 		return err
 	}
 	dates := make([]string, 0, len(plan.days))
@@ -101,7 +101,7 @@ func (ds *Days) export(ctx context.Context, w io.Writer, dates []string, q Query
 		}
 	}
 	shown := shownColumns(q.Order, tables)
-	if _, _, err := whereClause(q, shown, nil); err != nil {
+	if _, _, err := whereClause(q, shown, nil, nil); err != nil {
 		return err
 	}
 
@@ -172,7 +172,7 @@ type exportPiece struct {
 // rows up to the day's last id when it starts), id range by id range, each
 // range read by one of exportReaders connections.
 func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string, multi bool) error {
-	where, args, err := whereClause(q, shown, v.has)
+	where, args, err := whereClause(q, shown, v.has, v.facts(ctx, q))
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func (ds *Days) Histogram(ctx context.Context, hq HistogramQuery) (*Histogram, e
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := whereClause(q, plan.shown, nil); err != nil {
+	if _, _, err := whereClause(q, plan.shown, nil, nil); err != nil {
 		return nil, err
 	}
 	h := &Histogram{BucketS: bucketSeconds(plan.end.Sub(plan.start)), Buckets: []Bucket{}, Complete: true}
@@ -272,7 +272,7 @@ func (v *Day) scanCounts(ctx, bctx context.Context, q Query, shown []string, cou
 	if !rows {
 		return true, nil
 	}
-	where, args, err := whereClause(q, shown, v.has)
+	where, args, err := whereClause(q, shown, v.has, v.facts(ctx, q))
 	if err != nil {
 		return false, err
 	}

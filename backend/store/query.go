@@ -118,7 +118,7 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	}
 	defer v.Release()
 	shown := shownColumns(q.Order, [][]string{v.cols})
-	if _, _, err := whereClause(q, shown, v.has); err != nil {
+	if _, _, err := whereClause(q, shown, v.has, v.facts(ctx, q)); err != nil {
 		return nil, err
 	}
 	page := &Page{Columns: append([]string{class.ColID}, shown...), Rows: [][]*string{}}
@@ -135,7 +135,7 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	if !rows {
 		return page, nil
 	}
-	where, args, err := whereClause(q, shown, v.has)
+	where, args, err := whereClause(q, shown, v.has, v.facts(ctx, q))
 	if err != nil {
 		return nil, err
 	}
@@ -385,9 +385,10 @@ func selectList(shown []string, has map[string]bool, withID bool) string {
 }
 
 // whereClause returns " AND ..." conditions of q (empty when none) with
-// their arguments, for a file with columns has. Filter columns must be among
-// shown or "id"; a column the file lacks matches nothing.
-func whereClause(q Query, shown []string, has map[string]bool) (string, []any, error) {
+// their arguments, for a file with columns has and facts f (nil: none
+// known). Filter columns must be among shown or "id"; a column the file
+// lacks matches nothing.
+func whereClause(q Query, shown []string, has map[string]bool, f *fileFacts) (string, []any, error) {
 	var b strings.Builder
 	var args []any
 	known := map[string]bool{class.ColID: true}
@@ -417,17 +418,8 @@ func whereClause(q Query, shown []string, has map[string]bool) (string, []any, e
 	if q.Q != "" {
 		// match=word: the rows that hold q as a substring, checked in Go
 		// (wordMatcher).
-		var ors []string
-		for _, c := range shown {
-			if has[c] {
-				cond, arg := containsCond(c, q.Q)
-				ors = append(ors, cond)
-				args = append(args, arg)
-			}
-		}
-		if len(ors) == 0 {
-			ors = []string{"0"}
-		}
+		ors, qargs := substringTerms(shown, has, q.Q, f)
+		args = append(args, qargs...)
 		b.WriteString(" AND " + balanced(ors, " OR "))
 	}
 	if q.From != "" {

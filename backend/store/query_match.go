@@ -3,7 +3,11 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/logsieve/logsieve/backend/class"
+	"github.com/logsieve/logsieve/backend/syslog"
 )
 
 // How Query.Q matches (Query.Match).
@@ -111,4 +115,74 @@ func likePattern(needle string) string {
 	}
 	b.WriteByte('%')
 	return b.String()
+}
+
+// substringTerms returns the terms (to be ORed) of "some shown column of a
+// file with columns has and facts f holds needle", ignoring ASCII case, and
+// their arguments; "0" when no column can. Three shortcuts give the same
+// rows while comparing less on each row (a search in every column compared
+// all of a mikrotik row's 11 columns: 1.25M rows/s):
+//   - the class's values and the header columns other than facility,
+//     severity and header_time are cut out of the line (class.Extract,
+//     syslog.Parse), which original_log holds: where the file knows that
+//     (f.valuesInLine) and original_log is shown, they are compared only on
+//     rows without it;
+//   - time holds only digits and ':' (TimeLayout): a needle with any other
+//     byte is not in it;
+//   - time_zone holds one of f.zones (when known): it is compared only when
+//     one of them holds the needle.
+func substringTerms(shown []string, has map[string]bool, needle string, f *fileFacts) ([]string, []any) {
+	if f == nil {
+		f = &fileFacts{}
+	}
+	zones := f.zones
+	original := f.valuesInLine && has[class.ColOriginal] && slices.Contains(shown, class.ColOriginal)
+	var ors, inLine []string
+	var args, inLineArgs []any
+	for _, c := range shown {
+		switch {
+		case !has[c]:
+		case c == class.ColTime && strings.Trim(needle, "0123456789:") != "":
+		case c == class.ColTimeZone && zones != nil && !anyContains(zones, needle):
+		case original && cutFromLine(c):
+			cond, arg := containsCond(c, needle)
+			inLine = append(inLine, cond)
+			inLineArgs = append(inLineArgs, arg)
+		default:
+			cond, arg := containsCond(c, needle)
+			ors = append(ors, cond)
+			args = append(args, arg)
+		}
+	}
+	if len(inLine) > 0 {
+		ors = append(ors, "("+quoteIdent(class.ColOriginal)+" IS NULL AND "+balanced(inLine, " OR ")+")")
+		args = append(args, inLineArgs...)
+	}
+	if len(ors) == 0 {
+		return []string{"0"}, nil
+	}
+	return ors, args
+}
+
+// cutFromLine reports whether column c's values are substrings of their
+// row's line: a class value column or a header column other than facility,
+// severity and header_time.
+func cutFromLine(c string) bool {
+	switch c {
+	case syslog.ColFacility, syslog.ColSeverity, syslog.ColHeaderTime:
+		return false
+	}
+	return !slices.Contains(class.Reserved, c)
+}
+
+// anyContains reports whether some of vals holds needle, ignoring ASCII
+// case (as LIKE and instr(lower()) compare).
+func anyContains(vals []string, needle string) bool {
+	n := asciiLower(needle)
+	for _, v := range vals {
+		if strings.Contains(asciiLower(v), n) {
+			return true
+		}
+	}
+	return false
 }

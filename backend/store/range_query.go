@@ -52,7 +52,7 @@ func (ds *Days) QueryRange(ctx context.Context, rq RangeQuery) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := whereClause(q, plan.shown, nil); err != nil {
+	if _, _, err := whereClause(q, plan.shown, nil, nil); err != nil {
 		return nil, err
 	}
 	page := &Page{Columns: append([]string{class.ColID, ColDate}, plan.shown...), Rows: [][]*string{}}

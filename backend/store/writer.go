@@ -258,6 +258,10 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		}
 	}
 	tz := w.tz.(string)
+	if err := d.recordZone(tz); err != nil {
+		d.rollback()
+		return 0, err
+	}
 	d.sum.start(s, rows, idx, w.rowTime, tz)
 	committed := false
 	defer func() {
@@ -273,6 +277,11 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	// Consecutive rows mostly come from the same sender: box its IP and client
 	// name once per run instead of once per row.
 	var ipBox, clientBox boxCache
+	var mask []bool // columns whose values must be in the line (file_facts.go)
+	if !d.notInLine {
+		mask = d.lineMask(s)
+	}
+	notInLine := false
 	err = d.runInserts(nstmt, func(si int) (driver.Stmt, []driver.NamedValue) {
 		off := si * set.per
 		n, st := set.per, fullStmt
@@ -301,6 +310,9 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 			}
 			if s.KeepOriginal {
 				a[4+nv].Value = stringRef(&r.Original)
+				if mask != nil && !notInLine && !valuesInLine(r, mask) {
+					notInLine = true
+				}
 			}
 			a[ncols-1].Value = int64Ref(&r.ReceivedAt)
 			k += ncols
@@ -338,12 +350,20 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, err
 	}
+	if notInLine {
+		if err := d.recordNotInLine(); err != nil {
+			d.rollback()
+			return 0, err
+		}
+	}
 	if err := d.exec("COMMIT"); err != nil {
 		d.rollback()
 		return 0, err
 	}
 	committed = true
 	d.lastTime = d.pendingTime
+	d.zone = tz
+	d.notInLine = d.notInLine || notInLine
 	d.boundWAL()
 	return len(idx), nil
 }

@@ -1,0 +1,219 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"unsafe"
+
+	"github.com/logsieve/logsieve/backend/class"
+)
+
+// A day file keeps two small facts about its rows, each maintained by the
+// writer in the rows' transactions, so that a substring search in every
+// column (q, see substringTerms) compares less on each row: the time zones
+// its rows hold (zonesTable) and whether every value of a column cut from
+// the line is a substring of that row's original_log (flagsTable).
+
+// zonesTable lists, in a day file, every time_zone its rows hold: a writer
+// writes one zone (its engine's) into every row, and adds it here in the
+// transaction of its first batch in the file. A substring search in every
+// column (q) then compares time_zone only when one of these zones holds the
+// needle, instead of on every row (see substringTerms). A file without it
+// (written before it existed) gets it filled from one scan when a writer
+// opens it; a read handle of a file that still has none compares every row.
+const zonesTable = "logsieve_zones"
+
+const createZonesSQL = "CREATE TABLE IF NOT EXISTS " + zonesTable + " (zone TEXT PRIMARY KEY) WITHOUT ROWID"
+
+// initZones makes sure the day file on conn has the zones table; a file
+// without it gets it filled with the zones of its rows.
+func initZones(ctx context.Context, conn *sql.Conn) error {
+	ok, err := hasTable(ctx, conn, zonesTable)
+	if err != nil || ok {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, createZonesSQL)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "INSERT OR IGNORE INTO "+zonesTable+" (zone) SELECT DISTINCT "+class.ColTimeZone+
+			" FROM logs WHERE "+class.ColTimeZone+" IS NOT NULL")
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "COMMIT")
+	}
+	if err != nil {
+		_, _ = conn.ExecContext(ctx, "ROLLBACK")
+	}
+	return err
+}
+
+// recordZone adds tz to the zones of d, in the batch's transaction, unless
+// an earlier committed batch did; the caller sets d.zone once it commits.
+func (d *dayFile) recordZone(tz string) error {
+	if d.zone == tz {
+		return nil
+	}
+	_, err := d.conn.ExecContext(context.Background(), "INSERT OR IGNORE INTO "+zonesTable+" (zone) VALUES (?)", tz)
+	return err
+}
+
+// readZones returns the zones of the day file on q; nil when it has no
+// zones table (every row must be compared then).
+func readZones(ctx context.Context, q interface {
+	queryRower
+	querier
+}) ([]string, error) {
+	ok, err := hasTable(ctx, q, zonesTable)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, "SELECT zone FROM "+zonesTable)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	zones := []string{}
+	for rows.Next() {
+		var z string
+		if err := rows.Scan(&z); err != nil {
+			return nil, err
+		}
+		zones = append(zones, z)
+	}
+	return zones, rows.Err()
+}
+
+// fileFacts are the facts of a day file that a search in every column
+// uses (substringTerms); the zero value knows none.
+type fileFacts struct {
+	zones        []string // the file's time zones; nil: not known
+	valuesInLine bool     // values of columns cut from the line are in original_log
+}
+
+// facts returns the facts of h's file when q searches every column (none
+// otherwise, or when they cannot be read: every column is compared then).
+func (h *Day) facts(ctx context.Context, q Query) *fileFacts {
+	if q.Q == "" {
+		return nil
+	}
+	h.factsOnce.Do(func() {
+		f := &fileFacts{}
+		var err error
+		if f.zones, err = readZones(ctx, h.conn); err == nil {
+			f.valuesInLine, err = readValuesInLine(ctx, h.conn)
+		}
+		if err == nil {
+			h.fileFacts = f
+		}
+	})
+	return h.fileFacts
+}
+
+// flagsTable holds flags of a day file's rows. flagValuesNotInLine: some
+// row stored with original_log has a value of a column cut from the line
+// (cutFromLine) that is not a substring of it. The engines' parse workers
+// cut every such value out of the line, so the flag stays unset and a
+// search in every column need not compare those columns where original_log
+// is stored; rows written otherwise (tests, tools) set it and are compared
+// in full. A file that had rows before the table existed gets the flag.
+const flagsTable = "logsieve_flags"
+
+const flagValuesNotInLine = "values_not_in_line"
+
+const createFlagsSQL = "CREATE TABLE IF NOT EXISTS " + flagsTable + " (flag TEXT PRIMARY KEY) WITHOUT ROWID"
+
+// initFlags makes sure the day file on conn has the flags table; a file
+// that has rows already gets flagValuesNotInLine (their origin is unknown).
+func initFlags(ctx context.Context, conn *sql.Conn) error {
+	ok, err := hasTable(ctx, conn, flagsTable)
+	if err != nil || ok {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, createFlagsSQL)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "INSERT OR IGNORE INTO "+flagsTable+" (flag) SELECT ? WHERE EXISTS (SELECT 1 FROM logs)", flagValuesNotInLine)
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "COMMIT")
+	}
+	if err != nil {
+		_, _ = conn.ExecContext(ctx, "ROLLBACK")
+	}
+	return err
+}
+
+// recordNotInLine sets flagValuesNotInLine in d, in the batch's
+// transaction; the caller sets d.notInLine once it commits.
+func (d *dayFile) recordNotInLine() error {
+	_, err := d.conn.ExecContext(context.Background(), "INSERT OR IGNORE INTO "+flagsTable+" (flag) VALUES (?)", flagValuesNotInLine)
+	return err
+}
+
+// lineMask returns, per column of s, whether its values must be substrings
+// of the line (cutFromLine); nil when s stores no original_log. Masks are
+// kept per schema (an engine's schema changes only with its class).
+func (d *dayFile) lineMask(s *Schema) []bool {
+	if !s.KeepOriginal {
+		return nil
+	}
+	if m, ok := d.lineMasks[s]; ok {
+		return m
+	}
+	m := make([]bool, len(s.Columns))
+	for i, c := range s.Columns {
+		m[i] = cutFromLine(c)
+	}
+	if d.lineMasks == nil || len(d.lineMasks) > 16 {
+		d.lineMasks = make(map[*Schema][]bool)
+	}
+	d.lineMasks[s] = m
+	return m
+}
+
+// hasFlag reports whether the day file on q has flag set.
+func hasFlag(ctx context.Context, q queryRower, flag string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+flagsTable+" WHERE flag = ?", flag).Scan(&n)
+	return n > 0, err
+}
+
+// valuesInLine reports whether every valid value of r in a column of mask
+// is a substring of r.Original: at once when it points into the line's
+// bytes (the parse workers cut values out of the line), else by a search.
+func valuesInLine(r *Row, mask []bool) bool {
+	line := r.Original
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(line)))
+	hi := lo + uintptr(len(line))
+	for j, in := range mask {
+		v := r.Values[j]
+		if !in || !v.Valid || v.String == "" {
+			continue
+		}
+		p := uintptr(unsafe.Pointer(unsafe.StringData(v.String)))
+		if p >= lo && p+uintptr(len(v.String)) <= hi {
+			continue
+		}
+		if !strings.Contains(line, v.String) {
+			return false
+		}
+	}
+	return true
+}
+
+// readValuesInLine reports whether the day file on q is known to keep every value
+// of a column cut from the line inside its row's original_log (it has the
+// flags table without flagValuesNotInLine).
+func readValuesInLine(ctx context.Context, q queryRower) (bool, error) {
+	ok, err := hasTable(ctx, q, flagsTable)
+	if err != nil || !ok {
+		return false, err
+	}
+	set, err := hasFlag(ctx, q, flagValuesNotInLine)
+	return err == nil && !set, err
+}
