@@ -44,7 +44,7 @@ func (n *Node) heartbeat(ctx context.Context) {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
-		b, _ := json.Marshal(n.Stats())
+		b := n.entry()
 		pctx, cancel := context.WithTimeout(ctx, heartbeatEvery)
 		if _, err := n.nodes.Put(pctx, n.cfg.Node, b); err != nil && ctx.Err() == nil {
 			n.cfg.Log.Debug("cannot refresh this node in the registry", "node", n.cfg.Node, "err", err)
@@ -54,6 +54,7 @@ func (n *Node) heartbeat(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-n.beatKick:
 		}
 	}
 }
