@@ -18,6 +18,9 @@ type ClusterNode interface {
 	// Peers are the other live nodes with their API address and engine
 	// counters.
 	Peers(ctx context.Context) ([]cluster.Peer, error)
+	// KnownStores are the store nodes that ever announced an address,
+	// live or not.
+	KnownStores(ctx context.Context) ([]cluster.Peer, error)
 	// SignPeer and VerifyPeer make and check the cluster.PeerHeader of a
 	// request between nodes.
 	SignPeer(method, uri string) string

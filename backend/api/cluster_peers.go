@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -63,19 +65,39 @@ type peerTarget struct {
 	addr string // its API URL; "" when it announced none
 }
 
-// storePeers returns the other live store nodes (at most maxPeers, by name)
-// and the names of those left out (no address, or past maxPeers).
+// storePeers returns the other store nodes to ask (at most maxPeers, by
+// name): the live ones (registry) and those recorded but not live now (a
+// stopped store node still holds its day files: it is asked at its last
+// address, and named missing if it does not answer); and the names of those
+// left out (no address, or past maxPeers).
 func (s *Server) storePeers(ctx context.Context) (peers []peerTarget, missing []string) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	all, err := s.d.Cluster.Peers(ctx)
+	self := s.d.Cluster.Stats().Node
+	live, err := s.d.Cluster.Peers(ctx)
 	if err != nil {
 		s.d.Log.Warn("fan-out: the node registry did not answer; this node only", "err", err)
 	}
-	for _, p := range all {
-		if !p.Stores() {
-			continue
+	known, err := s.d.Cluster.KnownStores(ctx)
+	if err != nil {
+		s.d.Log.Warn("fan-out: the store node list did not answer; the live nodes only", "err", err)
+	}
+	byName := map[string]cluster.Peer{}
+	for _, p := range known {
+		byName[p.Node] = p
+	}
+	for _, p := range live {
+		if p.Stores() {
+			if p.Addr == "" {
+				p.Addr = byName[p.Node].Addr
+			}
+			byName[p.Node] = p
 		}
+	}
+	delete(byName, self)
+	names := slices.Sorted(maps.Keys(byName))
+	for _, n := range names {
+		p := byName[n]
 		switch {
 		case p.Addr == "":
 			s.d.Log.Warn("fan-out: a store node announced no API address (set its --advertise)", "node", p.Node)

@@ -24,6 +24,7 @@ type Node struct {
 	stream jetstream.Stream
 	claims jetstream.KeyValue
 	nodes  jetstream.KeyValue // the registry (registry.go)
+	stores jetstream.KeyValue // StoresBucket
 	pub    *Publisher
 	secret []byte // signs the requests between nodes (peer_auth.go)
 

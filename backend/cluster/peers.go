@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -24,10 +25,48 @@ type Peer struct {
 func (n *Node) Name() string { return n.cfg.Node }
 
 // SetAddr sets the URL where the other nodes reach this node's API (from
-// the next heartbeat on, which it sends now).
+// the next heartbeat on, which it sends now); a store node also records it
+// in StoresBucket.
 func (n *Node) SetAddr(url string) {
 	n.addr.Store(&url)
 	n.beatNow()
+	if !n.cfg.Stores() {
+		return
+	}
+	b, _ := json.Marshal(Stats{Node: n.cfg.Node, Role: n.cfg.Role, Addr: url})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if e, err := n.stores.Get(ctx, n.cfg.Node); err == nil && string(e.Value()) == string(b) {
+		return
+	}
+	if _, err := n.stores.Put(ctx, n.cfg.Node, b); err != nil {
+		n.cfg.Log.Warn("cannot record this store node's address", "bucket", StoresBucket, "err", err)
+	}
+}
+
+// KnownStores returns every store node recorded in StoresBucket, live or
+// not, with the address it last announced, by name.
+func (n *Node) KnownStores(ctx context.Context) ([]Peer, error) {
+	lister, err := n.stores.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("cannot list the store nodes in %q: %w", StoresBucket, err)
+	}
+	var out []Peer
+	for k := range lister.Keys() {
+		e, err := n.stores.Get(ctx, k)
+		if err != nil {
+			continue
+		}
+		var p Peer
+		if json.Unmarshal(e.Value(), &p) == nil {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Peer) int { return strings.Compare(a.Node, b.Node) })
+	return out, nil
 }
 
 // SetEngineStats sets the function whose result (the engines' counters by
