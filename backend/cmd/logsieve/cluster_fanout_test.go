@@ -91,7 +91,7 @@ type fanHistogram struct {
 // listAll pages through /logs of engine fan on node c by cursor and returns
 // every row's n and node, in the order listed, checking that the order is
 // newest first by (time, node, id).
-func listAll(t *testing.T, c *child, limit int) (ns []int, nodes []string, last fanPage) {
+func listAll(t *testing.T, c *child, limit int, extra string) (ns []int, nodes []string, last fanPage) {
 	t.Helper()
 	type key struct {
 		time, node string
@@ -103,13 +103,13 @@ func listAll(t *testing.T, c *child, limit int) (ns []int, nodes []string, last 
 		if pages > 1000 {
 			t.Fatal("more than 1000 pages")
 		}
-		path := "/api/v1/engines/fan/logs?limit=" + strconv.Itoa(limit)
+		path := "/api/v1/engines/fan/logs?limit=" + strconv.Itoa(limit) + extra
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
 		var p fanPage
 		c.call(t, "GET", path, nil, 200, &p)
-		ti, ni := slices.Index(p.Columns, "time"), slices.Index(p.Columns, "n")
+		ti, ni, di := slices.Index(p.Columns, "time"), slices.Index(p.Columns, "n"), slices.Index(p.Columns, "date")
 		if ti < 0 || ni < 0 || len(p.RowNodes) != len(p.Rows) || len(p.Rows) > limit {
 			t.Fatalf("unexpected page: columns %q, %d rows, %d row nodes", p.Columns, len(p.Rows), len(p.RowNodes))
 		}
@@ -117,6 +117,9 @@ func listAll(t *testing.T, c *child, limit int) (ns []int, nodes []string, last 
 			n, _ := strconv.Atoi(*r[ni])
 			id, _ := strconv.Atoi(*r[0])
 			k := key{*r[ti], p.RowNodes[i], id}
+			if di >= 0 {
+				k.time = *r[di] + " " + k.time
+			}
 			if prev != nil && (k.time > prev.time || k.time == prev.time && (k.node < prev.node || k.node == prev.node && k.id >= prev.id)) {
 				t.Fatalf("row %d out of order: %+v after %+v", len(ns), k, *prev)
 			}
@@ -191,8 +194,12 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	}
 	t.Logf("%d logs: %d on s1, %d on s2", sent, len(on1), len(on2))
 
-	for _, c := range []*server{in, s1} {
-		ns, nodes, last := listAll(t, &c.child, 97)
+	for _, tc := range []struct {
+		c     *server
+		extra string
+	}{{in, ""}, {s1, ""}, {in, "&last=1d"}} {
+		c := tc.c
+		ns, nodes, last := listAll(t, &c.child, 97, tc.extra)
 		if last.Partial || len(last.MissingNodes) != 0 {
 			t.Fatalf("unexpected partial answer: %v", last.MissingNodes)
 		}
@@ -210,7 +217,7 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 			t.Fatalf("rows listed through %s; got %d; want %d", c.base, len(ns), sent)
 		}
 		var h fanHistogram
-		c.call(t, "GET", "/api/v1/engines/fan/histogram", nil, 200, &h)
+		c.call(t, "GET", "/api/v1/engines/fan/histogram"+strings.Replace(tc.extra, "&", "?", 1), nil, 200, &h)
 		if h.Total != int64(sent) || !h.Complete || h.Partial {
 			t.Fatalf("unexpected histogram %+v; want total %d", h, sent)
 		}
@@ -279,7 +286,7 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	s2.cancel()
 	err = <-s2.done
 	s2.done <- err
-	ns, nodes, last := listAll(t, &in.child, 500)
+	ns, nodes, last := listAll(t, &in.child, 500, "")
 	if !last.Partial || fmt.Sprint(last.MissingNodes) != "[s2]" || len(ns) != len(on1) || slices.Contains(nodes, "s2") {
 		t.Fatalf("with s2 stopped: partial %v missing %v, %d rows; want partial, [s2], s1's %d rows", last.Partial, last.MissingNodes, len(ns), len(on1))
 	}
