@@ -211,6 +211,12 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 		return err
 	}
 
+	var fo *csvFanOut
+	if s.fansOut(c) {
+		fo = s.prepareCSVFanOut(c, q, tr, dates)
+		local := export
+		export = func(ctx context.Context, w io.Writer) error { return s.mergeCSV(ctx, w, fo, local) }
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(export(ctx, pw)) }()
@@ -222,6 +228,9 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 			return dayNotFound(name, dates[0])
 		}
 		return engineGone(name, rerr)
+	}
+	if fo != nil {
+		setPartialHeader(c, newPartial(fo.missing, nil))
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -135,6 +136,42 @@ func listAll(t *testing.T, c *child, limit int, extra string) (ns []int, nodes [
 	}
 }
 
+// checkCSV reads the export at path from c: want rows, each n once, newest
+// first by time, and the missing nodes named in X-Logsieve-Missing-Nodes.
+func checkCSV(t *testing.T, c *child, path string, want int, missing string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	recs, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || resp.StatusCode != 200 || len(recs) == 0 {
+		t.Fatalf("GET %s: %d, %d records, %v", path, resp.StatusCode, len(recs), err)
+	}
+	if got := resp.Header.Get("X-Logsieve-Missing-Nodes"); got != missing {
+		t.Fatalf("GET %s: missing nodes %q; want %q", path, got, missing)
+	}
+	ti, ni, di := slices.Index(recs[0], "time"), slices.Index(recs[0], "n"), slices.Index(recs[0], "date")
+	seen := map[string]bool{}
+	prev := ""
+	for _, r := range recs[1:] {
+		k := r[ti]
+		if di >= 0 {
+			k = r[di] + " " + k
+		}
+		if seen[r[ni]] || prev != "" && k > prev {
+			t.Fatalf("GET %s: row n=%s twice or out of order (%s after %s)", path, r[ni], k, prev)
+		}
+		seen[r[ni]], prev = true, k
+	}
+	if len(recs)-1 != want {
+		t.Fatalf("GET %s: %d rows; want %d", path, len(recs)-1, want)
+	}
+}
+
 // getRaw sends GET path to c with the given headers (no token unless given).
 func getRaw(t *testing.T, c *child, path string, hdr map[string]string) (int, string) {
 	t.Helper()
@@ -175,6 +212,11 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	const round = 150
 	sent := 0
 	for sent < 30*round {
+		if sent%(2*round) == 0 { // rows over several seconds, so the order by time is tested
+			for s := time.Now().Unix(); time.Now().Unix() == s; {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
 		sendSeq(t, &in.child, "fan", port, sent, sent+round)
 		sent += round
 		deadline := time.Now().Add(15 * time.Second)
@@ -221,6 +263,7 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 		if h.Total != int64(sent) || !h.Complete || h.Partial {
 			t.Fatalf("unexpected histogram %+v; want total %d", h, sent)
 		}
+		checkCSV(t, &c.child, "/api/v1/engines/fan/export.csv"+strings.Replace(tc.extra, "&", "?", 1), sent, "")
 		var days []struct {
 			Date string `json:"date"`
 			Rows int    `json:"rows"`
@@ -295,6 +338,7 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	if !h.Partial || fmt.Sprint(h.MissingNodes) != "[s2]" || h.Total != int64(len(on1)) {
 		t.Fatalf("histogram with s2 stopped: %+v; want partial, [s2], %d", h, len(on1))
 	}
+	checkCSV(t, &in.child, "/api/v1/engines/fan/export.csv", len(on1), "s2")
 	req, _ := http.NewRequest("GET", in.base+"/api/v1/engines/fan/days", nil)
 	req.Header.Set("Authorization", "Bearer "+in.token)
 	resp, err := http.DefaultClient.Do(req)
