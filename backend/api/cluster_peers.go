@@ -156,11 +156,11 @@ func (s *Server) askPeer(ctx context.Context, p peerTarget, path string, query u
 // peerQuery is the request's query with the given values replaced.
 func peerQuery(c *fiber.Ctx, set map[string]string) url.Values {
 	v := url.Values{}
-	c.Context().QueryArgs().VisitAll(func(k, val []byte) {
+	for k, val := range c.Context().QueryArgs().All() {
 		if _, ok := set[string(k)]; !ok {
 			v.Add(string(k), string(val))
 		}
-	})
+	}
 	for k, val := range set {
 		if val != "" {
 			v.Set(k, val)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -40,5 +41,53 @@ func TestClusterSecretMustBeLongEnough(t *testing.T) {
 	}
 	if strings.Contains(c.Fill().Error(), "short") {
 		t.Fatal("the error shows the secret")
+	}
+}
+
+// Without cluster_secret the nodes share the one the first generated into
+// LOGSIEVE_CLUSTER: a token of one verifies on the other; a node with its
+// own secret does not accept it.
+func TestNodesShareAGeneratedSecret(t *testing.T) {
+	url := testServer(t).ClientURL()
+	a := startNode(t, url, "a", RoleAll, nil)
+	b := startNode(t, url, "b", RoleStore, nil)
+	c := startNode(t, url, "c", RoleStore, func(c *Config) { c.Secret = "a secret of its own, 16+" })
+	uri := "/api/v1/engines/e1/days"
+	if node, err := b.VerifyPeer(a.SignPeer("GET", uri), "GET", uri); err != nil || node != "a" {
+		t.Fatalf("unexpected verify on b; got %q, %v; want a, nil", node, err)
+	}
+	if _, err := c.VerifyPeer(a.SignPeer("GET", uri), "GET", uri); !errors.Is(err, ErrPeerToken) {
+		t.Fatalf("unexpected verify on c; got %v; want ErrPeerToken", err)
+	}
+	if len(a.secret) < minSecretLen {
+		t.Fatalf("a generated secret of %d bytes", len(a.secret))
+	}
+}
+
+// The registry carries each node's API address and engine counters, and
+// LOGSIEVE_STORES keeps a store node's address after it stopped.
+func TestRegistryCarriesAddressesAndEngineCounters(t *testing.T) {
+	url := testServer(t).ClientURL()
+	a := startNode(t, url, "a", RoleIngest, nil)
+	s := startNode(t, url, "s", RoleStore, nil)
+	a.SetEngineStats(func() any { return map[string]map[string]int{"e1": {"received": 7}} })
+	a.SetAddr("http://127.0.0.1:1001")
+	s.SetAddr("http://127.0.0.1:1002")
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		peers, err := s.Peers(ctx)
+		if err == nil && len(peers) == 1 && peers[0].Addr == "http://127.0.0.1:1001" && string(peers[0].Engines["e1"]) == `{"received":7}` && peers[0].Ingests() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("unexpected peers of s: %+v, %v", peers, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.Close()
+	known, err := a.KnownStores(ctx)
+	if err != nil || len(known) != 1 || known[0].Node != "s" || known[0].Addr != "http://127.0.0.1:1002" {
+		t.Fatalf("unexpected known stores after s stopped: %+v, %v", known, err)
 	}
 }
