@@ -39,3 +39,30 @@ func TestClusterCursorRoundTripsAndRefusesOthers(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeStopsWhereANodesPageEndedEarly(t *testing.T) {
+	s := func(v string) *string { return &v }
+	cols := []string{"id", "time", "n"}
+	page := func(next *string, reason string, rows ...[]*string) *store.Page {
+		return &store.Page{Columns: cols, Rows: rows, NextCursor: next, LimitReason: reason}
+	}
+	q := store.Query{Date: "2026-12-01", Desc: true}
+	// b's scan ran out of time after its row at 10:00:05: a's rows after that
+	// wait for b's next page.
+	a := &nodePart{node: "a", page: page(nil, "", []*string{s("9"), s("10:00:09"), s("a9")}, []*string{s("8"), s("10:00:01"), s("a8")})}
+	b := &nodePart{node: "b", page: page(s("4"), store.LimitTime, []*string{s("5"), s("10:00:05"), s("b5")})}
+	out := mergePages([]*nodePart{a, b}, q, false, 10)
+	if len(out.Rows) != 2 || *out.Rows[0][2] != "a9" || *out.Rows[1][2] != "b5" || out.LimitReason == nil || *out.LimitReason != store.LimitTime {
+		t.Fatalf("unexpected merge: %d rows, reason %v", len(out.Rows), out.LimitReason)
+	}
+	if a.taken != 1 || b.taken != 1 || !reflect.DeepEqual(out.RowNodes, []string{"a", "b"}) {
+		t.Fatalf("unexpected taken a=%d b=%d nodes %v", a.taken, b.taken, out.RowNodes)
+	}
+	// Equal times: by node, then id newest first; at most limit rows.
+	a = &nodePart{node: "a", page: page(nil, "", []*string{s("2"), s("10:00:00"), s("a2")}, []*string{s("1"), s("10:00:00"), s("a1")})}
+	b = &nodePart{node: "b", page: page(nil, "", []*string{s("7"), s("10:00:00"), s("b7")})}
+	out = mergePages([]*nodePart{b, a}, q, false, 2)
+	if len(out.Rows) != 2 || *out.Rows[0][2] != "a2" || *out.Rows[1][2] != "a1" || out.LimitReason != nil {
+		t.Fatalf("unexpected merge of equal times: %d rows %v", len(out.Rows), out.RowNodes)
+	}
+}
