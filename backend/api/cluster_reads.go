@@ -123,8 +123,12 @@ type engineNodeStats struct {
 	Reason      string  `json:"reason,omitempty"`
 	Received    uint64  `json:"received"`
 	Stored      uint64  `json:"stored"`
+	Unmatched   uint64  `json:"unmatched"`
+	Rejected    uint64  `json:"rejected"`
 	Dropped     uint64  `json:"dropped"`
+	Refused     uint64  `json:"refused"`
 	KernelDrops uint64  `json:"kernel_drops"`
+	WriteErrors uint64  `json:"write_errors"`
 	QueueDepth  int     `json:"queue_depth"`
 	InPerS      float64 `json:"in_per_s"`
 	StoredPerS  float64 `json:"stored_per_s"`
@@ -133,7 +137,8 @@ type engineNodeStats struct {
 
 func nodeState(node, role string, st engine.Stats) engineNodeStats {
 	return engineNodeStats{Node: node, Role: role, State: st.State, Reason: st.Reason, Received: st.Received,
-		Stored: st.Stored, Dropped: st.Dropped, KernelDrops: st.KernelDrops, QueueDepth: st.QueueDepth,
+		Stored: st.Stored, Unmatched: st.Unmatched, Rejected: st.Rejected, Dropped: st.Dropped, Refused: st.Refused,
+		KernelDrops: st.KernelDrops, WriteErrors: st.WriteErrors, QueueDepth: st.QueueDepth,
 		InPerS: st.InPerS, StoredPerS: st.StoredPerS, Connections: st.Connections}
 }
 

@@ -481,11 +481,18 @@ type e2eStats struct {
 	WriteErrors uint64 `json:"write_errors"`
 }
 
+// stats returns the engine's counters of this ingest node: the first of
+// nodes (the top-level counters are the sum over the ingest nodes).
 func (a *apiClient) stats(t *testing.T) e2eStats {
 	t.Helper()
-	var st e2eStats
+	var st struct {
+		Nodes []e2eStats `json:"nodes"`
+	}
 	a.call(t, "GET", "/api/v1/engines/e2e/stats", nil, 200, &st)
-	return st
+	if len(st.Nodes) == 0 {
+		t.Fatal("no nodes in the engine's stats")
+	}
+	return st.Nodes[0]
 }
 
 // csvColumn returns one column of a CSV export.

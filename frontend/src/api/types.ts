@@ -100,8 +100,12 @@ export interface EngineNodeStats {
   reason?: string;
   received: number;
   stored: number;
+  unmatched: number;
+  rejected: number;
   dropped: number;
+  refused: number;
   kernel_drops: number;
+  write_errors: number;
   queue_depth: number;
   in_per_s: number;
   stored_per_s: number;
