@@ -130,6 +130,8 @@ declare -A WANT_CONFIG=(
 	[nats]='""'
 	[node]='""'
 	[role]='""'
+	[advertise]='""'
+	[cluster_secret]='""'
 )
 for key in "${!WANT_CONFIG[@]}"; do
 	got="$(sed -n "s/^$key = //p" "$CONFIG")"

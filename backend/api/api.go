@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -47,8 +48,11 @@ type Deps struct {
 	OnSettings func(meta.Settings)
 	// StatsInterval is the websocket push period; one second when zero.
 	StatsInterval time.Duration
-	// Cluster is this node's cluster part (GET /cluster); nil on a single box.
+	// Cluster is this node's cluster part (GET /cluster, the query fan-out);
+	// nil on a single box.
 	Cluster ClusterNode
+	// PeerTimeout bounds each node's part of a fan-out; 10 s when zero.
+	PeerTimeout time.Duration
 }
 
 // Server is the HTTP application and its websocket hub.
@@ -59,6 +63,8 @@ type Server struct {
 	started time.Time
 	routes  []Route
 	sys     *systemSampler
+	// peerClient sends the fan-out's requests to the other nodes.
+	peerClient *http.Client
 }
 
 // New builds the application. Serve it with Listener (or App().Listen) and stop it with
@@ -73,7 +79,7 @@ func New(d Deps) (*Server, error) {
 	if d.StatsInterval <= 0 {
 		d.StatsInterval = time.Second
 	}
-	s := &Server{d: d, started: d.Now()}
+	s := &Server{d: d, started: d.Now(), peerClient: &http.Client{}}
 	s.sys = newSystemSampler(d.DataDir)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "logsieve",

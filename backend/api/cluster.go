@@ -10,10 +10,21 @@ import (
 	"github.com/logsieve/logsieve/backend/cluster"
 )
 
-// ClusterNode is what GET /cluster reads of this node's cluster part.
+// ClusterNode is what the API uses of this node's cluster part: GET /cluster,
+// the fan-out of the queries (cluster_logs.go) and the engine stats.
 type ClusterNode interface {
 	Stats() cluster.Stats
 	Nodes(ctx context.Context) ([]cluster.Stats, error)
+	// Peers are the other live nodes with their API address and engine
+	// counters.
+	Peers(ctx context.Context) ([]cluster.Peer, error)
+	// KnownStores are the store nodes that ever announced an address,
+	// live or not.
+	KnownStores(ctx context.Context) ([]cluster.Peer, error)
+	// SignPeer and VerifyPeer make and check the cluster.PeerHeader of a
+	// request between nodes.
+	SignPeer(method, uri string) string
+	VerifyPeer(token, method, uri string) (string, error)
 }
 
 // clusterStatus is GET /cluster: this node's name, role and counters, every

@@ -122,6 +122,9 @@ func (s *Server) engineStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if s.d.Cluster != nil {
+		return c.JSON(s.clusterEngineStats(c.UserContext(), name, st))
+	}
 	return c.JSON(st)
 }
 
@@ -158,6 +161,13 @@ func (s *Server) engineHistory(c *fiber.Ctx) error {
 	return c.JSON(h)
 }
 
+// dayInfo is one day of GET /engines/:name/days.
+type dayInfo struct {
+	Date  string `json:"date"`
+	Rows  int64  `json:"rows"`
+	Bytes int64  `json:"bytes"`
+}
+
 func (s *Server) listDays(c *fiber.Ctx) error {
 	name, err := engineParam(c)
 	if err != nil {
@@ -171,14 +181,12 @@ func (s *Server) listDays(c *fiber.Ctx) error {
 	if err != nil {
 		return engineGone(name, err)
 	}
-	type day struct {
-		Date  string `json:"date"`
-		Rows  int64  `json:"rows"`
-		Bytes int64  `json:"bytes"`
-	}
-	out := make([]day, 0, len(days))
+	out := make([]dayInfo, 0, len(days))
 	for _, d := range days {
-		out = append(out, day{d.Date, d.Rows, d.Bytes})
+		out = append(out, dayInfo{d.Date, d.Rows, d.Bytes})
+	}
+	if s.fansOut(c) {
+		return s.fanDays(c, out)
 	}
 	return c.JSON(out)
 }

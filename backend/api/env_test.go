@@ -57,6 +57,10 @@ type envOptions struct {
 	factory func(*factory.Config)
 	// log receives the server's log (discarded when nil).
 	log io.Writer
+	// cluster makes the server a cluster node (nil: a single box); peerTimeout
+	// bounds each node's part of a fan-out.
+	cluster     api.ClusterNode
+	peerTimeout time.Duration
 }
 
 func newEnvWith(t *testing.T, o envOptions) *env {
@@ -98,7 +102,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	}
 	e.f = f
 	srv, err := api.New(api.Deps{Meta: db, Factory: f, Auth: as, DataDir: e.dir, Version: "test", Log: log,
-		StatsInterval: 100 * time.Millisecond, OnSettings: func(st meta.Settings) {
+		StatsInterval: 100 * time.Millisecond, Cluster: o.cluster, PeerTimeout: o.peerTimeout, OnSettings: func(st meta.Settings) {
 			if err := f.ApplySettings(st); err != nil {
 				t.Errorf("applying the settings: %v", err)
 			}

@@ -91,7 +91,8 @@ func dayNotFound(name, date string) error {
 	return &Error{Status: http.StatusNotFound, Field: "date", Msg: fmt.Sprintf("engine %q has no logs for %s", name, date)}
 }
 
-// queryLogs: GET /engines/:name/logs — one page of a day's rows.
+// queryLogs: GET /engines/:name/logs — one page of a day's rows (in a cluster, of
+// every store node's, merged: cluster_logs.go).
 func (s *Server) queryLogs(c *fiber.Ctx) error {
 	name, ed, q, err := s.engineQuery(c)
 	if err != nil {
@@ -105,23 +106,27 @@ func (s *Server) queryLogs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if tr.set {
-		return s.sendLogsPage(c, name, func() (*store.Page, error) {
-			return ed.Days.QueryRange(c.UserContext(), store.RangeQuery{Query: q, Start: tr.start, End: tr.end})
-		})
+	if !tr.set {
+		if q.Date = c.Query("date"); q.Date == "" {
+			q.Date = s.today(ed)
+		} else if err := store.ValidDate(q.Date); err != nil {
+			return badRequest("date", "the date must be YYYY-MM-DD")
+		}
 	}
-	if q.Date = c.Query("date"); q.Date == "" {
-		q.Date = s.today(ed)
-	} else if err := store.ValidDate(q.Date); err != nil {
-		return badRequest("date", "the date must be YYYY-MM-DD")
-	}
-	return s.sendLogsPage(c, name, func() (*store.Page, error) {
-		page, err := ed.Days.Query(c.UserContext(), q)
+	local := func(ctx context.Context, q store.Query) (*store.Page, error) {
+		if tr.set {
+			return ed.Days.QueryRange(ctx, store.RangeQuery{Query: q, Start: tr.start, End: tr.end})
+		}
+		page, err := ed.Days.Query(ctx, q)
 		if errors.Is(err, fs.ErrNotExist) {
 			return emptyPage(ed), nil
 		}
 		return page, err
-	})
+	}
+	if s.fansOut(c) {
+		return s.fanLogs(c, name, q, tr, local)
+	}
+	return s.sendLogsPage(c, name, func() (*store.Page, error) { return local(c.UserContext(), q) })
 }
 
 // sendLogsPage answers with the page query returns, streamed (writeLogsPage).
@@ -206,6 +211,12 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 		return err
 	}
 
+	var fo *csvFanOut
+	if s.fansOut(c) {
+		fo = s.prepareCSVFanOut(c, q, tr, dates)
+		local := export
+		export = func(ctx context.Context, w io.Writer) error { return s.mergeCSV(ctx, w, fo, local) }
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(export(ctx, pw)) }()
@@ -217,6 +228,9 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 			return dayNotFound(name, dates[0])
 		}
 		return engineGone(name, rerr)
+	}
+	if fo != nil {
+		setPartialHeader(c, newPartial(fo.missing, nil))
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)

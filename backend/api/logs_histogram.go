@@ -25,6 +25,9 @@ func (s *Server) histogram(c *fiber.Ctx) error {
 	} else if err := store.ValidDate(hq.Date); err != nil {
 		return badRequest("date", "the date must be YYYY-MM-DD")
 	}
+	if s.fansOut(c) {
+		return s.fanHistogram(c, name, ed, hq)
+	}
 	h, err := ed.Days.Histogram(c.UserContext(), hq)
 	if err != nil {
 		return engineGone(name, err)

@@ -32,6 +32,10 @@ type Config struct {
 	NATS string
 	Node string // this node's name; default the host name
 	Role string // RoleAll (default), RoleIngest or RoleStore
+	// Secret signs the requests nodes send each other's API (the query
+	// fan-out); at least 16 bytes, the same on every node. Empty: the
+	// nodes share one generated into the key-value bucket LOGSIEVE_CLUSTER.
+	Secret string
 	// DataDir is the node's data directory (<DataDir>/nats for Embedded).
 	DataDir string
 	Log     *slog.Logger
@@ -59,7 +63,7 @@ func (c Config) Stores() bool { return c.Role == RoleAll || c.Role == RoleStore 
 
 // FieldError names the setting that is wrong.
 type FieldError struct {
-	Field  string // "nats", "node" or "role"
+	Field  string // "nats", "node", "role" or "cluster_secret"
 	Reason string
 }
 
@@ -91,6 +95,9 @@ func (c *Config) Fill() error {
 	}
 	if !nodeName.MatchString(c.Node) {
 		return &FieldError{"node", fmt.Sprintf("%q: use 1-64 letters, digits, _ or -", c.Node)}
+	}
+	if c.Secret != "" && len(c.Secret) < minSecretLen {
+		return &FieldError{"cluster_secret", fmt.Sprintf("%d bytes: use at least %d", len(c.Secret), minSecretLen)}
 	}
 	if c.NATS != Embedded {
 		if _, err := SplitURLs(c.NATS); err != nil {

@@ -167,16 +167,23 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	}
 	settled := time.Since(start)
 
-	// Count through the API: /days rows and the CSV of each store node.
+	// Count through the API: /days rows and the CSV, which any node answers
+	// for both store nodes (the fan-out); the other store node's /days says
+	// the same.
 	seen := make(map[int]int, total)
 	daysRows := 0
-	for _, n := range nodes[:2] {
-		var days []struct {
-			Date string `json:"date"`
-			Rows int    `json:"rows"`
-		}
-		n.api.call(t, "GET", "/api/v1/engines/e2e/days", nil, 200, &days)
-		for _, d := range days {
+	type day struct {
+		Date string `json:"date"`
+		Rows int    `json:"rows"`
+	}
+	var days1, days2 []day
+	nodes[0].api.call(t, "GET", "/api/v1/engines/e2e/days", nil, 200, &days1)
+	nodes[1].api.call(t, "GET", "/api/v1/engines/e2e/days", nil, 200, &days2)
+	if fmt.Sprint(days1) != fmt.Sprint(days2) {
+		t.Fatalf("the store nodes' /days differ: %v and %v", days1, days2)
+	}
+	for _, n := range nodes[:1] {
+		for _, d := range days1 {
 			daysRows += d.Rows
 			for _, v := range n.api.csvColumn(t, "/api/v1/engines/e2e/export.csv?date="+d.Date, "n") {
 				i, err := strconv.Atoi(v)
@@ -474,11 +481,18 @@ type e2eStats struct {
 	WriteErrors uint64 `json:"write_errors"`
 }
 
+// stats returns the engine's counters of this ingest node: the first of
+// nodes (the top-level counters are the sum over the ingest nodes).
 func (a *apiClient) stats(t *testing.T) e2eStats {
 	t.Helper()
-	var st e2eStats
+	var st struct {
+		Nodes []e2eStats `json:"nodes"`
+	}
 	a.call(t, "GET", "/api/v1/engines/e2e/stats", nil, 200, &st)
-	return st
+	if len(st.Nodes) == 0 {
+		t.Fatal("no nodes in the engine's stats")
+	}
+	return st.Nodes[0]
 }
 
 // csvColumn returns one column of a CSV export.

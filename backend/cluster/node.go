@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -23,10 +24,16 @@ type Node struct {
 	stream jetstream.Stream
 	claims jetstream.KeyValue
 	nodes  jetstream.KeyValue // the registry (registry.go)
+	stores jetstream.KeyValue // StoresBucket
 	pub    *Publisher
+	secret []byte // signs the requests between nodes (peer_auth.go)
+
+	addr        atomic.Pointer[string]     // SetAddr
+	engineStats atomic.Pointer[func() any] // SetEngineStats
 
 	beatCancel context.CancelFunc
 	beatDone   chan struct{}
+	beatKick   chan struct{} // beatNow
 	closed     chan struct{} // closed by the connection's ClosedHandler
 
 	mu       sync.Mutex
@@ -45,7 +52,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err := cfg.Fill(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, closed: make(chan struct{})}
+	n := &Node{cfg: cfg, closed: make(chan struct{}), beatKick: make(chan struct{}, 1)}
 	n.pub = newPublisher(n) // publishes once connected; before: the handlers below use it
 	var closeOnce sync.Once
 	opts := []nats.Option{
@@ -144,6 +151,9 @@ func (n *Node) setUp(ctx context.Context) error {
 		return fmt.Errorf("cannot open the key-value bucket %q: %w", ClaimsBucket, err)
 	}
 	n.stream, n.claims = st, kv
+	if err := n.openSecret(ctx); err != nil {
+		return err
+	}
 	return n.openRegistry(ctx)
 }
 
@@ -156,6 +166,9 @@ func (n *Node) Sink(engine string) *EngineSink { return n.pub.sink(engine) }
 // Stats returns the node's counters.
 func (n *Node) Stats() Stats {
 	s := n.pub.stats()
+	if a := n.addr.Load(); a != nil {
+		s.Addr = *a
+	}
 	n.mu.Lock()
 	if n.consumer != nil {
 		n.consumer.addStats(&s)

@@ -153,6 +153,9 @@ func (s *EngineSink) publish(data []byte, n int) error {
 type Stats struct {
 	Node string `json:"node"`
 	Role string `json:"role"`
+	// Addr is the URL where the other nodes reach this node's HTTP API
+	// (serve --advertise); empty while unknown.
+	Addr string `json:"addr,omitempty"`
 	// Ingest: batches and rows acked by JetStream, publish attempts that
 	// failed (each retried), rows waiting for an ack now.
 	PublishedBatches uint64 `json:"published_batches"`

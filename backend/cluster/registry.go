@@ -16,6 +16,13 @@ import (
 // every heartbeat and gone NodesTTL after a node stops.
 const NodesBucket = "LOGSIEVE_NODES"
 
+// StoresBucket remembers every store node that ever announced an API
+// address (key: node name, value: its Peer without counters), without a
+// TTL: a query fan-out asks a store node that stopped too, and names it
+// missing, instead of leaving its day files out unsaid. A store node
+// removed for good is deleted from it by hand (nats kv del).
+const StoresBucket = "LOGSIEVE_STORES"
+
 // Heartbeat timing of the node registry.
 const (
 	heartbeatEvery = 2 * time.Second
@@ -35,6 +42,16 @@ func (n *Node) openRegistry(ctx context.Context) error {
 		return fmt.Errorf("cannot open the key-value bucket %q: %w", NodesBucket, err)
 	}
 	n.nodes = kv
+	kv, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      StoresBucket,
+		Description: "logsieve: the store nodes and their API addresses",
+		Replicas:    n.cfg.Replicas,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("cannot open the key-value bucket %q: %w", StoresBucket, err)
+	}
+	n.stores = kv
 	return nil
 }
 
@@ -44,7 +61,7 @@ func (n *Node) heartbeat(ctx context.Context) {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
-		b, _ := json.Marshal(n.Stats())
+		b := n.entry()
 		pctx, cancel := context.WithTimeout(ctx, heartbeatEvery)
 		if _, err := n.nodes.Put(pctx, n.cfg.Node, b); err != nil && ctx.Err() == nil {
 			n.cfg.Log.Debug("cannot refresh this node in the registry", "node", n.cfg.Node, "err", err)
@@ -54,6 +71,7 @@ func (n *Node) heartbeat(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-n.beatKick:
 		}
 	}
 }

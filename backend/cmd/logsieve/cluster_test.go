@@ -86,10 +86,14 @@ func TestServeRefusesWrongClusterFlags(t *testing.T) {
 			t.Fatalf("serve %q: got %d %q; want %d and %q", args, got, errb.String(), code, want)
 		}
 	}
-	f("--node and --role need --nats", 2, nil, "--node", "a")
-	f("--node and --role need --nats", 2, []string{"LOGSIEVE_ROLE", "store"})
+	f("--node, --role and --advertise need --nats", 2, nil, "--node", "a")
+	f("--node, --role and --advertise need --nats", 2, []string{"LOGSIEVE_ROLE", "store"})
+	f("--node, --role and --advertise need --nats", 2, nil, "--advertise", "http://10.0.0.1:8080")
 	f(`invalid nats: "http://h:4222": scheme "http"`, 1, nil, "--nats", "http://h:4222")
 	f(`invalid role: "query"`, 1, []string{"LOGSIEVE_NATS", "nats://127.0.0.1:4222"}, "--role", "query")
+	f(`invalid advertise: "10.0.0.1:8080"`, 2, []string{"LOGSIEVE_NATS", "nats://127.0.0.1:4222"}, "--advertise", "10.0.0.1:8080")
+	f(`invalid advertise: "ftp://h"`, 2, []string{"LOGSIEVE_NATS", "nats://127.0.0.1:4222", "LOGSIEVE_ADVERTISE", "ftp://h"})
+	f("invalid cluster_secret: 5 bytes: use at least 16", 1, []string{"LOGSIEVE_NATS", "nats://127.0.0.1:1", "LOGSIEVE_CLUSTER_SECRET", "short", "LOGSIEVE_ADVERTISE", ""})
 }
 
 // get returns the body of an authenticated GET (text answers such as /metrics).

@@ -21,6 +21,11 @@ type fileConfig struct {
 	NATS string `toml:"nats"`
 	Node string `toml:"node"`
 	Role string `toml:"role"`
+	// Advertise is the URL where the other nodes reach this node's API
+	// (flag --advertise, env LOGSIEVE_ADVERTISE); ClusterSecret signs their
+	// requests (env LOGSIEVE_CLUSTER_SECRET; no flag: a flag shows in ps).
+	Advertise     string `toml:"advertise"`
+	ClusterSecret string `toml:"cluster_secret"`
 	meta.Settings
 }
 

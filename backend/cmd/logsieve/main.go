@@ -17,7 +17,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 const usage = `usage: logsieve <command> [flags]
 
 commands:
-  serve [--config FILE] [--data DIR] [--http ADDR] [--log-format text|json] [--nats URLS|embedded --node NAME --role all|ingest|store]
+  serve [--config FILE] [--data DIR] [--http ADDR] [--log-format text|json] [--nats URLS|embedded --node NAME --role all|ingest|store --advertise URL]
                                                       run the appliance
   loadgen --target HOST:PORT --rate N --count N [--size B] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf]
                                                       send paced, varied syslog over UDP or one TCP connection

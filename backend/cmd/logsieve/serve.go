@@ -8,10 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +47,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	natsURLs := fs.String("nats", "", "cluster: NATS URLs, comma-separated, or embedded (env LOGSIEVE_NATS; default: none, a single box)")
 	node := fs.String("node", "", "cluster: this node's name (env LOGSIEVE_NODE; default the host name)")
 	role := fs.String("role", "", "cluster: all, ingest or store (env LOGSIEVE_ROLE; default all)")
+	advertise := fs.String("advertise", "", "cluster: the URL where the other nodes reach this node's HTTP API (env LOGSIEVE_ADVERTISE; default http://<http address> when that is not a wildcard)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -66,17 +69,23 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		AdminPW:   os.Getenv("LOGSIEVE_ADMIN_PASSWORD"),
 		Signals:   sigs,
 		Cluster: cluster.Config{
-			NATS: pick(*natsURLs, os.Getenv("LOGSIEVE_NATS"), fc.NATS),
-			Node: pick(*node, os.Getenv("LOGSIEVE_NODE"), fc.Node),
-			Role: pick(*role, os.Getenv("LOGSIEVE_ROLE"), fc.Role),
+			NATS:   pick(*natsURLs, os.Getenv("LOGSIEVE_NATS"), fc.NATS),
+			Node:   pick(*node, os.Getenv("LOGSIEVE_NODE"), fc.Node),
+			Role:   pick(*role, os.Getenv("LOGSIEVE_ROLE"), fc.Role),
+			Secret: pick(os.Getenv("LOGSIEVE_CLUSTER_SECRET"), fc.ClusterSecret),
 		},
+		Advertise: pick(*advertise, os.Getenv("LOGSIEVE_ADVERTISE"), fc.Advertise),
 	}
 	if err := checkLogFormat(opts.LogFormat); err != nil {
 		fmt.Fprintln(stderr, "logsieve:", err)
 		return 2
 	}
-	if !opts.Cluster.Enabled() && (opts.Cluster.Node != "" || opts.Cluster.Role != "") {
-		fmt.Fprintln(stderr, "logsieve: --node and --role need --nats (env LOGSIEVE_NATS)")
+	if !opts.Cluster.Enabled() && (opts.Cluster.Node != "" || opts.Cluster.Role != "" || opts.Advertise != "") {
+		fmt.Fprintln(stderr, "logsieve: --node, --role and --advertise need --nats (env LOGSIEVE_NATS)")
+		return 2
+	}
+	if err := checkAdvertise(opts.Advertise); err != nil {
+		fmt.Fprintln(stderr, "logsieve:", err)
 		return 2
 	}
 	if p := os.Getenv("LOGSIEVE_CPUPROFILE"); p != "" {
@@ -107,6 +116,9 @@ type serveOptions struct {
 	Signals <-chan os.Signal
 	// Cluster is the NATS setting; without NATS the node is a single box.
 	Cluster cluster.Config
+	// Advertise is the URL of this node's API for the other nodes; empty:
+	// http://<bound address> unless HTTPAddr is a wildcard.
+	Advertise string
 }
 
 // httpStopTimeout bounds the first part of the stop: websocket clients closed and HTTP
@@ -195,6 +207,9 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if node != nil && node.Config().Ingests() {
+		node.SetEngineStats(func() any { return engineCounters(f) })
+	}
 	if node != nil && node.Config().Stores() {
 		if err := node.StartStore(ctx, clusterDays(f)); err != nil {
 			_ = f.Close()
@@ -224,6 +239,14 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 		return fmt.Errorf("cannot listen on %s: %w", o.HTTPAddr, err)
 	}
 	log.Info("logsieve serving", "version", version, "http", "http://"+ln.Addr().String(), "data", o.DataDir)
+	if node != nil {
+		if addr := advertiseURL(o.Advertise, o.HTTPAddr, ln.Addr()); addr != "" {
+			node.SetAddr(addr)
+			log.Info("cluster: the other nodes query this one at its advertised address", "advertise", addr)
+		} else {
+			log.Warn("cluster: the HTTP address is a wildcard and no advertise URL is set: the other nodes cannot query this node's day files (set --advertise)", "http", o.HTTPAddr)
+		}
+	}
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
@@ -361,4 +384,46 @@ func clusterDays(f *factory.Factory) cluster.DaysFunc {
 		}
 		return ed.Days, ed.Location, nil
 	}
+}
+
+// engineCounters are the counters of every engine of f by name, as the
+// registry carries them for GET /engines/:name/stats on the other nodes.
+func engineCounters(f *factory.Factory) any {
+	out := map[string]engine.Stats{}
+	for _, e := range f.Engines() {
+		if st, err := f.Stats(e.Name); err == nil {
+			st.Workers = nil
+			out[e.Name] = st
+		}
+	}
+	return out
+}
+
+// checkAdvertise accepts an empty advertise URL or an http(s) URL with a host.
+func checkAdvertise(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return fmt.Errorf("invalid advertise: %q: give the http:// or https:// URL of this node's API, e.g. http://10.0.0.1:8080", v)
+	}
+	return nil
+}
+
+// advertiseURL is this node's API URL for the other nodes: advertise when
+// set, else http://<bound address> unless httpAddr is a wildcard ("" then).
+func advertiseURL(advertise, httpAddr string, bound net.Addr) string {
+	if advertise != "" {
+		return strings.TrimSuffix(advertise, "/")
+	}
+	host, _, err := net.SplitHostPort(httpAddr)
+	if err != nil || host == "" {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return ""
+	}
+	_, port, _ := net.SplitHostPort(bound.String())
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -106,8 +106,14 @@ export function useEngines() {
 export function useEngine(name: string) {
   return useQuery({ queryKey: keys.engine(name), queryFn: ({ signal }) => api<EngineInfo>('GET', `/engines/${enc(name)}`, undefined, signal) });
 }
-export function useEngineStats(name: string) {
-  return useQuery({ queryKey: keys.stats(name), queryFn: ({ signal }) => api<EngineStats>('GET', `/engines/${enc(name)}/stats`, undefined, signal) });
+/** useEngineStats loads the engine's counters once; with pollNodes, again every 2 s while the
+ * answer has a per-node list (a cluster node: the websocket pushes this node's stats only). */
+export function useEngineStats(name: string, pollNodes = false) {
+  return useQuery({
+    queryKey: keys.stats(name),
+    queryFn: ({ signal }) => api<EngineStats>('GET', `/engines/${enc(name)}/stats`, undefined, signal),
+    refetchInterval: pollNodes ? (q) => (q.state.data?.nodes?.length ? 2000 : false) : undefined,
+  });
 }
 export function useEngineHistory(name: string, seconds: number) {
   return useQuery({

@@ -92,6 +92,26 @@ export interface Worker {
   busy_pct: number;
 }
 
+/** One ingest node's state of an engine (cluster mode, GET /stats `nodes`). */
+export interface EngineNodeStats {
+  node: string;
+  role: 'all' | 'ingest' | 'store';
+  state: EngineState;
+  reason?: string;
+  received: number;
+  stored: number;
+  unmatched: number;
+  rejected: number;
+  dropped: number;
+  refused: number;
+  kernel_drops: number;
+  write_errors: number;
+  queue_depth: number;
+  in_per_s: number;
+  stored_per_s: number;
+  connections: number;
+}
+
 export interface EngineStats {
   state: EngineState;
   reason?: string;
@@ -109,6 +129,9 @@ export interface EngineStats {
   started_at: number; // unix ms, 0 when stopped
   uptime_s: number;
   workers: Worker[] | null;
+  /** cluster mode (GET /stats only, not the websocket): the counters above are the sum over
+   * the ingest nodes, and this is each one's state. */
+  nodes?: EngineNodeStats[];
   /** TCP (0 for UDP): open connections, connections served, refused at max_connections,
    * closed for a framing error or cut off mid-frame, LF messages cut at max_message_bytes,
    * and the time connections waited for room in the queue. */
@@ -166,6 +189,11 @@ export interface LogsPage {
   next_cursor: string | null;
   // why a page with a next_cursor ended: `limit` rows, the 4 MiB `bytes` cap, the 2 s scan `time`
   limit_reason?: 'limit' | 'bytes' | 'time' | null;
+  /** cluster mode: the node of each row (ids are per node), and the store nodes whose rows
+   * are missing because they did not answer. */
+  row_nodes?: string[];
+  partial?: boolean;
+  missing_nodes?: string[];
 }
 
 /** One non-empty bucket of /histogram: t is the bucket start in the engine's local time

@@ -33,6 +33,7 @@ import { ConfirmDialog, ErrorState, Loading, PageHeader, QueryView, ScrollBox, S
 import { useLive } from '../common/useLive';
 import { EngineAlertBadge } from '../alerts/AlertBadge';
 import { ClientsCard } from './ClientsCard';
+import { ClusterNodesCard } from './ClusterNodesCard';
 import { ConnectionsCard } from './ConnectionsCard';
 import { TlsCertificate } from './TlsCertificate';
 import { EngineActions } from './EngineActions';
@@ -185,6 +186,7 @@ export default function EngineDetailPage() {
                 </CardContent>
               </Card>
             </Grid>
+            <ClusterNodesCard name={name} />
             <Grid size={{ xs: 12, md: 6 }}>
               <Card variant="outlined">
                 <CardContent>

@@ -2,7 +2,7 @@
 // files in range mode).
 import NavigateBefore from '@mui/icons-material/NavigateBefore';
 import NavigateNext from '@mui/icons-material/NavigateNext';
-import { Box, Button, LinearProgress, MenuItem, Paper, Stack, TextField } from '@mui/material';
+import { Alert, Box, Button, LinearProgress, MenuItem, Paper, Stack, TextField } from '@mui/material';
 import { useCallback, useMemo, useState } from 'react';
 import { useLogs } from '../api/queries';
 import { ErrorState, Loading } from '../common/ui';
@@ -25,13 +25,19 @@ export function LogResults({ engine, state, update }: { engine: string; state: B
   const logs = useLogs(engine, logsQuery(state, { limit: state.limit, order: state.order, cursor: current(cursors) }));
   const columns = logs.data?.columns ?? noColumns;
   const rows = logs.data?.rows ?? noRows;
-  const rowKeys = useMemo(() => rows.map((r, i) => rowKeyOf(columns, r, i)), [rows, columns]);
+  const rowNodes = logs.data?.row_nodes;
+  const rowKeys = useMemo(() => rows.map((r, i) => rowKeyOf(columns, r, i, rowNodes?.[i])), [rows, columns, rowNodes]);
   const onFilter = useCallback((column: string, f: ColumnFilter) => update((s) => ({ filters: { ...s.filters, [column]: f } })), [update]);
 
   return (
     <Paper variant="outlined">
       {logs.isFetching && <LinearProgress aria-label="Loading logs" />}
       {logs.error && <ErrorState error={logs.error} onRetry={() => logs.refetch()} />}
+      {logs.data?.partial && (
+        <Alert severity="warning" sx={{ m: 1 }}>
+          Store nodes that did not answer, whose rows are missing from this page: {logs.data.missing_nodes?.join(', ')}
+        </Alert>
+      )}
       {logs.isPending && !logs.error ? (
         <Loading label="Loading logs" />
       ) : (

@@ -10,6 +10,10 @@ describe('rowKeyOf', () => {
     expect(rowKeyOf(cols, ['42', '2026-12-01', '10:00:00'], 0)).toBe('2026-12-01:42');
     expect(rowKeyOf(cols, ['42', '2026-12-02', '10:00:00'], 1)).toBe('2026-12-02:42');
   });
+  it('adds the node in a cluster, so equal ids of two nodes differ', () => {
+    expect(rowKeyOf(['id', 'time'], ['42', '10:00:00'], 0, 's1')).toBe('s1/42');
+    expect(rowKeyOf(['id', 'time'], ['42', '10:00:00'], 1, 's2')).toBe('s2/42');
+  });
   it('falls back to the position without an id column', () => {
     expect(rowKeyOf(['time'], ['10:00:00'], 3)).toBe('#3');
   });
