@@ -92,7 +92,10 @@ func BenchmarkReceive(b *testing.B) {
 		wms[i].Buffers = [][]byte{m}
 		bytes += int64(len(m))
 	}
-	br, msgs := newBatchReader(conn), newReadMsgs()
+	r, err := newRecvReader(conn)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(bytes)
 	b.ReportAllocs()
 	total := 0
@@ -108,7 +111,7 @@ func BenchmarkReceive(b *testing.B) {
 		_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 		b.StartTimer()
 		for got := 0; got < fill; {
-			c, _, err := e.readChunk(br, msgs)
+			c, _, err := e.readChunk(r)
 			if err != nil {
 				b.Fatalf("received %d of %d datagrams: %v", got, fill, err)
 			}

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
@@ -94,31 +92,10 @@ func listenUDP(bind string, port, rcvbuf int, reusePort bool) (net.PacketConn, e
 // IsAddrInUse reports whether err is a bind conflict.
 func IsAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
 
-type batchReader interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
-}
-
-func newBatchReader(conn net.PacketConn) batchReader {
-	if la, ok := conn.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() == nil {
-		return ipv6.NewPacketConn(conn)
-	}
-	return ipv4.NewPacketConn(conn)
-}
-
-// newReadMsgs returns the recvmmsg messages of one batch, each with a buffer
-// for the largest datagram; they are reused for every read.
-func newReadMsgs() []ipv4.Message {
-	msgs := make([]ipv4.Message, readBatch)
-	for i := range msgs {
-		msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
-	}
-	return msgs
-}
-
-// readChunk reads one recvmmsg batch into msgs and packs it into a chunk
-// stamped with its receive time; t0 is when the read returned.
-func (e *Engine) readChunk(br batchReader, msgs []ipv4.Message) (c *chunk, t0 time.Time, err error) {
-	n, err := br.ReadBatch(msgs, 0)
+// readChunk reads one recvmmsg batch and packs it into a chunk stamped with
+// its receive time; t0 is when the read returned.
+func (e *Engine) readChunk(r *recvReader) (c *chunk, t0 time.Time, err error) {
+	s, n, err := r.read()
 	if err != nil {
 		return nil, t0, err
 	}
@@ -126,16 +103,11 @@ func (e *Engine) readChunk(br batchReader, msgs []ipv4.Message) (c *chunk, t0 ti
 	c = getChunk()
 	c.at = e.cfg.Now().UnixNano()
 	for i := 0; i < n; i++ {
-		m := &msgs[i]
-		c.buf = append(c.buf, m.Buffers[0][:m.N]...)
+		c.buf = append(c.buf, s.buf[i*maxDatagram:i*maxDatagram+int(s.hdrs[i].n)]...)
 		c.ends = append(c.ends, len(c.buf))
-		var a netip.Addr
-		if ua, ok := m.Addr.(*net.UDPAddr); ok {
-			a, _ = netip.AddrFromSlice(ua.IP)
-			a = a.Unmap()
-		}
-		c.addrs = append(c.addrs, a)
+		c.addrs = append(c.addrs, s.addr(i))
 	}
+	r.done(s)
 	return c, t0, nil
 }
 
@@ -144,9 +116,13 @@ func (e *Engine) readChunk(br batchReader, msgs []ipv4.Message) (c *chunk, t0 ti
 // spool, else dropped and counted, never waited for: a slow writer must not
 // make the kernel buffer overflow silently.
 func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat) {
-	br, msgs := newBatchReader(conn), newReadMsgs()
+	r, err := newRecvReader(conn)
+	if err != nil {
+		e.cfg.Log.Error("cannot read the udp socket", "engine", e.cfg.Name, "err", err)
+		return
+	}
 	for {
-		c, t0, err := e.readChunk(br, msgs)
+		c, t0, err := e.readChunk(r)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
