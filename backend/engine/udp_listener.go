@@ -92,37 +92,18 @@ func listenUDP(bind string, port, rcvbuf int, reusePort bool) (net.PacketConn, e
 // IsAddrInUse reports whether err is a bind conflict.
 func IsAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
 
-// readChunk reads one recvmmsg batch and packs it into a chunk stamped with
-// its receive time; t0 is when the read returned.
-func (e *Engine) readChunk(r *recvReader) (c *chunk, t0 time.Time, err error) {
-	s, n, err := r.read()
-	if err != nil {
-		return nil, t0, err
-	}
-	t0 = time.Now()
-	c = getChunk()
-	c.at = e.cfg.Now().UnixNano()
-	for i := 0; i < n; i++ {
-		c.buf = append(c.buf, s.buf[i*maxDatagram:i*maxDatagram+int(s.hdrs[i].n)]...)
-		c.ends = append(c.ends, len(c.buf))
-		c.addrs = append(c.addrs, s.addr(i))
-	}
-	r.done(s)
-	return c, t0, nil
-}
-
 // receive reads batches until conn is closed and hands each batch on as one chunk.
 // A chunk that finds the queue full is spooled to disk when the engine has a
 // spool, else dropped and counted, never waited for: a slow writer must not
 // make the kernel buffer overflow silently.
 func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat) {
-	r, err := newRecvReader(conn)
+	r, err := newRecvReader(conn, e.cfg.Now)
 	if err != nil {
 		e.cfg.Log.Error("cannot read the udp socket", "engine", e.cfg.Name, "err", err)
 		return
 	}
 	for {
-		c, t0, err := e.readChunk(r)
+		c, t0, err := r.read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"runtime"
-	"sync/atomic"
+	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,45 +45,57 @@ func newRecvSet() *recvSet {
 	return s
 }
 
-// recvSetPool keeps the sets of the process's receivers: at most one free
-// set per P (a receiver holds its set only while it runs on one), so
-// however many engines, the sets take at most about GOMAXPROCS x 4 MiB.
+// recvSetPool keeps the sets of the process's receivers for reuse, never
+// dropping one: a receiver holds a set only during its recvmmsg and the copy,
+// so the sets made are as many as receivers ever ran that part at once (one
+// per P, a few more when a receiver is preempted there), not one per engine.
+// Dropping sets past a bound churned 4 MiB allocations and grew the heap.
 type recvSetPool struct {
-	free chan *recvSet
-	live atomic.Int64 // sets made and not dropped: held or free
+	mu   sync.Mutex
+	free []*recvSet
+	live int // sets made: held or free
 }
 
-var recvSets = recvSetPool{free: make(chan *recvSet, runtime.GOMAXPROCS(0))}
+var recvSets recvSetPool
 
 func (p *recvSetPool) get() *recvSet {
-	select {
-	case s := <-p.free:
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		s := p.free[n-1]
+		p.free = p.free[:n-1]
 		return s
-	default:
-		p.live.Add(1)
-		return newRecvSet()
 	}
+	p.live++
+	return newRecvSet()
 }
 
 func (p *recvSetPool) put(s *recvSet) {
-	select {
-	case p.free <- s:
-	default:
-		p.live.Add(-1) // more sets than Ps: let the GC have this one
-	}
+	p.mu.Lock()
+	p.free = append(p.free, s)
+	p.mu.Unlock()
 }
 
-// recvReader reads recvmmsg batches from a UDP socket. Not for concurrent use.
+// counts returns the sets made and the free ones.
+func (p *recvSetPool) counts() (live, free int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.live, len(p.free)
+}
+
+// recvReader reads recvmmsg batches from a UDP socket into chunks. Not for
+// concurrent use.
 type recvReader struct {
 	rc     syscall.RawConn
+	now    func() time.Time      // the receive time stamped on chunks
 	readFn func(fd uintptr) bool // r.recv, bound once
 	// the outcome of the last recv
-	set   *recvSet
-	n     int
+	c     *chunk
+	t0    time.Time
 	errno syscall.Errno
 }
 
-func newRecvReader(conn net.PacketConn) (*recvReader, error) {
+func newRecvReader(conn net.PacketConn, now func() time.Time) (*recvReader, error) {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
 		return nil, errors.New("not a socket")
@@ -92,33 +104,31 @@ func newRecvReader(conn net.PacketConn) (*recvReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &recvReader{rc: rc}
+	r := &recvReader{rc: rc, now: now}
 	r.readFn = r.recv
 	return r, nil
 }
 
-// read waits until datagrams are ready and returns one recvmmsg batch: n
-// datagrams in s, the length of each in s.hdrs[i].n. The caller hands s back
-// with done as soon as it has copied them. It returns net.ErrClosed once the
+// read waits until datagrams are ready and returns one recvmmsg batch as a
+// chunk, and when the read returned. It returns net.ErrClosed once the
 // socket is closed, os.ErrDeadlineExceeded past a read deadline.
-func (r *recvReader) read() (s *recvSet, n int, err error) {
-	r.set, r.n, r.errno = nil, 0, 0
+func (r *recvReader) read() (*chunk, time.Time, error) {
+	r.c, r.errno = nil, 0
 	if err := r.rc.Read(r.readFn); err != nil {
-		return nil, 0, err
+		return nil, time.Time{}, err
 	}
 	if r.errno != 0 {
-		return nil, 0, r.errno
+		return nil, time.Time{}, r.errno
 	}
-	return r.set, r.n, nil
+	return r.c, r.t0, nil
 }
 
-// done hands back the set of the last read.
-func (r *recvReader) done(s *recvSet) { recvSets.put(s) }
-
-// recv is one non-blocking recvmmsg; false (not ready) makes the runtime's
-// poller wait for the socket and call it again.
+// recv is one non-blocking recvmmsg into a shared set, copied into a chunk
+// before the set goes back; false (not ready) makes the runtime's poller
+// wait for the socket and call it again.
 func (r *recvReader) recv(fd uintptr) bool {
 	s := recvSets.get()
+	defer recvSets.put(s)
 	for i := range s.hdrs {
 		s.hdrs[i].hdr.Namelen = uint32(unsafe.Sizeof(s.names[i]))
 		s.hdrs[i].hdr.Flags = 0
@@ -126,15 +136,21 @@ func (r *recvReader) recv(fd uintptr) bool {
 	n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), readBatch,
 		unix.MSG_DONTWAIT, 0, 0)
 	if errno == unix.EAGAIN || errno == unix.EINTR {
-		recvSets.put(s)
 		return false
 	}
 	if errno != 0 {
-		recvSets.put(s)
 		r.errno = errno
 		return true
 	}
-	r.set, r.n = s, int(n)
+	r.t0 = time.Now()
+	c := getChunk()
+	c.at = r.now().UnixNano()
+	for i := 0; i < int(n); i++ {
+		c.buf = append(c.buf, s.buf[i*maxDatagram:i*maxDatagram+int(s.hdrs[i].n)]...)
+		c.ends = append(c.ends, len(c.buf))
+		c.addrs = append(c.addrs, s.addr(i))
+	}
+	r.c = c
 	return true
 }
 
