@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -39,5 +40,35 @@ func TestIdleEnginesHoldNoReceiveBuffers(t *testing.T) {
 	if live > engines/3 {
 		t.Fatalf("%d receive sets of %d MiB made for %d engines; want at most %d (about one per P)",
 			live, readBatch*maxDatagram>>20, engines, engines/3)
+	}
+}
+
+// TestEnginesShareOneClock: the per-second work of every running engine
+// (history sample, day check) runs on one shared ticker goroutine, not one
+// per engine: an idle UDP engine with one parse worker runs 5 goroutines
+// (receiver, parser, the parsers' closer, writer, the run's waiter), and
+// once every engine stopped the clock's goroutine is gone too.
+func TestEnginesShareOneClock(t *testing.T) {
+	const engines = 20
+	cls := mikrotik(t)
+	before := runtime.NumGoroutine()
+	es := make([]*Engine, engines)
+	for i := range es {
+		es[i], _ = startEngine(t, Config{Workers: 1}, cls)
+	}
+	if got, most := runtime.NumGoroutine()-before, engines*5+1; got > most {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d engines run %d goroutines; want at most %d (5 each and one clock)\n%s", engines, got, most, buf[:runtime.Stack(buf, true)])
+	}
+	for _, e := range es {
+		if err := e.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	engineClock.mu.Lock()
+	running := engineClock.stop != nil
+	engineClock.mu.Unlock()
+	if running {
+		t.Fatal("the clock still runs with no engine running")
 	}
 }
