@@ -16,12 +16,14 @@ type clock struct {
 	subs  map[*tickFunc]struct{}
 	stop  chan struct{} // closes the goroutine of the current run
 	done  chan struct{} // closed when that goroutine has ended
+	after func()        // called after the subscribers each tick (nil: none)
 }
 
 type tickFunc struct{ f func(now time.Time) }
 
 // engineClock ticks the engines of this process.
-var engineClock = &clock{every: time.Second}
+// After the engines' samples it gives a burst's memory back (burstRelease).
+var engineClock = &clock{every: time.Second, after: engineRelease.tick}
 
 // add subscribes f; it is called once every tick from the clock's goroutine
 // (never two calls at once) until remove is called. remove returns once f
@@ -73,6 +75,9 @@ func (c *clock) run(stop, done chan struct{}) {
 			}
 			for s := range c.subs {
 				s.f(now)
+			}
+			if c.after != nil {
+				c.after()
 			}
 			c.mu.Unlock()
 		}

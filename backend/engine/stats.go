@@ -218,7 +218,9 @@ func (e *Engine) sampler(kd *kernelDrops, b sampleBase, dayTick chan<- struct{})
 			e.ctr.kernelDrops.Store(kdPrev + d - kdBase)
 		}
 		cur := e.ctr.tally()
-		e.hist.Push(cur.since(prev, now))
+		pt := cur.since(prev, now)
+		e.hist.Push(pt)
+		engineRelease.received(pt.In)
 		prev = cur
 		dw.observe(e, cur.dropped, cur.kernelDrops)
 		el := now.Sub(last)
