@@ -125,9 +125,13 @@ func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat
 		wst.addBusy(time.Since(t0))
 		if n < coalesceBelow {
 			// A short batch means the socket is nearly empty: wait a moment so the
-			// next recvmmsg brings a fuller batch. Under load this halves the
-			// syscalls and chunks per log; idle, it adds at most ~1 ms of latency.
-			time.Sleep(coalesceWait)
+			// next recvmmsg brings a fuller batch, the longer the shorter it was
+			// (4 ms after one datagram, 0.5 ms after seven). Under load this
+			// halves the syscalls and chunks per log; an engine that gets a
+			// datagram every millisecond or so (50 engines sharing 100k/s) reads,
+			// parses and hands on a few at a time instead of each alone; idle, it
+			// adds at most ~4 ms of latency.
+			time.Sleep(coalesceWait * coalesceBelow / time.Duration(max(n, 1)))
 		}
 	}
 }
