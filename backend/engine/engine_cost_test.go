@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net"
 	"runtime"
 	"sync"
 	"testing"
@@ -71,4 +72,31 @@ func TestEnginesShareOneClock(t *testing.T) {
 	if running {
 		t.Fatal("the clock still runs with no engine running")
 	}
+}
+
+// TestSenderAddressOfEachFamilyIsStored: the shared recvmmsg sets decode the
+// sender of an IPv4 socket, an IPv6 one, and an IPv4 sender on a dual-stack
+// socket (stored unmapped).
+func TestSenderAddressOfEachFamilyIsStored(t *testing.T) {
+	f := func(bind, dial, want string) {
+		t.Helper()
+		dir := t.TempDir()
+		e, addr := startEngine(t, Config{Dir: dir, Bind: bind}, mikrotik(t))
+		_, port, _ := net.SplitHostPort(addr)
+		send(t, net.JoinHostPort(dial, port), mikrotikLog)
+		waitStored(t, e, 1)
+		rows := readRows(t, dayFiles(t, dir)[0])
+		if got := rows[0]["log_sender_ip"]; got != want {
+			t.Fatalf("bind %s, sent from %s: unexpected log_sender_ip; got %q; want %q", bind, dial, got, want)
+		}
+	}
+	f("127.0.0.1", "127.0.0.1", "127.0.0.1")
+	pc, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Logf("no IPv6 loopback (%v): the IPv6 cases are skipped", err)
+		return
+	}
+	pc.Close()
+	f("::1", "::1", "::1")
+	f("::", "127.0.0.1", "127.0.0.1")
 }
