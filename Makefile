@@ -30,6 +30,8 @@ FRAMING ?= octet
 HEADER ?= none
 # RULES log alert rules on each bench engine (0: none; `make bench RULES=20` measures their cost).
 RULES ?= 0
+# IDLE_S seconds the server is watched idle after the run: idle_cpu_pct, after_rss_mb (0: off).
+IDLE_S ?= 10
 
 .PHONY: all build ui run dev test test-go test-web test-e2e test-installer lint lint-go lint-web lint-vuln \
         bench bench-all bench-query dist clean deps-node deps-chromium deps-system deps-clients fuzz \
@@ -192,10 +194,10 @@ lint-vuln: deps-node
 	  echo "lint: npm audit SKIPPED: the registry's audit endpoint cannot be reached ($$(echo "$$out" | grep -Em1 '$(NPM_OFFLINE_RE)'))"; \
 	else echo "$$out"; exit 1; fi
 
-## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, HEADER, RULES
+## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, HEADER, RULES, IDLE_S
 bench: build
 	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO) \
-	  --protocol $(PROTOCOL) --framing $(FRAMING) --header $(HEADER) --rules $(RULES)
+	  --protocol $(PROTOCOL) --framing $(FRAMING) --header $(HEADER) --rules $(RULES) --idle-s $(IDLE_S)
 
 ## bench-all: the bench line for 1, 2 and 4 engines and for keep_original off
 bench-all: build

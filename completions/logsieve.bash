@@ -17,7 +17,7 @@ _logsieve() {
 	cmd="${COMP_WORDS[1]}"
 
 	case "$prev" in
-	--config | -config | --cpuprofile | -cpuprofile)
+	--config | -config | --cpuprofile | -cpuprofile | --heapprofile | -heapprofile)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
@@ -54,7 +54,7 @@ _logsieve() {
 	case "$cmd" in
 	serve) flags="--advertise --config --data --http --log-format --nats --node --role" ;;
 	loadgen) flags="--count --framing --gso --protocol --rate --size --target" ;;
-	bench) flags="--count --cpuprofile --engines --framing --gso --header --keep-original --protocol --rate --rules --size" ;;
+	bench) flags="--count --cpuprofile --engines --framing --gso --header --heapprofile --idle-s --keep-original --protocol --rate --rules --size" ;;
 	bench-query) flags="--keep-original --rate --reuse --rows --runs --viewer-rate --viewer-time --viewers" ;;
 	import-fastlogger) flags="--data" ;;
 	*) return ;;

@@ -27,7 +27,10 @@ type batcher struct {
 // store.Writer.Write transactions. Chunks arrive from several parse workers out
 // of order; they are put back in receive order by sequence number so rows keep
 // the order they came in.
-func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *workerStat) {
+//
+// dayTick signals that the engine's day changed (the clock's sampler checks
+// each second): yesterday's file is closed then, even when no log comes.
+func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *workerStat, dayTick <-chan struct{}) {
 	b := &batcher{e: e, w: w, sink: w, day: e.today()}
 	if e.cfg.Sink != nil {
 		b.sink = e.cfg.Sink
@@ -48,8 +51,6 @@ func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *worker
 		idle.Stop()
 		timerOn = false
 	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
 	for {
 		select {
 		case pc, ok := <-in:
@@ -89,7 +90,7 @@ func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *worker
 			flush()
 		case <-idle.C:
 			flush()
-		case <-tick.C:
+		case <-dayTick:
 			b.rollover()
 		}
 	}

@@ -65,9 +65,8 @@ func benchParseChunk(b *testing.B, header string) {
 // BenchmarkReceive measures the receive stage: recvmmsg batches from a real
 // loopback socket packed into chunks (copy, sender address). Each op first
 // fills the socket with as many ~250-byte datagrams as its buffer holds (not
-// timed), then drains them through readChunk (timed).
+// timed), then drains them through recvReader.read (timed).
 func BenchmarkReceive(b *testing.B) {
-	e := New(Config{Name: "bench"}, benchClass(b))
 	conn, err := listenUDP("127.0.0.1", 0, 32<<20, false)
 	if err != nil {
 		b.Fatal(err)
@@ -92,7 +91,10 @@ func BenchmarkReceive(b *testing.B) {
 		wms[i].Buffers = [][]byte{m}
 		bytes += int64(len(m))
 	}
-	br, msgs := newBatchReader(conn), newReadMsgs()
+	r, err := newRecvReader(conn, time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(bytes)
 	b.ReportAllocs()
 	total := 0
@@ -108,7 +110,7 @@ func BenchmarkReceive(b *testing.B) {
 		_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 		b.StartTimer()
 		for got := 0; got < fill; {
-			c, _, err := e.readChunk(br, msgs)
+			c, _, err := r.read()
 			if err != nil {
 				b.Fatalf("received %d of %d datagrams: %v", got, fill, err)
 			}

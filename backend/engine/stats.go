@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"sync/atomic"
 	"time"
 )
@@ -204,33 +203,38 @@ func (e *Engine) sampleBase(kd *kernelDrops) sampleBase {
 	return b
 }
 
-// sample records one history point a second and refreshes kernel drops and
-// worker load until ctx ends. Kernel drops are refreshed before the point is
-// taken, so a second's point holds the kernel drops Stats shows from then on.
-func (e *Engine) sample(ctx context.Context, kd *kernelDrops, b sampleBase) {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+// sampler returns the engine's tick of the shared clock: each second it
+// records one history point and refreshes kernel drops and worker load, and
+// signals dayTick when the engine's day changed. Kernel drops are refreshed
+// before the point is taken, so a second's point holds the kernel drops
+// Stats shows from then on.
+func (e *Engine) sampler(kd *kernelDrops, b sampleBase, dayTick chan<- struct{}) func(now time.Time) {
 	kdBase, kdPrev, prev := b.kdBase, b.kdPrev, b.prev
 	dw := dropWatch{prevD: prev.dropped, prevK: kdPrev}
 	last := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-tick.C:
-			if d, ok := kd.read(); ok && d >= kdBase {
-				e.ctr.kernelDrops.Store(kdPrev + d - kdBase)
-			}
-			cur := e.ctr.tally()
-			e.hist.Push(cur.since(prev, now))
-			prev = cur
-			dw.observe(e, cur.dropped, cur.kernelDrops)
-			el := now.Sub(last)
-			last = now
-			for _, w := range e.workers {
-				busy := w.busyNs.Swap(0)
-				pct := min(float64(busy)/float64(el)*100, 100)
-				w.lastPct.Store(uint64(pct * 100))
+	day := e.today()
+	return func(now time.Time) {
+		if d, ok := kd.read(); ok && d >= kdBase {
+			e.ctr.kernelDrops.Store(kdPrev + d - kdBase)
+		}
+		cur := e.ctr.tally()
+		pt := cur.since(prev, now)
+		e.hist.Push(pt)
+		engineRelease.received(pt.In)
+		prev = cur
+		dw.observe(e, cur.dropped, cur.kernelDrops)
+		el := now.Sub(last)
+		last = now
+		for _, w := range e.workers {
+			busy := w.busyNs.Swap(0)
+			pct := min(float64(busy)/float64(el)*100, 100)
+			w.lastPct.Store(uint64(pct * 100))
+		}
+		if d := e.today(); d != day {
+			day = d
+			select {
+			case dayTick <- struct{}{}:
+			default: // one pending signal is enough
 			}
 		}
 	}

@@ -94,6 +94,7 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		return fail(err)
 	}
 	d := &dayFile{date: date, path: path, db: db, conn: conn, sets: make(map[string]*insertSet)}
+	setSoftHeapLimit(ctx, conn)
 	// page_size only takes on a new file, and only before WAL mode is set: 16 KiB
 	// pages made append-only inserts about 20 % cheaper than 4 KiB in
 	// BenchmarkWrite.

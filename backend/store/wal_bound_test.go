@@ -166,3 +166,44 @@ func TestWriterKeepsWALUnderBoundWithBusyReaders(t *testing.T) {
 		t.Fatalf("WAL reached %d bytes with readers busy; want at most %d", peak, bound)
 	}
 }
+
+// TestCheckpointerSkipsAnIdleWAL: once a checkpoint copied every frame, the
+// background checkpointer does not checkpoint again until the WAL changes
+// (an idle engine's day file costs a stat every tick, not a checkpoint).
+func TestCheckpointerSkipsAnIdleWAL(t *testing.T) {
+	w, dir := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"a"}}
+	at := ns(t, time.UTC, queryDate+" 10:00:00")
+	row := []Row{{ReceivedAt: at, SenderIP: "10.0.0.1", Values: []sql.NullString{str("a")}}}
+	mustWrite(t, w, s, row)
+	path := dayPath(dir, queryDate)
+	db, err := sql.Open("sqlite3", fileDSN(path, "_busy_timeout=1000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cp := &checkpointer{path: path}
+	// settle: checkpoint until one copies every frame (the writer's own
+	// checkpointer may hold the lock at times).
+	settle := func() {
+		t.Helper()
+		for i := 0; cp.copied == (walStamp{}); i++ {
+			if i == 1000 {
+				t.Fatal("no checkpoint copied every frame")
+			}
+			cp.tick(t.Context(), db)
+		}
+	}
+	settle()
+	if cp.tick(t.Context(), db) {
+		t.Fatal("checkpointed an unchanged WAL; want a skip")
+	}
+	mustWrite(t, w, s, row)
+	if !cp.tick(t.Context(), db) {
+		t.Fatal("skipped the checkpoint of a WAL with a new commit")
+	}
+	settle()
+	if cp.tick(t.Context(), db) {
+		t.Fatal("checkpointed an unchanged WAL after the new commit was copied; want a skip")
+	}
+}

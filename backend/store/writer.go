@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ type Writer struct {
 	rowTime []any
 	groups  []dayGroup
 	args    []driver.NamedValue // Ordinal = position + 1; Value refilled per statement
+	plan    []insertStep        // the INSERTs of the batch in progress (writeDay)
 
 	// batch is the id of the WriteBatch in progress (""; plain Write); dup
 	// counts its rows skipped because their file already held it.
@@ -215,6 +217,13 @@ func (w *Writer) day(date string, s *Schema) (*day, error) {
 // Days returns the owner of the Writer's day files.
 func (w *Writer) Days() *Days { return w.ds }
 
+// insertStep is one INSERT of a batch: rows idx[off:off+n] with st (a
+// statement of the day file, valid while the file is open).
+type insertStep struct {
+	off, n int
+	st     driver.Stmt
+}
+
 // writeDay inserts rows[idx...] into d in one transaction.
 func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []int32) (int, error) {
 	if err := d.ensureColumns(s); err != nil {
@@ -228,20 +237,35 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 			w.args[i].Ordinal = i + 1
 		}
 	}
-	// Statements are prepared before the batch: runInserts holds the connection.
+	// Statements are prepared before the batch: runInserts holds the
+	// connection. Full statements of set.per rows, then the rest in
+	// statements of powers of two rows (63 = 32+16+8+4+2+1): a day file
+	// keeps at most 7 prepared INSERTs, not one for every remainder up to
+	// 63 (about 3 MB of SQLite memory per busy engine).
 	full, rest := len(idx)/set.per, len(idx)%set.per
-	var fullStmt, restStmt driver.Stmt
-	var err error
+	plan := w.plan[:0]
 	if full > 0 {
-		if fullStmt, err = d.stmt(set, set.per); err != nil {
+		st, err := d.stmt(set, set.per)
+		if err != nil {
 			return 0, err
 		}
-	}
-	if rest > 0 {
-		if restStmt, err = d.stmt(set, rest); err != nil {
-			return 0, err
+		for i := 0; i < full; i++ {
+			plan = append(plan, insertStep{off: i * set.per, n: set.per, st: st})
 		}
 	}
+	off := full * set.per
+	for p := 1 << max(bits.Len(uint(rest))-1, 0); rest > 0; p >>= 1 {
+		if rest&p == 0 {
+			continue
+		}
+		st, err := d.stmt(set, p)
+		if err != nil {
+			return 0, err
+		}
+		plan = append(plan, insertStep{off: off, n: p, st: st})
+		off, rest = off+p, rest-p
+	}
+	w.plan = plan
 	if err := d.exec("BEGIN"); err != nil {
 		return 0, err
 	}
@@ -270,10 +294,6 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		}
 	}()
 	nv := len(s.Columns)
-	nstmt := full
-	if rest > 0 {
-		nstmt++
-	}
 	// Consecutive rows mostly come from the same sender: box its IP and client
 	// name once per run instead of once per row.
 	var ipBox, clientBox boxCache
@@ -282,12 +302,8 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		mask = d.lineMask(s)
 	}
 	notInLine := false
-	err = d.runInserts(nstmt, func(si int) (driver.Stmt, []driver.NamedValue) {
-		off := si * set.per
-		n, st := set.per, fullStmt
-		if si == full {
-			n, st = rest, restStmt
-		}
+	err := d.runInserts(len(plan), func(si int) (driver.Stmt, []driver.NamedValue) {
+		off, n, st := plan[si].off, plan[si].n, plan[si].st
 		args := w.args[:n*ncols]
 		k := 0
 		for _, i := range idx[off : off+n] {
@@ -322,6 +338,7 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	for i := range w.args {
 		w.args[i].Value = nil // drop references to the rows' text
 	}
+	clear(w.plan)
 	if err != nil {
 		d.rollback()
 		return 0, fmt.Errorf("cannot insert into day file %q: %w", d.path, err)

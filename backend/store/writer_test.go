@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -313,5 +314,50 @@ func TestDaysClosedByARestartGetIndexed(t *testing.T) {
 			t.Fatalf("unexpected indexes %v; want %s", fileIndexes(t, dir, "2024-05-01"), want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestWriterKeepsFewInsertStatements: batches of every size from 1 to 130
+// rows are stored whole and in order with at most 7 prepared INSERTs in the
+// day file (64 rows, then powers of two), not one per remainder.
+func TestWriterKeepsFewInsertStatements(t *testing.T) {
+	w, dir := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"a"}}
+	at := ns(t, time.UTC, queryDate+" 10:00:00")
+	total := 0
+	for n := 1; n <= 130; n++ {
+		rows := make([]Row, n)
+		for i := range rows {
+			rows[i] = Row{ReceivedAt: at, SenderIP: "10.0.0.1", Values: []sql.NullString{str(strconv.Itoa(total + i))}}
+		}
+		mustWrite(t, w, s, rows)
+		total += n
+	}
+	d := w.days[queryDate]
+	if got := len(d.w.stmts); got > 7 {
+		t.Fatalf("%d prepared statements after batches of 1..130 rows; want at most 7", got)
+	}
+	db, err := sql.Open("sqlite3", fileDSN(dayPath(dir, queryDate), "mode=ro"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rs, err := db.Query("SELECT a FROM logs ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	i := 0
+	for ; rs.Next(); i++ {
+		var a string
+		if err := rs.Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		if a != strconv.Itoa(i) {
+			t.Fatalf("unexpected row %d; got a=%q; want %d", i, a, i)
+		}
+	}
+	if i != total {
+		t.Fatalf("unexpected rows; got %d; want %d", i, total)
 	}
 }

@@ -42,7 +42,8 @@ var benchKeys = []string{"pppoe", "router_identity", "destination_ip", "proto", 
 type benchOptions struct {
 	rate, count, engines, size int
 	keepOriginal, gso          bool
-	cpuProfile                 string
+	cpuProfile, heapProfile    string
+	idleS                      int // seconds the server is watched idle after the run
 	protocol, framing          string
 	header                     string // the engines' syslog_header
 	rules                      int    // log alert rules on each bench engine
@@ -62,6 +63,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.keepOriginal, "keep-original", true, "store original_log")
 	fs.BoolVar(&o.gso, "gso", true, "send runs of equal-length datagrams as one UDP GSO message (the server still receives each datagram)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile to this file")
+	fs.StringVar(&o.heapProfile, "heapprofile", "", "write the server's heap profile (after a GC) to this file when the bench stops it")
+	fs.IntVar(&o.idleS, "idle-s", 0, "after the run, watch the idle server this many seconds and report idle_cpu_pct and after_rss_mb (with --count 0: idle engines that never received a log)")
 	fs.StringVar(&o.protocol, "protocol", "udp", "udp, tcp or tls (one connection per engine; tls engines use the bench data dir's self-signed certificate)")
 	fs.StringVar(&o.framing, "framing", "octet", "tcp/tls framing: octet (RFC 6587 octet counting) or lf")
 	fs.StringVar(&o.header, "header", "none", "the engines' syslog_header: none, auto, rfc3164 or rfc5424")
@@ -69,8 +72,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if o.engines < 1 || o.count < o.engines || o.rate < 0 || o.rules < 0 || o.rules > 1000 {
-		fmt.Fprintln(stderr, "logsieve bench: need --engines >= 1, --count >= engines, --rate >= 0, --rules 0-1000")
+	if o.engines < 1 || (o.count < o.engines && (o.count != 0 || o.idleS == 0)) || o.rate < 0 || o.rules < 0 || o.rules > 1000 || o.idleS < 0 {
+		fmt.Fprintln(stderr, "logsieve bench: need --engines >= 1, --count >= engines (or 0 with --idle-s), --rate >= 0, --rules 0-1000, --idle-s >= 0")
 		return 2
 	}
 	if !validProtocol(o.protocol) || (o.framing != "octet" && o.framing != "lf") {
@@ -169,7 +172,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		return "", err
 	}
 	warnDiskShort(dir, o, stderr)
-	srv, err := startBenchServer(dir, "", o.cpuProfile)
+	srv, err := startBenchServer(dir, "", o.cpuProfile, o.heapProfile)
 	if err != nil {
 		return "", err
 	}
@@ -187,6 +190,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		go func(i int) {
 			defer wg.Done()
 			n := o.count / o.engines
+			if n == 0 && o.count == 0 {
+				return // --count 0: idle engines
+			}
 			if i == 0 {
 				n += o.count % o.engines
 			}
@@ -233,6 +239,19 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if o.protocol == "tls" {
 		line += fmt.Sprintf(" tls_errors=%d", lc.TLSErrors)
 	}
+	if o.idleS > 0 {
+		// The idle server: CPU over the window in % of one core, and the
+		// resident set at its end (does a burst's memory go back?).
+		cpu0 := procCPU(cmd.Process.Pid)
+		t0 := time.Now()
+		select {
+		case <-ctx.Done():
+			return "", errors.New("interrupted; the temp dir and server are cleaned up")
+		case <-time.After(time.Duration(o.idleS) * time.Second):
+		}
+		idle := (procCPU(cmd.Process.Pid) - cpu0) / time.Since(t0).Seconds() * 100
+		line += fmt.Sprintf(" idle_s=%d idle_cpu_pct=%.2f after_rss_mb=%.1f", o.idleS, idle, procRSS(cmd.Process.Pid, "VmRSS:"))
+	}
 	return line, nil
 }
 
@@ -247,8 +266,9 @@ type benchServer struct {
 // startBenchServer starts `logsieve serve` (this binary) on dir on a free HTTP
 // port of 127.0.0.1 and waits until it answers /healthz. password is the admin
 // password a first start sets ("" = a fresh one). cpuProfile, when set, is where
-// the server writes its CPU profile.
-func startBenchServer(dir, password, cpuProfile string) (*benchServer, error) {
+// the server writes its CPU profile, heapProfile where it writes its heap
+// profile when stopped.
+func startBenchServer(dir, password, cpuProfile, heapProfile string) (*benchServer, error) {
 	httpPort, err := freePort("tcp")
 	if err != nil {
 		return nil, err
@@ -269,6 +289,10 @@ func startBenchServer(dir, password, cpuProfile string) (*benchServer, error) {
 	if cpuProfile != "" {
 		abs, _ := filepath.Abs(cpuProfile)
 		cmd.Env = append(cmd.Env, "LOGSIEVE_CPUPROFILE="+abs)
+	}
+	if heapProfile != "" {
+		abs, _ := filepath.Abs(heapProfile)
+		cmd.Env = append(cmd.Env, "LOGSIEVE_HEAPPROFILE="+abs)
 	}
 	cmd.Stdout, cmd.Stderr = s.logf, s.logf
 	// The server goes with the bench, even when the bench is killed.
@@ -375,19 +399,7 @@ func selfCPU() float64 {
 }
 
 // procHWM returns the peak resident set of pid in MB.
-func procHWM(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			kb, _ := strconv.ParseFloat(strings.Fields(l)[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
+func procHWM(pid int) float64 { return procRSS(pid, "VmHWM:") }
 
 // benchBytesPerLog is what one stored log takes on disk, WAL included, as
 // measured with the five-key class (keep_original on / off).
@@ -483,7 +495,8 @@ func benchStats(addr, token, name string, v any) bool {
 	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(v) == nil
 }
 
-// spoolWatch samples the engines' overflow spools every 100 ms until stop is
+// spoolWatch samples the engines' overflow spools every 100 ms (20 ms per
+// engine with more than 5 engines) until stop is
 // called: the peak of their summed size on disk, and when they last held a
 // log (zero time: never).
 type spoolWatch struct {
@@ -499,7 +512,10 @@ func watchSpool(addr, password string, names []string) *spoolWatch {
 	token := benchLogin(addr, password)
 	go func() {
 		defer close(w.done)
-		tick := time.NewTicker(100 * time.Millisecond)
+		// One /stats request per engine each tick: at most ~50 requests/s
+		// (every 100 ms up to 5 engines, every second for 50), so the
+		// watching does not weigh on the server's CPU per log.
+		tick := time.NewTicker(max(100*time.Millisecond, time.Duration(len(names))*20*time.Millisecond))
 		defer tick.Stop()
 		for {
 			var bytes, depth int64

@@ -130,7 +130,7 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "bench-query: name=fill rows=%d date=%s fill_s=%.1f fill_rows_per_s=%.0f keep_original=%t rate=%d runs=%d\n",
 		fd.Rows, fd.Date, fd.FillSeconds, float64(fd.Rows)/max(fd.FillSeconds, 1e-9), fd.KeepOriginal, o.rate, o.runs)
 
-	srv, err := startBenchServer(dir, fd.Password, "")
+	srv, err := startBenchServer(dir, fd.Password, "", "")
 	if err != nil {
 		return err
 	}

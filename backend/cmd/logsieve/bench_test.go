@@ -89,10 +89,30 @@ func TestBenchStoresEverythingItSendsAndReportsTheSpecLine(t *testing.T) {
 	}
 }
 
+// --count 0 --idle-s N: a server with idle engines, watched N seconds; the
+// line adds the idle CPU and the RSS at the end.
+func TestBenchIdleEnginesReportCPUAndRSS(t *testing.T) {
+	t.Setenv("LOGSIEVE_TEST_AS_MAIN", "1")
+	var out, errb bytes.Buffer
+	if rc := benchCmd([]string{"--engines", "3", "--count", "0", "--idle-s", "1"}, &out, &errb); rc != 0 {
+		t.Fatalf("rc=%d: %s", rc, errb.String())
+	}
+	f := benchFields(t, strings.TrimSpace(out.String()))
+	rss, _ := strconv.ParseFloat(f["after_rss_mb"], 64)
+	cpu, err := strconv.ParseFloat(f["idle_cpu_pct"], 64)
+	if f["sent"] != "0" || f["engines"] != "3" || f["idle_s"] != "1" || rss <= 0 || err != nil || cpu < 0 {
+		t.Fatalf("unexpected line; got %q; want sent=0 engines=3 idle_s=1, idle_cpu_pct and after_rss_mb", out.String())
+	}
+}
+
 func TestBenchRejectsBadKnobs(t *testing.T) {
 	var out, errb bytes.Buffer
 	if rc := benchCmd([]string{"--engines", "0"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--engines") {
 		t.Fatalf("rc=%d stderr=%q; want 2 naming --engines", rc, errb.String())
+	}
+	errb.Reset()
+	if rc := benchCmd([]string{"--count", "0"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--idle-s") {
+		t.Fatalf("rc=%d stderr=%q; want 2: --count 0 needs --idle-s", rc, errb.String())
 	}
 	errb.Reset()
 	if rc := benchCmd([]string{"--header", "bsd"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--header") {

@@ -21,7 +21,7 @@ commands:
                                                       run the appliance
   loadgen --target HOST:PORT --rate N --count N [--size B] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf]
                                                       send paced, varied syslog over UDP or one TCP connection
-  bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf] [--cpuprofile F]
+  bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf] [--cpuprofile F] [--heapprofile F] [--idle-s N]
                                                       start a server in a temp dir, load it, print one line
   bench-query [--rows N] [--rate R] [--runs N] [--keep-original=BOOL] [--reuse DIR]
                                                       fill today's file with N rows, time searches under ingest
