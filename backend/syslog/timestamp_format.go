@@ -25,8 +25,10 @@ type timeFormatter struct {
 	// arena holds the bytes of the strings handed out; they are never
 	// written again (a full arena is left to the strings that use it)
 	arena []byte
-	buf   [48]byte
 }
+
+// maxTimeLen is the longest header_time: `YYYY-MM-DDThh:mm:ss.fffffffff+hh:mm`.
+const maxTimeLen = 35
 
 // arenaSize is the size of each new arena: about 40 header times, so the
 // allocation of one is shared by that many lines; a string that outlives its
@@ -64,8 +66,14 @@ func (f *timeFormatter) format(unix int64, off int, frac, src string) string {
 		f.zoneN = len(appendZone(f.zone[:0], off))
 		f.off, f.zoneOK = off, true
 	}
+	// Written straight into the arena (at most 11+9+10+6 bytes); it is
+	// handed out only when it is new, so the next call may overwrite it.
+	if cap(f.arena)-len(f.arena) < maxTimeLen {
+		f.arena = make([]byte, 0, arenaSize)
+	}
+	n := len(f.arena)
 	s := int(local - days*86400)
-	b := append(f.buf[:0], f.date[:]...)
+	b := append(f.arena, f.date[:]...)
 	b = append2(b, s/3600)
 	b = append(b, ':')
 	b = append2(b, s/60%60)
@@ -76,21 +84,12 @@ func (f *timeFormatter) format(unix int64, off int, frac, src string) string {
 		b = append(b, frac...)
 	}
 	b = append(b, f.zone[:f.zoneN]...)
-	if string(b) == src {
+	if string(b[n:]) == src {
 		return src
 	}
-	f.last, f.lastUnix, f.lastOff, f.lastFrac = f.keep(b), unix, off, frac
+	f.arena = b // within cap: the bytes before n stay where they are
+	f.last, f.lastUnix, f.lastOff, f.lastFrac = unsafe.String(&b[n], len(b)-n), unix, off, frac
 	return f.last
-}
-
-// keep returns b as a string whose bytes live in the arena.
-func (f *timeFormatter) keep(b []byte) string {
-	if cap(f.arena)-len(f.arena) < len(b) {
-		f.arena = make([]byte, 0, max(arenaSize, len(b)))
-	}
-	n := len(f.arena)
-	f.arena = append(f.arena, b...) // within cap: the bytes before n stay where they are
-	return unsafe.String(&f.arena[n], len(b))
 }
 
 // appendZone appends the RFC 3339 offset of off seconds east of UTC: `Z`,
