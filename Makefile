@@ -22,10 +22,13 @@ COUNT ?= 1000000
 ENGINES ?= 1
 KEEP_ORIGINAL ?= true
 GSO ?= true
-# PROTOCOL=tcp sends over one TCP connection per engine, framed by FRAMING (octet|lf);
-# PROTOCOL=tls the same over TLS (the bench data dir's self-signed certificate).
+# PROTOCOL=tcp sends over CONNS TCP connections per engine (default one), framed by FRAMING
+# (octet|lf); PROTOCOL=tls the same over TLS (the bench data dir's self-signed certificate).
+# CONNS connections share an engine's rate evenly, each paced (`make bench PROTOCOL=tcp CONNS=1000
+# RATE=50000`: 1,000 senders at 50 logs/s); udp takes only CONNS=1.
 PROTOCOL ?= udp
 FRAMING ?= octet
+CONNS ?= 1
 # HEADER is the bench engines' syslog_header (none|auto|rfc3164|rfc5424); none is the historic line.
 HEADER ?= none
 # RULES log alert rules on each bench engine (0: none; `make bench RULES=20` measures their cost).
@@ -194,10 +197,10 @@ lint-vuln: deps-node
 	  echo "lint: npm audit SKIPPED: the registry's audit endpoint cannot be reached ($$(echo "$$out" | grep -Em1 '$(NPM_OFFLINE_RE)'))"; \
 	else echo "$$out"; exit 1; fi
 
-## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, HEADER, RULES, IDLE_S
+## bench: one line of throughput, loss, RSS and CPU; knobs RATE, COUNT, ENGINES, KEEP_ORIGINAL, GSO, PROTOCOL, FRAMING, CONNS, HEADER, RULES, IDLE_S
 bench: build
 	./$(BIN) bench --rate $(RATE) --count $(COUNT) --engines $(ENGINES) --keep-original=$(KEEP_ORIGINAL) --gso=$(GSO) \
-	  --protocol $(PROTOCOL) --framing $(FRAMING) --header $(HEADER) --rules $(RULES) --idle-s $(IDLE_S)
+	  --protocol $(PROTOCOL) --framing $(FRAMING) --conns $(CONNS) --header $(HEADER) --rules $(RULES) --idle-s $(IDLE_S)
 
 ## bench-all: the bench line for 1, 2 and 4 engines and for keep_original off
 bench-all: build

@@ -53,8 +53,8 @@ _logsieve() {
 
 	case "$cmd" in
 	serve) flags="--advertise --config --data --http --log-format --nats --node --role" ;;
-	loadgen) flags="--count --framing --gso --protocol --rate --size --target" ;;
-	bench) flags="--count --cpuprofile --engines --framing --gso --header --heapprofile --idle-s --keep-original --protocol --rate --rules --size" ;;
+	loadgen) flags="--conns --count --framing --gso --protocol --rate --size --target" ;;
+	bench) flags="--conns --count --cpuprofile --engines --framing --gso --header --heapprofile --idle-s --keep-original --protocol --rate --rules --size" ;;
 	bench-query) flags="--keep-original --rate --reuse --rows --runs --viewer-rate --viewer-time --viewers" ;;
 	import-fastlogger) flags="--data" ;;
 	*) return ;;

@@ -1,6 +1,7 @@
 // Package loadgen sends paced, realistic, varied syslog messages: datagrams over
-// UDP in sendmmsg batches, or one TCP stream (RFC 6587 octet counting or LF
-// framing) in large writes. It drives `logsieve loadgen` and `make bench`.
+// UDP in sendmmsg batches, or TCP / TLS streams (RFC 6587 octet counting or LF
+// framing): one connection in large writes, or many, each paced. It drives
+// `logsieve loadgen` and `make bench`.
 package loadgen
 
 import (
@@ -27,12 +28,18 @@ type Options struct {
 	Size   int    // pad or cut each message to this many bytes; 0 = natural (~250)
 	Seed   uint64
 	NoGSO  bool // one datagram per sendmmsg message even where UDP GSO is available
-	// Protocol is "udp" (default), "tcp" or "tls" (one connection, any server
-	// certificate trusted). Framing is the stream framing, "octet" (default,
-	// RFC 6587 octet counting) or "lf".
+	// Protocol is "udp" (default), "tcp" or "tls" (any server certificate
+	// trusted). Framing is the stream framing, "octet" (default, RFC 6587
+	// octet counting) or "lf".
 	Protocol string
 	Framing  string
+	// Conns is how many tcp/tls connections share Count and Rate evenly
+	// (0 or 1: one; at most MaxConns). UDP sends from one socket: only 0 or 1.
+	Conns int
 }
+
+// MaxConns is the most connections one Send opens.
+const MaxConns = 10000
 
 // Result is what was sent.
 type Result struct {
@@ -174,8 +181,14 @@ func gsoSupported(conn *net.UDPConn) bool {
 // each: the receiver sees the same separate datagrams, and the sender, which
 // shares the machine with the server in `make bench`, spends far less CPU.
 func Send(ctx context.Context, o Options) (Result, error) {
+	if o.Conns < 0 || o.Conns > MaxConns {
+		return Result{}, fmt.Errorf("invalid conns %d: use 1-%d", o.Conns, MaxConns)
+	}
 	switch o.Protocol {
 	case "", "udp":
+		if o.Conns > 1 {
+			return Result{}, fmt.Errorf("invalid conns %d for udp: udp sends from one socket; use tcp or tls", o.Conns)
+		}
 	case "tcp", "tls":
 		return sendTCP(ctx, o)
 	default:

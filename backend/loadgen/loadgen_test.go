@@ -9,6 +9,8 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,32 +161,153 @@ func TestSendTCPFramesEveryMessage(t *testing.T) {
 				t.Fatalf("sent %d, %v; want %d", res.Sent, err, n)
 			}
 			b := <-got
-			pool := map[string]bool{}
-			for _, m := range Messages(8192, 0, 4) {
-				pool[string(m)] = true
-			}
-			frames := 0
-			for len(b) > 0 {
-				var msg []byte
-				if framing == "lf" {
-					i := bytes.IndexByte(b, '\n')
-					msg, b = b[:i], b[i+1:]
-				} else {
-					sp := bytes.IndexByte(b, ' ')
-					l, err := strconv.Atoi(string(b[:sp]))
-					if err != nil {
-						t.Fatalf("frame %d: bad octet count %q", frames, b[:sp])
-					}
-					msg, b = b[sp+1:sp+1+l], b[sp+1+l:]
-				}
-				if !pool[string(msg)] {
-					t.Fatalf("frame %d is not a pool message: %q", frames, msg)
-				}
-				frames++
-			}
-			if frames != n {
-				t.Fatalf("got %d frames; want %d", frames, n)
+			pool := poolOf(Messages(8192, 0, 4))
+			frames, err := countFrames(b, framing, pool)
+			if err != nil || frames != n {
+				t.Fatalf("got %d frames (%v); want %d", frames, err, n)
 			}
 		})
 	}
+}
+
+// poolOf is the set of ms.
+func poolOf(ms [][]byte) map[string]bool {
+	pool := map[string]bool{}
+	for _, m := range ms {
+		pool[string(m)] = true
+	}
+	return pool
+}
+
+// countFrames splits a received stream into its frames (octet counting or
+// LF); an error unless each is one of pool's messages.
+func countFrames(b []byte, framing string, pool map[string]bool) (int, error) {
+	frames := 0
+	for len(b) > 0 {
+		var msg []byte
+		if framing == "lf" {
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				return frames, fmt.Errorf("frame %d has no LF: %.80q", frames, b)
+			}
+			msg, b = b[:i], b[i+1:]
+		} else {
+			sp := bytes.IndexByte(b, ' ')
+			l, err := strconv.Atoi(string(b[:max(sp, 0)]))
+			if err != nil || sp+1+l > len(b) {
+				return frames, fmt.Errorf("frame %d: bad octet count in %.40q", frames, b)
+			}
+			msg, b = b[sp+1:sp+1+l], b[sp+1+l:]
+		}
+		if !pool[string(msg)] {
+			return frames, fmt.Errorf("frame %d is not a pool message: %q", frames, msg)
+		}
+		frames++
+	}
+	return frames, nil
+}
+
+// With Conns, a send opens that many connections at once, all before the
+// first message, and each carries its even share, paced, framed whole.
+func TestSendOverManyConnectionsSharesCountOverEveryConnection(t *testing.T) {
+	ca := tlstest.NewCA(t, t.TempDir(), "bench")
+	cert := tlstest.KeyPair(t, ca, "server")
+	pool := poolOf(Messages(8192, 0, 6))
+	for _, c := range []struct {
+		protocol, framing string
+		conns, count      int
+		rate              int
+	}{
+		{"tcp", "octet", 100, 3001, 3000}, // 30 or 31 a connection, 30/s each: about a second
+		{"tcp", "lf", 30, 9000, 0},        // unpaced: the workers take turns
+		{"tls", "octet", 40, 1201, 2400},
+	} {
+		t.Run(fmt.Sprintf("%s-%s-%d", c.protocol, c.framing, c.conns), func(t *testing.T) {
+			var ln net.Listener
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.protocol == "tls" {
+				ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+			}
+			defer ln.Close()
+			var mu sync.Mutex
+			open, peak := 0, 0
+			perConn := make(chan int, 2*c.conns)
+			go func() {
+				for {
+					conn, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					open++
+					peak = max(peak, open)
+					mu.Unlock()
+					go func() {
+						defer conn.Close()
+						b, err := io.ReadAll(conn)
+						if err != nil {
+							t.Errorf("read: %v", err)
+						}
+						mu.Lock()
+						open--
+						mu.Unlock()
+						k, err := countFrames(b, c.framing, pool)
+						if err != nil {
+							t.Error(err)
+						}
+						perConn <- k
+					}()
+				}
+			}()
+			res, err := Send(context.Background(), Options{Target: ln.Addr().String(), Count: c.count, Rate: c.rate,
+				Seed: 5, Protocol: c.protocol, Framing: c.framing, Conns: c.conns})
+			if err != nil || res.Sent != c.count {
+				t.Fatalf("sent %d, %v; want %d", res.Sent, err, c.count)
+			}
+			share, extra := c.count/c.conns, c.count%c.conns
+			total, bigger := 0, 0
+			for i := 0; i < c.conns; i++ {
+				select {
+				case k := <-perConn:
+					if k != share && k != share+1 {
+						t.Fatalf("a connection carried %d frames; want %d or %d", k, share, share+1)
+					}
+					total += k
+					if k == share+1 {
+						bigger++
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%d of %d connections ended; want every one", i, c.conns)
+				}
+			}
+			if total != c.count || bigger != extra {
+				t.Fatalf("frames %d (%d connections with one more); want %d (%d)", total, bigger, c.count, extra)
+			}
+			select {
+			case k := <-perConn:
+				t.Fatalf("a connection beyond the %d: %d frames", c.conns, k)
+			default:
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if c.rate > 0 && peak != c.conns {
+				t.Fatalf("at most %d connections open at once; want all %d", peak, c.conns)
+			}
+		})
+	}
+}
+
+func TestSendRejectsBadConns(t *testing.T) {
+	f := func(o Options, want string) {
+		t.Helper()
+		if _, err := Send(context.Background(), o); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("Send(%+v): %v; want an error naming %q", o, err, want)
+		}
+	}
+	f(Options{Target: "127.0.0.1:9", Count: 1, Conns: 2}, "udp")
+	f(Options{Target: "127.0.0.1:9", Count: 1, Protocol: "tcp", Conns: MaxConns + 1}, "conns")
+	f(Options{Target: "127.0.0.1:9", Count: 1, Protocol: "tcp", Conns: -1}, "conns")
 }

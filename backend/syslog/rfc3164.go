@@ -125,11 +125,15 @@ func readStamp(line string, i int, st *stamp) (end, kind int) {
 	return end, kind
 }
 
+// tagEnd marks the bytes that end a TAG's app part: one table look-up a byte
+// rather than two compares (the loop is a hot spot of the BSD parse).
+var tagEnd = [256]bool{'[': true, ':': true}
+
 // tag splits an RFC 3164 TAG token `app[procid]:`, `app[procid]` or `app:`.
 // ok is false for any other token.
 func tag(tok string) (app, procid string, ok bool) {
 	j := 0
-	for j < len(tok) && tok[j] != '[' && tok[j] != ':' {
+	for j < len(tok) && !tagEnd[tok[j]] {
 		j++
 	}
 	if j == 0 || j == len(tok) {

@@ -49,11 +49,14 @@ func token(line string, i int) (tok string, next int, ok bool) {
 	if i >= len(line) || line[i] == ' ' {
 		return "", i, false
 	}
-	j := strings.IndexByte(line[i:], ' ')
-	if j < 0 {
-		return line[i:], len(line), true
+	// A plain loop: header tokens are short, shorter than what pays for
+	// strings.IndexByte's call and vector setup.
+	for j := i + 1; j < len(line); j++ {
+		if line[j] == ' ' {
+			return line[i:j], j + 1, true
+		}
 	}
-	return line[i : i+j], i + j + 1, true
+	return line[i:], len(line), true
 }
 
 // nilValue maps RFC 5424's NILVALUE "-" to "".

@@ -117,13 +117,7 @@ type Parser struct {
 	recvSec             int64
 	recvY, recvM, recvD int
 	recvOK              bool
-	// the last header_time formatted and its instant: a new string only
-	// when the instant changes
-	last     string
-	lastUnix int64
-	lastOff  int
-	lastFrac string
-	buf      [48]byte
+	fmt                 timeFormatter
 }
 
 // NewParser returns a Parser for mode whose header_time is given in loc (UTC

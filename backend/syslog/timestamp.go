@@ -103,10 +103,10 @@ func (p *Parser) headerTime(st *stamp, src string) string {
 	}
 	if st.hasOffset {
 		unix := p.wall(st) - int64(st.offset)
-		return p.format(unix, p.zone.offsetAt(unix), st.frac, src)
+		return p.fmt.format(unix, p.zone.offsetAt(unix), st.frac, src)
 	}
 	unix, off := p.zone.wallToUnix(p.wall(st))
-	return p.format(unix, off, st.frac, src)
+	return p.fmt.format(unix, off, st.frac, src)
 }
 
 // bsdTime returns the header_time of an RFC 3164 time without a year: it
@@ -130,7 +130,7 @@ func (p *Parser) bsdTime(st *stamp, received time.Time) string {
 		}
 		unix, off = p.zone.wallToUnix(p.wall(st))
 	}
-	return p.format(unix, off, st.frac, "")
+	return p.fmt.format(unix, off, st.frac, "")
 }
 
 // clockTime returns the header_time of a time of day without a date: on the
@@ -151,7 +151,7 @@ func (p *Parser) clockTime(st *stamp, received time.Time) string {
 		st.year, st.month, st.day = civil(days)
 		unix, off = p.zone.wallToUnix(p.wall(st))
 	}
-	return p.format(unix, off, st.frac, "")
+	return p.fmt.format(unix, off, st.frac, "")
 }
 
 // valid reports whether st's month and day exist in its year and its clock
@@ -166,17 +166,12 @@ func (p *Parser) wall(st *stamp) int64 {
 	return p.dates.days(st.year, st.month, st.day)*86400 + int64(st.hour*3600+st.min*60+st.sec)
 }
 
-// dateCache remembers the last conversion each way between a date and its
-// day number: the logs of a stream share few dates, and the conversions
-// divide a lot.
+// dateCache remembers the last conversion of a date to its day number: the
+// logs of a stream share few dates, and the conversion divides a lot.
 type dateCache struct {
 	y, m, d int
 	n       int64 // day number of y-m-d
 	ok      bool
-	ny      int64 // day number of the last date() call and its date
-	yy      int
-	mm, dd  int
-	nok     bool
 }
 
 // days returns daysFromCivil(y, m, d).
@@ -185,75 +180,6 @@ func (c *dateCache) days(y, m, d int) int64 {
 		c.y, c.m, c.d, c.n, c.ok = y, m, d, daysFromCivil(y, m, d), true
 	}
 	return c.n
-}
-
-// date returns civil(n).
-func (c *dateCache) date(n int64) (y, m, d int) {
-	if !c.nok || n != c.ny {
-		c.ny, c.nok = n, true
-		c.yy, c.mm, c.dd = civil(n)
-	}
-	return c.yy, c.mm, c.dd
-}
-
-// format writes the instant unix (+ frac) with offset off the way
-// time.RFC3339Nano does and returns it: the previous result when it is the
-// same instant, src when it reads the same, else a new string.
-func (p *Parser) format(unix int64, off int, frac, src string) string {
-	for len(frac) > 0 && frac[len(frac)-1] == '0' {
-		frac = frac[:len(frac)-1]
-	}
-	if p.last != "" && unix == p.lastUnix && off == p.lastOff && frac == p.lastFrac {
-		return p.last // the same second as the previous line's: no formatting
-	}
-	local := unix + int64(off)
-	days := floorDiv(local, 86400)
-	s := int(local - days*86400)
-	y, m, d := p.dates.date(days)
-	if y < 0 || y > 9999 {
-		return ""
-	}
-	b := p.buf[:0]
-	b = append4(b, y)
-	b = append(b, '-')
-	b = append2(b, m)
-	b = append(b, '-')
-	b = append2(b, d)
-	b = append(b, 'T')
-	b = append2(b, s/3600)
-	b = append(b, ':')
-	b = append2(b, s/60%60)
-	b = append(b, ':')
-	b = append2(b, s%60)
-	if frac != "" {
-		b = append(b, '.')
-		b = append(b, frac...)
-	}
-	if off == 0 {
-		b = append(b, 'Z')
-	} else {
-		zone := off / 60
-		if zone < 0 {
-			b = append(b, '-')
-			zone = -zone
-		} else {
-			b = append(b, '+')
-		}
-		b = append2(b, zone/60)
-		b = append(b, ':')
-		b = append2(b, zone%60)
-	}
-	if string(b) == src {
-		return src
-	}
-	p.last, p.lastUnix, p.lastOff, p.lastFrac = string(b), unix, off, frac
-	return p.last
-}
-
-func append2(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
-
-func append4(b []byte, v int) []byte {
-	return append(b, byte('0'+v/1000), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
 }
 
 func floorDiv(a, b int64) int64 {

@@ -41,6 +41,7 @@ var benchKeys = []string{"pppoe", "router_identity", "destination_ip", "proto", 
 
 type benchOptions struct {
 	rate, count, engines, size int
+	conns                      int // tcp/tls connections per engine
 	keepOriginal, gso          bool
 	cpuProfile, heapProfile    string
 	idleS                      int // seconds the server is watched idle after the run
@@ -65,7 +66,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile to this file")
 	fs.StringVar(&o.heapProfile, "heapprofile", "", "write the server's heap profile (after a GC) to this file when the bench stops it")
 	fs.IntVar(&o.idleS, "idle-s", 0, "after the run, watch the idle server this many seconds and report idle_cpu_pct and after_rss_mb (with --count 0: idle engines that never received a log)")
-	fs.StringVar(&o.protocol, "protocol", "udp", "udp, tcp or tls (one connection per engine; tls engines use the bench data dir's self-signed certificate)")
+	fs.StringVar(&o.protocol, "protocol", "udp", "udp, tcp or tls (tls engines use the bench data dir's self-signed certificate)")
+	fs.IntVar(&o.conns, "conns", 1, "tcp/tls connections per engine, all opened first, sharing the engine's rate and count evenly, each paced (udp: 1)")
 	fs.StringVar(&o.framing, "framing", "octet", "tcp/tls framing: octet (RFC 6587 octet counting) or lf")
 	fs.StringVar(&o.header, "header", "none", "the engines' syslog_header: none, auto, rfc3164 or rfc5424")
 	fs.IntVar(&o.rules, "rules", 0, "log alert rules on each engine (alert.BenchRule: equals, in and contains conditions, one grouped)")
@@ -78,6 +80,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if !validProtocol(o.protocol) || (o.framing != "octet" && o.framing != "lf") {
 		fmt.Fprintln(stderr, "logsieve bench: need --protocol udp|tcp|tls and --framing octet|lf")
+		return 2
+	}
+	if msg := connsProblem(o.conns, o.protocol); msg != "" {
+		fmt.Fprintln(stderr, "logsieve bench:", msg)
 		return 2
 	}
 	if _, err := syslog.ParseMode(o.header); err != nil || o.header == "" {
@@ -139,6 +145,7 @@ func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
 		s := f.DefaultSpec()
 		s.Name, s.Class, s.Bind, s.Port, s.KeepOriginal, s.Enabled = fmt.Sprintf("bench%d", i+1), "bench5", "127.0.0.1", port, o.keepOriginal, false
 		s.Protocol, s.SyslogHeader = o.protocol, o.header
+		s.MaxConnections = max(s.MaxConnections, o.conns) // every bench connection is admitted
 		if err := f.CreateEngine(s); err != nil {
 			return nil, nil, err
 		}
@@ -198,7 +205,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 			}
 			res, err := loadgen.Send(ctx, loadgen.Options{
 				Target: fmt.Sprintf("127.0.0.1:%d", ports[i]), Rate: o.rate / o.engines, Count: n, Seed: uint64(i + 1), NoGSO: !o.gso,
-				Protocol: o.protocol, Framing: o.framing})
+				Protocol: o.protocol, Framing: o.framing, Conns: o.conns})
 			sent[i], errs[i] = res.Sent, err
 		}(i)
 	}
@@ -222,7 +229,7 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	cpu := procCPU(cmd.Process.Pid) - cpu0
 	rss := procHWM(cmd.Process.Pid)
 	lc := serverLosses(httpAddr, password, names)
-	spoolPeakMB, spoolDrainS := spool.end(sentAt)
+	spoolPeakMB, spoolDrainS, connPeak := spool.end(sentAt)
 	loss := 0.0
 	if total > 0 {
 		loss = float64(total-stored) / float64(total) * 100
@@ -234,7 +241,8 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 		line += fmt.Sprintf(" spooled=%d spool_peak_mb=%.1f spool_drain_s=%.2f", lc.Spooled, spoolPeakMB, spoolDrainS)
 	}
 	if o.protocol != "udp" {
-		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d", o.framing, lc.BackpressureMs, lc.FramingErrors)
+		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d conns=%d connections_peak=%d connections_total=%d connections_refused=%d",
+			o.framing, lc.BackpressureMs, lc.FramingErrors, o.conns, connPeak, lc.ConnectionsTotal, lc.ConnectionsRefused)
 	}
 	if o.protocol == "tls" {
 		line += fmt.Sprintf(" tls_errors=%d", lc.TLSErrors)
@@ -438,14 +446,19 @@ type lossCounters struct {
 	BackpressureMs uint64 `json:"backpressure_ms"`
 	FramingErrors  uint64 `json:"framing_errors"`
 	TLSErrors      uint64 `json:"tls_errors"`
+	// tcp: connections served and refused (max_connections)
+	ConnectionsTotal   uint64 `json:"connections_total"`
+	ConnectionsRefused uint64 `json:"connections_refused"`
 	// udp: logs that went through the overflow spool
 	Spooled uint64 `json:"spooled"`
 }
 
-// spoolGauges are the engines' spool gauges of one /stats answer.
+// spoolGauges are the engines' spool gauges of one /stats answer, and its
+// open connections (tcp).
 type spoolGauges struct {
-	SpoolBytes int64 `json:"spool_bytes"`
-	SpoolDepth int64 `json:"spool_depth"`
+	SpoolBytes  int64 `json:"spool_bytes"`
+	SpoolDepth  int64 `json:"spool_depth"`
+	Connections int64 `json:"connections"`
 }
 
 // serverLosses asks the server's API for the engines' loss counters, so a
@@ -465,6 +478,8 @@ func serverLosses(addr, password string, names []string) (sum lossCounters) {
 		sum.BackpressureMs += st.BackpressureMs
 		sum.FramingErrors += st.FramingErrors
 		sum.TLSErrors += st.TLSErrors
+		sum.ConnectionsTotal += st.ConnectionsTotal
+		sum.ConnectionsRefused += st.ConnectionsRefused
 		sum.Spooled += st.Spooled
 	}
 	return sum
@@ -498,12 +513,13 @@ func benchStats(addr, token, name string, v any) bool {
 // spoolWatch samples the engines' overflow spools every 100 ms (20 ms per
 // engine with more than 5 engines) until stop is
 // called: the peak of their summed size on disk, and when they last held a
-// log (zero time: never).
+// log (zero time: never); and the peak of their summed open connections.
 type spoolWatch struct {
-	stop     context.CancelFunc
-	done     chan struct{}
-	peak     int64
-	lastBusy time.Time
+	stop      context.CancelFunc
+	done      chan struct{}
+	peak      int64
+	lastBusy  time.Time
+	connsPeak int64
 }
 
 func watchSpool(addr, password string, names []string) *spoolWatch {
@@ -518,14 +534,14 @@ func watchSpool(addr, password string, names []string) *spoolWatch {
 		tick := time.NewTicker(max(100*time.Millisecond, time.Duration(len(names))*20*time.Millisecond))
 		defer tick.Stop()
 		for {
-			var bytes, depth int64
+			var bytes, depth, conns int64
 			for _, n := range names {
 				var g spoolGauges
 				if benchStats(addr, token, n, &g) {
-					bytes, depth = bytes+g.SpoolBytes, depth+g.SpoolDepth
+					bytes, depth, conns = bytes+g.SpoolBytes, depth+g.SpoolDepth, conns+g.Connections
 				}
 			}
-			w.peak = max(w.peak, bytes)
+			w.peak, w.connsPeak = max(w.peak, bytes), max(w.connsPeak, conns)
 			if depth > 0 {
 				w.lastBusy = time.Now()
 			}
@@ -539,13 +555,14 @@ func watchSpool(addr, password string, names []string) *spoolWatch {
 	return w
 }
 
-// end stops the sampling and returns the spool's peak in MB and how long
-// after sentAt it still held logs (its drain time; 0 when it was empty).
-func (w *spoolWatch) end(sentAt time.Time) (peakMB, drainS float64) {
+// end stops the sampling and returns the spool's peak in MB, how long after
+// sentAt it still held logs (its drain time; 0 when it was empty) and the
+// peak of open connections.
+func (w *spoolWatch) end(sentAt time.Time) (peakMB, drainS float64, connsPeak int64) {
 	w.stop()
 	<-w.done
 	if w.lastBusy.After(sentAt) {
 		drainS = w.lastBusy.Sub(sentAt).Seconds()
 	}
-	return float64(w.peak) / (1 << 20), drainS
+	return float64(w.peak) / (1 << 20), drainS, w.connsPeak
 }

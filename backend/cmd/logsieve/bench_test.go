@@ -110,6 +110,20 @@ func TestBenchRejectsBadKnobs(t *testing.T) {
 	if rc := benchCmd([]string{"--engines", "0"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--engines") {
 		t.Fatalf("rc=%d stderr=%q; want 2 naming --engines", rc, errb.String())
 	}
+	for _, c := range []struct{ args []string }{
+		{[]string{"--conns", "0", "--protocol", "tcp"}},
+		{[]string{"--conns", "10001", "--protocol", "tls"}},
+		{[]string{"--conns", "2"}}, // udp
+	} {
+		errb.Reset()
+		if rc := benchCmd(c.args, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--conns") {
+			t.Fatalf("bench %v: rc=%d stderr=%q; want 2 naming --conns", c.args, rc, errb.String())
+		}
+	}
+	errb.Reset()
+	if rc := loadgenCmd([]string{"--conns", "3", "--protocol", "udp"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--conns") {
+		t.Fatalf("loadgen --conns 3 over udp: rc=%d stderr=%q; want 2 naming --conns", rc, errb.String())
+	}
 	errb.Reset()
 	if rc := benchCmd([]string{"--count", "0"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "--idle-s") {
 		t.Fatalf("rc=%d stderr=%q; want 2: --count 0 needs --idle-s", rc, errb.String())
@@ -201,5 +215,38 @@ func TestBenchRulesCreatesLogAlertRules(t *testing.T) {
 	}
 	if f := benchFields(t, strings.TrimSpace(out.String())); f["rules"] != "20" || f["stored"] != "4000" {
 		t.Fatalf("bench --rules 20: %v; want rules=20 stored=4000", f)
+	}
+}
+
+// --conns opens that many connections to each engine, all admitted (a bench
+// engine's max_connections is raised to --conns when it is above the
+// default); the line says how many the server saw.
+func TestBenchOverManyConnectionsStoresEverything(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := prepareBench(dir, benchOptions{engines: 1, count: 1, conns: 2000, protocol: "tcp", framing: "octet", header: "none", keepOriginal: true}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := meta.Open(filepath.Join(dir, "logsieve.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := db.Engines()
+	db.Close()
+	if err != nil || len(es) != 1 || es[0].MaxConnections != 2000 {
+		t.Fatalf("engines %+v (%v); want one with max_connections 2000", es, err)
+	}
+	t.Setenv("LOGSIEVE_TEST_AS_MAIN", "1")
+	for _, protocol := range []string{"tcp", "tls"} {
+		// 60 connections at 50 logs/s each for about 2 s: all open while the stats are sampled.
+		args := []string{"--protocol", protocol, "--conns", "60", "--rate", "3000", "--count", "6000", "--header", "auto"}
+		var out, errb bytes.Buffer
+		if rc := benchCmd(args, &out, &errb); rc != 0 {
+			t.Fatalf("bench %v: rc=%d: %s", args, rc, errb.String())
+		}
+		f := benchFields(t, strings.TrimSpace(out.String()))
+		if f["sent"] != "6000" || f["stored"] != "6000" || f["conns"] != "60" || f["connections_peak"] != "60" ||
+			f["connections_total"] != "60" || f["connections_refused"] != "0" || f["framing_errors"] != "0" {
+			t.Fatalf("bench %v: %v; want 6000 stored over 60 connections, all seen open at once", args, f)
+		}
 	}
 }

@@ -19,7 +19,7 @@ var manCommands = []manCommand{
 		"dashboard, extract fields with each engine's regular expressions, store the rows in SQLite day files " +
 		"under the data directory, and serve the API, the websocket, the dashboard, /metrics, /healthz and " +
 		"/readyz (127.0.0.1:8080 by default). Flags win over the environment, which wins over the config file."},
-	{"loadgen", "", "Send paced, varied syslog over UDP, or over one TCP or TLS connection."},
+	{"loadgen", "", "Send paced, varied syslog over UDP, or over TCP or TLS connections."},
 	{"bench", "", "Start a server in a temporary directory, load it and print one line of throughput, loss, memory and CPU per log."},
 	{"bench-query", "", "Fill today's day file with N rows and time the searches under ingest."},
 	{"import-fastlogger", "GLOBAL_CONFIG.JSON", "Import the ENGINE_CLASSES of a FastLogger configuration into the metadata database."},
