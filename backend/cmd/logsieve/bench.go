@@ -137,11 +137,21 @@ func prepareBench(dir string, o benchOptions) ([]string, []int, error) {
 	}
 	var names []string
 	var ports []int
+	taken := map[int]bool{}
 	for i := 0; i < o.engines; i++ {
+		// The kernel may hand out a port again once its probe socket is
+		// closed: a port already given to an earlier engine is skipped.
 		port, err := freePort(o.protocol)
+		for tries := 0; err == nil && taken[port] && tries < 100; tries++ {
+			port, err = freePort(o.protocol)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
+		if taken[port] {
+			return nil, nil, fmt.Errorf("no free %s port for engine %d", o.protocol, i+1)
+		}
+		taken[port] = true
 		s := f.DefaultSpec()
 		s.Name, s.Class, s.Bind, s.Port, s.KeepOriginal, s.Enabled = fmt.Sprintf("bench%d", i+1), "bench5", "127.0.0.1", port, o.keepOriginal, false
 		s.Protocol, s.SyslogHeader = o.protocol, o.header
