@@ -55,10 +55,10 @@ type dayFile struct {
 	// zone is the time zone this file's zones table is known to hold (the
 	// writer's, once a batch of it committed): see recordZone.
 	zone string
-	// notInLine: the file has flagValuesNotInLine (no more checks needed);
-	// lineMasks caches lineMask per schema.
-	notInLine bool
-	lineMasks map[*Schema][]bool
+	// notInLine, ipZone: the file has flagValuesNotInLine, flagIPZone (no
+	// more checks needed); lineMasks caches lineMask per schema.
+	notInLine, ipZone bool
+	lineMasks         map[*Schema][]bool
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -136,7 +136,10 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		d.close()
 		return fail(err)
 	}
-	if d.notInLine, err = hasFlag(ctx, conn, flagValuesNotInLine); err != nil {
+	if d.notInLine, err = hasFlag(ctx, conn, flagValuesNotInLine); err == nil {
+		d.ipZone, err = hasFlag(ctx, conn, flagIPZone)
+	}
+	if err != nil {
 		d.close()
 		return fail(err)
 	}

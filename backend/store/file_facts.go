@@ -91,6 +91,7 @@ func readZones(ctx context.Context, q interface {
 type fileFacts struct {
 	zones        []string // the file's time zones; nil: not known
 	valuesInLine bool     // values of columns cut from the line are in original_log
+	plainIPs     bool     // log_sender_ip holds only hex digits, '.' and ':' (no IPv6 zone)
 }
 
 // facts returns the facts of h's file when q searches every column (none
@@ -103,7 +104,7 @@ func (h *Day) facts(ctx context.Context, q Query) *fileFacts {
 		f := &fileFacts{}
 		var err error
 		if f.zones, err = readZones(ctx, h.conn); err == nil {
-			f.valuesInLine, err = readValuesInLine(ctx, h.conn)
+			f.valuesInLine, f.plainIPs, err = readFlags(ctx, h.conn)
 		}
 		if err == nil {
 			h.fileFacts = f
@@ -118,15 +119,20 @@ func (h *Day) facts(ctx context.Context, q Query) *fileFacts {
 // cut every such value out of the line, so the flag stays unset and a
 // search in every column need not compare those columns where original_log
 // is stored; rows written otherwise (tests, tools) set it and are compared
-// in full. A file that had rows before the table existed gets the flag.
+// in full. flagIPZone: some row's log_sender_ip has an IPv6 zone
+// ("fe80::1%eth0"); without it every sender IP is made of hex digits, '.'
+// and ':'. A file that had rows before the table existed gets both flags.
 const flagsTable = "logsieve_flags"
 
-const flagValuesNotInLine = "values_not_in_line"
+const (
+	flagValuesNotInLine = "values_not_in_line"
+	flagIPZone          = "sender_ip_zone"
+)
 
 const createFlagsSQL = "CREATE TABLE IF NOT EXISTS " + flagsTable + " (flag TEXT PRIMARY KEY) WITHOUT ROWID"
 
 // initFlags makes sure the day file on conn has the flags table; a file
-// that has rows already gets flagValuesNotInLine (their origin is unknown).
+// that has rows already gets every flag (their origin is unknown).
 func initFlags(ctx context.Context, conn *sql.Conn) error {
 	ok, err := hasTable(ctx, conn, flagsTable)
 	if err != nil || ok {
@@ -137,7 +143,8 @@ func initFlags(ctx context.Context, conn *sql.Conn) error {
 	}
 	_, err = conn.ExecContext(ctx, createFlagsSQL)
 	if err == nil {
-		_, err = conn.ExecContext(ctx, "INSERT OR IGNORE INTO "+flagsTable+" (flag) SELECT ? WHERE EXISTS (SELECT 1 FROM logs)", flagValuesNotInLine)
+		_, err = conn.ExecContext(ctx, "INSERT OR IGNORE INTO "+flagsTable+" (flag) SELECT column1 FROM (VALUES (?), (?)) WHERE EXISTS (SELECT 1 FROM logs)",
+			flagValuesNotInLine, flagIPZone)
 	}
 	if err == nil {
 		_, err = conn.ExecContext(ctx, "COMMIT")
@@ -148,10 +155,10 @@ func initFlags(ctx context.Context, conn *sql.Conn) error {
 	return err
 }
 
-// recordNotInLine sets flagValuesNotInLine in d, in the batch's
-// transaction; the caller sets d.notInLine once it commits.
-func (d *dayFile) recordNotInLine() error {
-	_, err := d.conn.ExecContext(context.Background(), "INSERT OR IGNORE INTO "+flagsTable+" (flag) VALUES (?)", flagValuesNotInLine)
+// recordFlag sets flag in d, in the batch's transaction; the caller notes
+// it in d once it commits.
+func (d *dayFile) recordFlag(flag string) error {
+	_, err := d.conn.ExecContext(context.Background(), "INSERT OR IGNORE INTO "+flagsTable+" (flag) VALUES (?)", flag)
 	return err
 }
 
@@ -206,14 +213,18 @@ func valuesInLine(r *Row, mask []bool) bool {
 	return true
 }
 
-// readValuesInLine reports whether the day file on q is known to keep every value
-// of a column cut from the line inside its row's original_log (it has the
-// flags table without flagValuesNotInLine).
-func readValuesInLine(ctx context.Context, q queryRower) (bool, error) {
+// readFlags reports what the flags of the day file on q tell: every value
+// of a column cut from the line is inside its row's original_log, and no
+// sender IP has a zone (both false when it has no flags table).
+func readFlags(ctx context.Context, q queryRower) (valuesInLine, plainIPs bool, err error) {
 	ok, err := hasTable(ctx, q, flagsTable)
 	if err != nil || !ok {
-		return false, err
+		return false, false, err
 	}
-	set, err := hasFlag(ctx, q, flagValuesNotInLine)
-	return err == nil && !set, err
+	notInLine, err := hasFlag(ctx, q, flagValuesNotInLine)
+	if err != nil {
+		return false, false, err
+	}
+	zone, err := hasFlag(ctx, q, flagIPZone)
+	return !notInLine, !zone, err
 }

@@ -65,8 +65,8 @@ func TestSearchEverywhereShortcutsFindTheSameRows(t *testing.T) {
 	}
 	defer v.Release()
 	f := v.facts(t.Context(), Query{Q: "x"})
-	if f == nil || !f.valuesInLine || strings.Join(f.zones, ",") != "UTC" {
-		t.Fatalf("facts = %+v; want values in the line and zones [UTC]", f)
+	if f == nil || !f.valuesInLine || !f.plainIPs || strings.Join(f.zones, ",") != "UTC" {
+		t.Fatalf("facts = %+v; want values in the line, plain sender IPs and zones [UTC]", f)
 	}
 	for _, c := range []struct {
 		q    string
@@ -91,8 +91,11 @@ func TestSearchEverywhereShortcutsFindTheSameRows(t *testing.T) {
 	}
 	terms, args := substringTerms(shown, has, "alice", f)
 	sql := strings.Join(terms, " OR ")
-	if len(terms) != 4 || strings.Contains(sql, `"time`) || !strings.Contains(sql, `"original_log" IS NULL AND`) || len(args) != 5 {
-		t.Fatalf("terms of alice = %q (%d args); want sender ip, client, original_log and the values where it is NULL", terms, len(args))
+	if len(terms) != 3 || strings.Contains(sql, `"time`) || strings.Contains(sql, "sender") || !strings.Contains(sql, `"original_log" IS NULL AND`) || len(args) != 4 {
+		t.Fatalf("terms of alice = %q (%d args); want client, original_log and the values where it is NULL", terms, len(args))
+	}
+	if terms, _ := substringTerms(shown, has, "1.a:", f); !strings.Contains(strings.Join(terms, " "), `"log_sender_ip" LIKE`) {
+		t.Fatalf("terms of 1.a: = %q; want log_sender_ip compared", terms)
 	}
 	if terms, _ := substringTerms(shown, has, "10:0", f); !strings.Contains(strings.Join(terms, " "), `"time" LIKE`) {
 		t.Fatalf("terms of 10:0 = %q; want time compared", terms)
@@ -154,7 +157,19 @@ func TestFactsOfAFileWrittenBeforeThem(t *testing.T) {
 	}
 	defer h.Release()
 	f := h.facts(t.Context(), Query{Q: "x"})
-	if f == nil || f.valuesInLine || strings.Join(f.zones, ",") != "Etc/Old,UTC" {
-		t.Fatalf("facts = %+v; want zones [Etc/Old UTC] and values not known to be in the line", f)
+	if f == nil || f.valuesInLine || f.plainIPs || strings.Join(f.zones, ",") != "Etc/Old,UTC" {
+		t.Fatalf("facts = %+v; want zones [Etc/Old UTC], values not known to be in the line, sender IPs not known to be plain", f)
 	}
+}
+
+// TestASenderIPWithAZoneIsSearchedWhole: a sender IP with an IPv6 zone sets
+// the file's flag, so log_sender_ip is compared again for any needle.
+func TestASenderIPWithAZoneIsSearchedWhole(t *testing.T) {
+	w, dir, s := factsRows(t)
+	checkEqual(t, "ids of q=eth0 before", qIDs(t, dir, "eth0"), []string{})
+	line := strings.Clone("hello from a link-local sender")
+	mustWrite(t, w, s, []Row{{ReceivedAt: ns(t, time.UTC, queryDate+" 10:00:07"), SenderIP: "fe80::1%eth0", Original: line,
+		Values: []sql.NullString{cut(t, line, "hello"), null}}})
+	checkEqual(t, "ids of q=eth0", qIDs(t, dir, "eth0"), []string{"4"})
+	checkEqual(t, "ids of q=alice", qIDs(t, dir, "alice"), []string{"1"})
 }

@@ -301,7 +301,8 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	if !d.notInLine {
 		mask = d.lineMask(s)
 	}
-	notInLine := false
+	notInLine, ipZone := false, false
+	lastIP := ""
 	err := d.runInserts(len(plan), func(si int) (driver.Stmt, []driver.NamedValue) {
 		off, n, st := plan[si].off, plan[si].n, plan[si].st
 		args := w.args[:n*ncols]
@@ -310,6 +311,10 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 			r := &rows[i]
 			a := args[k : k+ncols]
 			a[0].Value = ipBox.of(r.SenderIP)
+			if r.SenderIP != lastIP { // runs of rows share a sender
+				lastIP = r.SenderIP
+				ipZone = ipZone || strings.IndexByte(r.SenderIP, '%') >= 0
+			}
 			if r.Client.Valid {
 				a[1].Value = clientBox.of(r.Client.String)
 			} else {
@@ -367,10 +372,15 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		d.rollback()
 		return 0, err
 	}
-	if notInLine {
-		if err := d.recordNotInLine(); err != nil {
-			d.rollback()
-			return 0, err
+	for _, f := range []struct {
+		set, known bool
+		flag       string
+	}{{notInLine, d.notInLine, flagValuesNotInLine}, {ipZone, d.ipZone, flagIPZone}} {
+		if f.set && !f.known {
+			if err := d.recordFlag(f.flag); err != nil {
+				d.rollback()
+				return 0, err
+			}
 		}
 	}
 	if err := d.exec("COMMIT"); err != nil {
@@ -381,6 +391,7 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	d.lastTime = d.pendingTime
 	d.zone = tz
 	d.notInLine = d.notInLine || notInLine
+	d.ipZone = d.ipZone || ipZone
 	d.boundWAL()
 	return len(idx), nil
 }
