@@ -29,25 +29,8 @@ const createZonesSQL = "CREATE TABLE IF NOT EXISTS " + zonesTable + " (zone TEXT
 // initZones makes sure the day file on conn has the zones table; a file
 // without it gets it filled with the zones of its rows.
 func initZones(ctx context.Context, conn *sql.Conn) error {
-	ok, err := hasTable(ctx, conn, zonesTable)
-	if err != nil || ok {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return err
-	}
-	_, err = conn.ExecContext(ctx, createZonesSQL)
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "INSERT OR IGNORE INTO "+zonesTable+" (zone) SELECT DISTINCT "+class.ColTimeZone+
-			" FROM logs WHERE "+class.ColTimeZone+" IS NOT NULL")
-	}
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "COMMIT")
-	}
-	if err != nil {
-		_, _ = conn.ExecContext(ctx, "ROLLBACK")
-	}
-	return err
+	return initTable(ctx, conn, zonesTable, createZonesSQL, "INSERT OR IGNORE INTO "+zonesTable+" (zone) SELECT DISTINCT "+
+		class.ColTimeZone+" FROM logs WHERE "+class.ColTimeZone+" IS NOT NULL")
 }
 
 // recordZone adds tz to the zones of d, in the batch's transaction, unless
@@ -134,25 +117,8 @@ const createFlagsSQL = "CREATE TABLE IF NOT EXISTS " + flagsTable + " (flag TEXT
 // initFlags makes sure the day file on conn has the flags table; a file
 // that has rows already gets every flag (their origin is unknown).
 func initFlags(ctx context.Context, conn *sql.Conn) error {
-	ok, err := hasTable(ctx, conn, flagsTable)
-	if err != nil || ok {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return err
-	}
-	_, err = conn.ExecContext(ctx, createFlagsSQL)
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "INSERT OR IGNORE INTO "+flagsTable+" (flag) SELECT column1 FROM (VALUES (?), (?)) WHERE EXISTS (SELECT 1 FROM logs)",
-			flagValuesNotInLine, flagIPZone)
-	}
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "COMMIT")
-	}
-	if err != nil {
-		_, _ = conn.ExecContext(ctx, "ROLLBACK")
-	}
-	return err
+	return initTable(ctx, conn, flagsTable, createFlagsSQL, "INSERT OR IGNORE INTO "+flagsTable+
+		" (flag) SELECT column1 FROM (VALUES (?), (?)) WHERE EXISTS (SELECT 1 FROM logs)", flagValuesNotInLine, flagIPZone)
 }
 
 // recordFlag sets flag in d, in the batch's transaction; the caller notes

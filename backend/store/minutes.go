@@ -30,17 +30,24 @@ type minuteCount struct {
 // initMinutes makes sure the day file on conn has the minutes table; a file
 // without it gets it filled from one scan of its rows.
 func initMinutes(ctx context.Context, conn *sql.Conn) error {
-	ok, err := hasTable(ctx, conn, minutesTable)
+	return initTable(ctx, conn, minutesTable, createMinutesSQL,
+		"INSERT INTO "+minutesTable+" (minute, n) SELECT substr("+class.ColTime+", 1, 5), count(*) FROM logs WHERE "+
+			class.ColTime+" IS NOT NULL GROUP BY 1")
+}
+
+// initTable creates the table name of the day file on conn, when it has none,
+// by the statements create and fill (with args) in one transaction.
+func initTable(ctx context.Context, conn *sql.Conn, name, create, fill string, args ...any) error {
+	ok, err := hasTable(ctx, conn, name)
 	if err != nil || ok {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, createMinutesSQL)
+	_, err = conn.ExecContext(ctx, create)
 	if err == nil {
-		_, err = conn.ExecContext(ctx, "INSERT INTO "+minutesTable+" (minute, n) SELECT substr("+class.ColTime+", 1, 5), count(*) FROM logs WHERE "+
-			class.ColTime+" IS NOT NULL GROUP BY 1")
+		_, err = conn.ExecContext(ctx, fill, args...)
 	}
 	if err == nil {
 		_, err = conn.ExecContext(ctx, "COMMIT")
