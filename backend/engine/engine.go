@@ -198,6 +198,8 @@ type Engine struct {
 	seq        uint64
 	room       roomSignal
 	connEvents eventLimiter
+	// tcp, tls: bytes of the connections' read buffers (stream_buf.go; tests read it)
+	streamBufBytes atomic.Int64
 
 	// udp with a spool (spool.go): the receiver and the drainer enqueue
 	// under seqMu, which also guards spoolBusy (the drainer holds a record

@@ -30,7 +30,7 @@ func itoa(n int) string {
 func benchFramer(b *testing.B, frame func(string) string) {
 	var sb strings.Builder
 	msgs := 0
-	for sb.Len() < streamReadBuf-300 {
+	for sb.Len() < streamBufMax-300 {
 		sb.WriteString(frame(mikrotikLog))
 		msgs++
 	}

@@ -29,10 +29,6 @@ const (
 	DefaultMaxConnections  = 1024
 )
 
-// streamReadBuf is the smallest read buffer of a connection: one read of a fast
-// sender brings a few hundred logs, handed on as one chunk.
-const streamReadBuf = 128 << 10
-
 // listenTCP opens the engine's stream listener. A TLS listener can wrap it.
 func listenTCP(bind string, port int, reusePort bool) (net.Listener, error) {
 	ip, err := netip.ParseAddr(bind)
@@ -74,6 +70,7 @@ type streamConn struct {
 	since    time.Time
 	messages atomic.Uint64
 	bytes    atomic.Uint64
+	bufPeak  atomic.Int64 // the largest read buffer it had (tests)
 }
 
 // Connection is one open connection, shaped as GET /engines/:name/connections.
@@ -201,23 +198,26 @@ func (e *Engine) accept(conn net.Conn, sc *streamConns, out chan<- *chunk) {
 // the peer's close ends it; a frame cut off by the end is not stored and
 // counts as a framing error.
 func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
-	buf := make([]byte, max(streamReadBuf, e.cfg.MaxMessageBytes+32))
+	sb := newStreamBuf(e.cfg.MaxMessageBytes, &e.streamBufBytes, &c.bufPeak)
+	defer sb.release()
+	_, isTLS := rd.(*tls.Conn)
 	f := framer{max: e.cfg.MaxMessageBytes}
-	r := 0 // bytes of buf not yet framed
 	for {
 		if e.cfg.IdleTimeout > 0 {
 			_ = rd.SetReadDeadline(time.Now().Add(e.cfg.IdleTimeout))
 		}
-		n, err := rd.Read(buf[r:])
-		if _, isTLS := rd.(*tls.Conn); isTLS && err == nil {
-			n, err = moreRecords(rd, buf[r:], n)
+		room := sb.room()
+		n, err := rd.Read(room)
+		full := n == len(room)
+		if isTLS && err == nil {
+			n, full, err = moreRecords(rd, room, n)
 		}
 		if n > 0 {
 			c.bytes.Add(uint64(n))
-			r += n
+			r := sb.r + n
 			ch := getChunk()
 			ch.at = e.cfg.Now().UnixNano()
-			used, ferr := f.feed(buf[:r], ch)
+			used, ferr := f.feed(sb.b[:r], ch)
 			for len(ch.addrs) < len(ch.ends) {
 				ch.addrs = append(ch.addrs, c.peer)
 			}
@@ -227,13 +227,13 @@ func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
 			}
 			c.messages.Add(uint64(len(ch.ends)))
 			e.handOn(ch, out)
-			r = copy(buf, buf[used:r])
+			sb.r = copy(sb.b, sb.b[used:r])
 			if ferr != nil {
 				e.ctr.framingErrors.Add(1)
 				e.connEvent(LevelWarning, "connection from %s closed: %v", c.peerText, ferr)
 				return
 			}
-			if r == len(buf) { // cannot happen with a buffer above max+16; never spin
+			if !sb.adapt(n, full) { // cannot happen with a limit above max+16; never spin
 				e.ctr.framingErrors.Add(1)
 				e.connEvent(LevelWarning, "connection from %s closed: frame does not fit the read buffer", c.peerText)
 				return
@@ -242,9 +242,9 @@ func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
 		if err == nil {
 			continue
 		}
-		if f.pending(buf[:r]) {
+		if f.pending(sb.b[:sb.r]) {
 			e.ctr.framingErrors.Add(1)
-			e.connEvent(LevelWarning, "connection from %s ended mid-frame: %d bytes not stored", c.peerText, r)
+			e.connEvent(LevelWarning, "connection from %s ended mid-frame: %d bytes not stored", c.peerText, sb.r)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			e.connEvent(LevelInfo, "connection from %s closed after %v idle", c.peerText, e.cfg.IdleTimeout)
@@ -256,33 +256,35 @@ func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
 }
 
 // A TLS read returns one record (at most 16 KiB of plaintext), where a TCP
-// read returns what the socket holds (up to the 128 KiB buffer). moreRecords
-// reads on into buf[n:] the records that are already there, waiting at most
-// tlsMoreWait for each, so that one chunk carries about as many logs as a TCP
-// read's: eight times fewer, fuller chunks through the queue and the parse
-// workers (TLS RSS and CPU, README). A timeout here is no error: crypto/tls
-// keeps a partly read record and the next Read goes on with it. The caller
-// sets the idle deadline again before its next read.
-func moreRecords(rd net.Conn, buf []byte, n int) (int, error) {
-	for n < tlsCoalesceBytes && len(buf)-n >= tlsRecordBytes {
+// read returns what the socket holds (up to the read buffer's room).
+// moreRecords reads on into buf[n:] the records that are already there,
+// waiting at most tlsMoreWait for each, so that one chunk carries about as
+// many logs as a TCP read's: eight times fewer, fuller chunks through the
+// queue and the parse workers (TLS RSS and CPU, README). full reports that it
+// stopped with records perhaps still there (buf or the chunk bound is full),
+// not after waiting in vain: the connection's buffer grows. A timeout here is
+// no error: crypto/tls keeps a partly read record (and the rest of a record
+// that did not fit buf) and the next Read goes on with it. The caller sets
+// the idle deadline again before its next read.
+func moreRecords(rd net.Conn, buf []byte, n int) (_ int, full bool, _ error) {
+	for n < tlsCoalesceBytes && n < len(buf) {
 		_ = rd.SetReadDeadline(time.Now().Add(tlsMoreWait))
 		m, err := rd.Read(buf[n:])
 		n += m
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return n, nil
+				return n, false, nil
 			}
-			return n, err
+			return n, false, err
 		}
 	}
-	return n, nil
+	return n, true, nil
 }
 
 // The bounds of moreRecords: a chunk of at least tlsCoalesceBytes goes on at
-// once; a read needs room for a whole record; the wait for the next record.
+// once; the wait for the next record.
 const (
 	tlsCoalesceBytes = 96 << 10
-	tlsRecordBytes   = 16<<10 + 256
 	tlsMoreWait      = 50 * time.Microsecond
 )
 

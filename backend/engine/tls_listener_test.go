@@ -292,21 +292,42 @@ func TestTLSMoreRecordsTakesWhatIsThereAndKeepsThePartRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err = moreRecords(srv, buf, n); err != nil {
+	n, full, err := moreRecords(srv, buf, n)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := string(buf[:n]); got != "one\ntwo\nthree\n" {
-		t.Fatalf("one read and moreRecords got %q; want the three records in order", got)
+	if got := string(buf[:n]); got != "one\ntwo\nthree\n" || full {
+		t.Fatalf("one read and moreRecords got %q, full %v; want the three records in order, not full", got, full)
 	}
 	// Nothing more is there: moreRecords waits its few µs and returns no
 	// error; a record sent later is read whole by the next read.
-	if m, err := moreRecords(srv, buf, 0); m != 0 || err != nil {
-		t.Fatalf("moreRecords with nothing sent = %d, %v; want 0, nil", m, err)
+	if m, full, err := moreRecords(srv, buf, 0); m != 0 || full || err != nil {
+		t.Fatalf("moreRecords with nothing sent = %d, %v, %v; want 0, false, nil", m, full, err)
 	}
 	write(t, client, "four\n")
 	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
 	m, err := srv.Read(buf)
 	if err != nil || string(buf[:m]) != "four\n" {
 		t.Fatalf("the read after a timed-out moreRecords = %q, %v; want \"four\\n\"", buf[:m], err)
+	}
+	// A buffer smaller than what is there: moreRecords fills it and says
+	// full (the connection's buffer grows); the rest of the record that did
+	// not fit comes with the next read.
+	write(t, client, "five\n")
+	write(t, client, "six-and-more\n")
+	small := make([]byte, 8)
+	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, err = srv.Read(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, full, err = moreRecords(srv, small, n)
+	if err != nil || !full || string(small[:n]) != "five\nsix" {
+		t.Fatalf("moreRecords into 8 bytes = %q, full %v, %v; want \"five\\nsix\", full", small[:n], full, err)
+	}
+	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	m, err = srv.Read(buf)
+	if err != nil || string(buf[:m]) != "-and-more\n" {
+		t.Fatalf("the read after a full moreRecords = %q, %v; want the record's rest", buf[:m], err)
 	}
 }
