@@ -75,9 +75,13 @@ func (e *Engine) newParser() *parser {
 }
 
 // parse turns chunks into rows until in is closed.
-func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, wst *workerStat) {
+func (e *Engine) parse(in *chunkQueue, out chan<- *parsedChunk, wst *workerStat) {
 	p := e.newParser()
-	for c := range in {
+	for {
+		c, ok := in.pop()
+		if !ok {
+			return
+		}
 		t0 := time.Now()
 		out <- e.parseChunk(p, c)
 		wst.addBusy(time.Since(t0))
