@@ -1,0 +1,37 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/logsieve/logsieve/backend/store"
+)
+
+// TestBatcherRoomFollowsTheTraffic: a burst grows the batcher's rows to a
+// full batch; once the batches are small again the room shrinks to a few
+// times what they carry, and a steady traffic keeps its room (no
+// reallocation each batch).
+func TestBatcherRoomFollowsTheTraffic(t *testing.T) {
+	b := &batcher{e: &Engine{}}
+	batch := func(n int) {
+		b.rows = append(b.rows, make([]store.Row, n)...)
+		b.release()
+	}
+	batch(8000)
+	if c := cap(b.rows); c < 8000 {
+		t.Fatalf("room after a batch of 8,000 rows: %d; want at least 8,000 (it is reused)", c)
+	}
+	for i := 0; i < 100; i++ {
+		batch(100)
+	}
+	if c := cap(b.rows); c > max(4*100, minBatchRoom) {
+		t.Fatalf("room after batches of 100 rows: %d rows; want at most %d", c, max(4*100, minBatchRoom))
+	}
+	batch(1000)
+	room := cap(b.rows)
+	for i := 0; i < 20; i++ {
+		batch(1000)
+		if c := cap(b.rows); c != room {
+			t.Fatalf("batches of 1,000 rows: room %d after %d; want it kept", c, room)
+		}
+	}
+}
