@@ -174,6 +174,10 @@ func (b *batcher) release() {
 		clear(b.rows)
 		b.rows = b.rows[:0]
 	}
+	// held's array must not keep the chunks: they are back in their pool,
+	// which drops them after two GCs unless something still points at them
+	// (50 engines kept 39 MB of chunks alive after a burst this way).
+	clear(b.held)
 	b.held = b.held[:0]
 }
 

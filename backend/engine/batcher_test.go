@@ -35,3 +35,21 @@ func TestBatcherRoomFollowsTheTraffic(t *testing.T) {
 		}
 	}
 }
+
+// TestBatcherLetsGoOfWrittenChunks: once a batch is written, the batcher
+// holds no pointer to its chunks (they went back to their pool, which may
+// then drop them).
+func TestBatcherLetsGoOfWrittenChunks(t *testing.T) {
+	b := &batcher{e: &Engine{}}
+	for i := 0; i < 10; i++ {
+		pc := &parsedChunk{rows: make([]store.Row, 3)}
+		b.rows = append(b.rows, pc.rows...)
+		b.held = append(b.held, pc)
+	}
+	b.release()
+	for i, p := range b.held[:cap(b.held)] {
+		if p != nil {
+			t.Fatalf("after a release the batcher still points at chunk %d of %d", i+1, cap(b.held))
+		}
+	}
+}
