@@ -53,3 +53,32 @@ func TestBatcherLetsGoOfWrittenChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestParsedChunksHaveRoomForWhatTheyCarry: a parsed chunk has room for
+// about the rows it carries (at most the next class of 8, 16, 32, 64 rows), also
+// when bigger chunks went back to the pool before it.
+func TestParsedChunksHaveRoomForWhatTheyCarry(t *testing.T) {
+	const ncol = 5
+	for i := 0; i < 4; i++ {
+		putParsed(getParsed(64, ncol))
+		putParsed(getParsed(500, ncol))
+	}
+	f := func(n, wantRoom int) {
+		t.Helper()
+		pc := getParsed(n, ncol)
+		defer putParsed(pc)
+		if len(pc.rows) != n || len(pc.values) != n*ncol {
+			t.Fatalf("chunk of %d rows: got %d rows, %d values; want %d, %d", n, len(pc.rows), len(pc.values), n, n*ncol)
+		}
+		if cap(pc.rows) > wantRoom || cap(pc.values) > wantRoom*ncol {
+			t.Fatalf("chunk of %d rows: room for %d rows, %d values; want at most %d, %d",
+				n, cap(pc.rows), cap(pc.values), wantRoom, wantRoom*ncol)
+		}
+	}
+	f(1, 8)
+	f(8, 8)
+	f(9, 16)
+	f(3, 8)
+	f(40, 64)
+	f(64, 64)
+}
