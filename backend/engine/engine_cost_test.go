@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"sync"
 	"testing"
-	"time"
 )
 
 // TestIdleEnginesHoldNoReceiveBuffers: many UDP engines share the recvmmsg
@@ -35,10 +34,6 @@ func TestIdleEnginesHoldNoReceiveBuffers(t *testing.T) {
 		waitStored(t, e, 20)
 	}
 	// Every chunk is stored, so every receiver has handed its set back.
-	smallLive, smallFree := smallRecvSets.counts()
-	if held := smallLive - smallFree; held != 0 {
-		t.Fatalf("idle receivers hold %d small receive sets; want 0", held)
-	}
 	live, free := recvSets.counts()
 	if held := live - free; held != 0 {
 		t.Fatalf("idle receivers hold %d receive sets; want 0", held)
@@ -47,57 +42,6 @@ func TestIdleEnginesHoldNoReceiveBuffers(t *testing.T) {
 		t.Fatalf("%d receive sets of %d MiB made for %d engines; want at most %d (about one per P)",
 			live, readBatch*maxDatagram>>20, engines, engines/3)
 	}
-}
-
-// TestReceiverTakesABigSetOnlyAfterAFullRead: a receiver reads into a
-// small set (smallReadBatch slots, 1 MiB) while its reads fit one, a big
-// one (readBatch, 4 MiB) after a read that filled its small set, and a
-// small one again after a short read; every datagram arrives whole.
-func TestReceiverTakesABigSetOnlyAfterAFullRead(t *testing.T) {
-	conn, err := listenUDP("127.0.0.1", 0, 4<<20, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	r, err := newRecvReader(conn, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := net.Dial("udp", conn.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	sent, read := 0, 0
-	f := func(send, want int, wantBig bool) {
-		t.Helper()
-		for i := 0; i < send; i++ {
-			if _, err := out.Write([]byte(fmt.Sprintf("datagram %d", sent))); err != nil {
-				t.Fatal(err)
-			}
-			sent++
-		}
-		c, _, err := r.read()
-		if err != nil {
-			t.Fatal(err)
-		}
-		first := fmt.Sprintf("datagram %d", read)
-		if len(c.ends) != want || string(c.buf[:c.ends[0]]) != first {
-			t.Fatalf("unexpected read; got %d datagrams, the first %q; want %d, %q",
-				len(c.ends), c.buf[:c.ends[0]], want, first)
-		}
-		read += want
-		putChunk(c)
-		if r.big != wantBig {
-			t.Fatalf("after a read of %d datagrams the next takes a big set: %t; want %t", want, r.big, wantBig)
-		}
-	}
-	f(3, 3, false)
-	f(smallReadBatch+5, smallReadBatch, true) // filled the small set
-	f(0, 5, false)                            // a big set: the 5 left, a short read
-	f(readBatch, smallReadBatch, true)
-	f(0, readBatch-smallReadBatch, true) // a big set: what is left in one read
-	f(2, 2, false)
 }
 
 // TestEnginesShareOneClock: the per-second work of every running engine

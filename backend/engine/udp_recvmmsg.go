@@ -19,22 +19,22 @@ type mmsghdr struct {
 	n   uint32
 }
 
-// recvSet is the buffers of one recvmmsg call: slots slots of maxDatagram
-// bytes (no datagram is ever cut), their iovecs, the senders' addresses and
-// the message headers pointing at them. A receiver holds a set only during
-// the call and copies what came into its chunk, so all the UDP engines of a
-// process share a few sets instead of 4 MiB each: an idle engine holds none.
+// recvSet is the buffers of one recvmmsg call: readBatch slots of
+// maxDatagram bytes (no datagram is ever cut), their iovecs, the senders'
+// addresses and the message headers pointing at them. A receiver holds a set
+// only during the call and copies what came into its chunk, so all the UDP
+// engines of a process share a few sets instead of 4 MiB each: an idle engine
+// holds none.
 type recvSet struct {
-	slots int // readBatch or smallReadBatch
 	buf   []byte
 	iovs  [readBatch]unix.Iovec
 	names [readBatch]unix.RawSockaddrAny
 	hdrs  [readBatch]mmsghdr
 }
 
-func newRecvSet(slots int) *recvSet {
-	s := &recvSet{slots: slots, buf: make([]byte, slots*maxDatagram)}
-	for i := range slots {
+func newRecvSet() *recvSet {
+	s := &recvSet{buf: make([]byte, readBatch*maxDatagram)}
+	for i := range s.hdrs {
 		s.iovs[i].Base = &s.buf[i*maxDatagram]
 		s.iovs[i].SetLen(maxDatagram)
 		h := &s.hdrs[i].hdr
@@ -45,15 +45,6 @@ func newRecvSet(slots int) *recvSet {
 	return s
 }
 
-// smallReadBatch is the slots of the small sets: a receiver whose last read
-// fitted in one (a few datagrams a read: 50 engines sharing 100k/s read
-// about 8) takes a small set (1 MiB), and a big one (readBatch, 4 MiB) after
-// a read that filled its small set. The sets a process made stay (below),
-// and as many were held at once as receivers were preempted while holding
-// one: 50 busy engines made 8 big sets, 33 MB of heap that the GC's headroom
-// doubled.
-const smallReadBatch = 16
-
 // recvSetPool keeps the sets of the process's receivers for reuse, never
 // dropping one: a receiver holds a set only during its recvmmsg and the copy,
 // on its P, so the sets made are as many as receivers ever ran that part at
@@ -61,17 +52,12 @@ const smallReadBatch = 16
 // per engine.
 // Dropping sets past a bound churned 4 MiB allocations and grew the heap.
 type recvSetPool struct {
-	slots int // of each set
-	mu    sync.Mutex
-	free  []*recvSet
-	live  int // sets made: held or free
+	mu   sync.Mutex
+	free []*recvSet
+	live int // sets made: held or free
 }
 
-// The pools of big and small sets.
-var (
-	recvSets      = recvSetPool{slots: readBatch}
-	smallRecvSets = recvSetPool{slots: smallReadBatch}
-)
+var recvSets recvSetPool
 
 func (p *recvSetPool) get() *recvSet {
 	p.mu.Lock()
@@ -82,7 +68,7 @@ func (p *recvSetPool) get() *recvSet {
 		return s
 	}
 	p.live++
-	return newRecvSet(p.slots)
+	return newRecvSet()
 }
 
 func (p *recvSetPool) put(s *recvSet) {
@@ -108,7 +94,6 @@ type recvReader struct {
 	c     *chunk
 	t0    time.Time
 	errno syscall.Errno
-	big   bool // the next read takes a big set: the last one filled a small one
 }
 
 func newRecvReader(conn net.PacketConn, now func() time.Time) (*recvReader, error) {
@@ -143,20 +128,16 @@ func (r *recvReader) read() (*chunk, time.Time, error) {
 // before the set goes back; false (not ready) makes the runtime's poller
 // wait for the socket and call it again.
 func (r *recvReader) recv(fd uintptr) bool {
-	pool := &smallRecvSets
-	if r.big {
-		pool = &recvSets
-	}
-	s := pool.get()
-	defer pool.put(s)
-	for i := range s.slots {
+	s := recvSets.get()
+	defer recvSets.put(s)
+	for i := range s.hdrs {
 		s.hdrs[i].hdr.Namelen = uint32(unsafe.Sizeof(s.names[i]))
 		s.hdrs[i].hdr.Flags = 0
 	}
 	// A raw syscall: MSG_DONTWAIT never blocks, and the receiver keeps its P,
 	// so no other receiver runs on it (and takes another set) meanwhile.
 	// Through Syscall6, 50 engines' receivers made 15 sets (60 MB of heap).
-	n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(s.slots),
+	n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), readBatch,
 		unix.MSG_DONTWAIT, 0, 0)
 	if errno == unix.EAGAIN || errno == unix.EINTR {
 		return false
@@ -166,7 +147,6 @@ func (r *recvReader) recv(fd uintptr) bool {
 		return true
 	}
 	r.t0 = time.Now()
-	r.big = int(n) == s.slots && !r.big || r.big && int(n) >= smallReadBatch
 	c := getChunk()
 	c.at = r.now().UnixNano()
 	for i := 0; i < int(n); i++ {
