@@ -165,7 +165,7 @@ func (b *batcher) release() {
 	}
 	b.e.ctr.queuedBytes.Add(-bytes)
 	// rows keeps room for the batches the engine has now: a burst grows it to
-	// BatchRows (8,000 rows of 136 bytes), and an engine that stays at a few
+	// BatchRows (8,000 rows of 128 bytes), and an engine that stays at a few
 	// rows a batch after it gives that room back (50 engines held 23 MB).
 	b.recent = max(len(b.rows), b.recent-b.recent/8)
 	if cap(b.rows) > max(4*b.recent, minBatchRoom) {

@@ -27,9 +27,9 @@ type parsedChunk struct {
 // parsedPools keep parsed chunks by the rows they have room for: class k
 // holds chunks with room for parsedClassRows<<k rows, the last class the
 // bigger ones (stream reads). With one pool, every chunk in flight had room
-// for the most rows any chunk had (64 rows, 17 KiB of rows and values) though
-// 50 engines sharing 100k/s carry about 8 each, and 50 batchers hold a
-// quarter second of chunks: chunks are now about the size of what they carry.
+// for the most rows any chunk had (64 rows: 16 KiB of rows and values with
+// five columns) however few it carried, and 50 batchers hold a quarter
+// second of chunks each: chunks now have about the room of what they carry.
 var parsedPools [parsedClasses]sync.Pool
 
 const (
