@@ -190,6 +190,7 @@ type Engine struct {
 	conn    net.PacketConn // udp
 	ln      net.Listener   // tcp, tls
 	streams *streamConns   // tcp, tls: the open connections
+	queue   *chunkQueue    // the received chunks waiting for the parse workers
 	done    chan struct{}
 
 	// tcp: chunks of all connections are numbered in the order they enter the
@@ -358,11 +359,12 @@ func closeSocket(conn net.PacketConn, ln net.Listener) {
 func (e *Engine) run(conn net.PacketConn, ln net.Listener, tlsConf *tls.Config, w *store.Writer) {
 	// A chunk holds at least one log (1..64 from a UDP read, a TCP read's worth
 	// from a connection); the queue is bounded in logs (QueueLogs), so chunks
-	// only needs room for that many single-log chunks at most. parsed only
-	// hands chunks to the writer: while the writer is busy the parse workers
-	// wait on it and the queue waits in chunks, so 1,024 places are enough
-	// (65,536 took 512 KiB of heap per engine, 25 MB for 50 engines).
-	chunks := make(chan *chunk, min(e.cfg.QueueLogs, 1<<16))
+	// only needs room for that many single-log chunks at most (chunk_queue.go:
+	// the room is held only while chunks wait). parsed only hands chunks to
+	// the writer: while the writer is busy the parse workers wait on it and
+	// the queue waits in chunks, so 1,024 places are enough.
+	chunks := newChunkQueue(min(e.cfg.QueueLogs, maxQueueChunks))
+	e.queue = chunks
 	parsed := make(chan *parsedChunk, min(e.cfg.QueueLogs, parsedQueue))
 	e.workers = []*workerStat{{name: "receiver"}}
 	for i := 0; i < e.cfg.Workers; i++ {
@@ -383,7 +385,7 @@ func (e *Engine) run(conn net.PacketConn, ln net.Listener, tlsConf *tls.Config, 
 		go func() {
 			defer recvWG.Done()
 			e.serveStream(ln, sc, chunks, e.workers[0])
-			close(chunks)
+			chunks.close()
 		}()
 	} else {
 		e.seq, e.spoolBusy, e.spoolWake = 0, false, make(chan struct{}, 1)
@@ -401,7 +403,7 @@ func (e *Engine) run(conn net.PacketConn, ln net.Listener, tlsConf *tls.Config, 
 			e.receive(conn, chunks, e.workers[0])
 			close(stopDrain)
 			<-drained
-			close(chunks)
+			chunks.close()
 		}()
 	}
 	for i := 0; i < e.cfg.Workers; i++ {
@@ -442,6 +444,10 @@ func (e *Engine) run(conn net.PacketConn, ln net.Listener, tlsConf *tls.Config, 
 // parsedQueue is the room of the channel from the parse workers to the writer.
 const parsedQueue = 1024
 
+// maxQueueChunks bounds an engine's queue in chunks, besides QueueLogs and
+// QueueBytes.
+const maxQueueChunks = 1 << 16
+
 // Stop closes the socket and returns once every accepted log is written and every
 // goroutine of the engine has ended.
 func (e *Engine) Stop() error {
@@ -455,7 +461,7 @@ func (e *Engine) Stop() error {
 	<-done
 	e.tail.closeAll()
 	e.mu.Lock()
-	e.done, e.conn, e.ln, e.streams, e.sp = nil, nil, nil, nil, nil
+	e.done, e.conn, e.ln, e.streams, e.sp, e.queue = nil, nil, nil, nil, nil, nil
 	from := StateRunning
 	if paused, _ := e.Paused(); paused {
 		from = StatePaused

@@ -24,7 +24,48 @@ type parsedChunk struct {
 	refs   atomic.Int32     // holders besides the batcher (a RowSink); see unref
 }
 
-var parsedPool = sync.Pool{New: func() any { return &parsedChunk{} }}
+// parsedPools keep parsed chunks by the rows they have room for: class k
+// holds chunks with room for parsedClassRows<<k rows, the last class the
+// bigger ones (stream reads). With one pool, every chunk in flight had room
+// for the most rows any chunk had (64 rows: 16 KiB of rows and values with
+// five columns) however few it carried, and 50 batchers hold a quarter
+// second of chunks each: chunks now have about the room of what they carry.
+var parsedPools [parsedClasses]sync.Pool
+
+const (
+	parsedClassRows = 8
+	parsedClasses   = 5 // 8, 16, 32, 64 rows, more
+)
+
+// parsedClass returns the class of a chunk of n rows.
+func parsedClass(n int) int {
+	k := 0
+	for k < parsedClasses-1 && parsedClassRows<<k < n {
+		k++
+	}
+	return k
+}
+
+// getParsed returns a parsed chunk with room for n rows of ncol values.
+func getParsed(n, ncol int) *parsedChunk {
+	k := parsedClass(n)
+	pc, _ := parsedPools[k].Get().(*parsedChunk)
+	if pc == nil {
+		pc = &parsedChunk{}
+	}
+	room := n
+	if k < parsedClasses-1 {
+		room = parsedClassRows << k
+	}
+	if cap(pc.rows) < n {
+		pc.rows = make([]store.Row, room)
+	}
+	if cap(pc.values) < n*ncol {
+		pc.values = make([]sql.NullString, room*ncol)
+	}
+	pc.rows, pc.values = pc.rows[:n], pc.values[:n*ncol]
+	return pc
+}
 
 // unref lets go of one holder of p; the last one returns p to its pool.
 func (p *parsedChunk) unref() {
@@ -39,7 +80,7 @@ func putParsed(p *parsedChunk) {
 	clear(p.values)
 	p.rows, p.values, p.schema = p.rows[:0], p.values[:0], nil
 	p.tokens = p.tokens[:0]
-	parsedPool.Put(p)
+	parsedPools[parsedClass(cap(p.rows))].Put(p)
 }
 
 // parser is one parse worker's reusable state.
@@ -75,9 +116,13 @@ func (e *Engine) newParser() *parser {
 }
 
 // parse turns chunks into rows until in is closed.
-func (e *Engine) parse(in <-chan *chunk, out chan<- *parsedChunk, wst *workerStat) {
+func (e *Engine) parse(in *chunkQueue, out chan<- *parsedChunk, wst *workerStat) {
 	p := e.newParser()
-	for c := range in {
+	for {
+		c, ok := in.pop()
+		if !ok {
+			return
+		}
 		t0 := time.Now()
 		out <- e.parseChunk(p, c)
 		wst.addBusy(time.Since(t0))
@@ -99,16 +144,8 @@ func (e *Engine) parseChunk(p *parser, c *chunk) *parsedChunk {
 	}
 	ncol := len(cs.schema.Columns)
 	n := len(c.ends)
-	pc := parsedPool.Get().(*parsedChunk)
+	pc := getParsed(n, ncol)
 	pc.seq, pc.schema, pc.bytes, pc.spool = c.seq, cs.schema, int64(len(c.buf)), c.spoolPos
-	if cap(pc.values) < n*ncol {
-		pc.values = make([]sql.NullString, n*ncol)
-	}
-	pc.values = pc.values[:n*ncol]
-	if cap(pc.rows) < n {
-		pc.rows = make([]store.Row, n)
-	}
-	pc.rows = pc.rows[:n]
 	text := string(c.buf)
 	p.tok.NewRun()
 	start := 0

@@ -87,7 +87,7 @@ func (e *Engine) openSpool(w *store.Writer) (*spool.Spool, error) {
 // admitLocked puts c in the queue, or behind the spool when the queue is
 // full or the spool is not empty, or drops it (spool full, write error,
 // engine paused by the disk guard). seqMu is held.
-func (e *Engine) admitLocked(c *chunk, out chan<- *chunk) {
+func (e *Engine) admitLocked(c *chunk, out *chunkQueue) {
 	n := len(c.ends)
 	if !e.spoolBusy && e.sp.Empty() && e.enqueueLocked(c, out, false) {
 		return
@@ -115,7 +115,7 @@ func (e *Engine) admitLocked(c *chunk, out chan<- *chunk) {
 
 // enqueueLocked numbers c and sends it to the parse workers if the queue has
 // room (always when force: the drainer waited for room). seqMu is held.
-func (e *Engine) enqueueLocked(c *chunk, out chan<- *chunk, force bool) bool {
+func (e *Engine) enqueueLocked(c *chunk, out *chunkQueue, force bool) bool {
 	n, size := int64(len(c.ends)), int64(len(c.buf))
 	if !force && (e.ctr.queued.Load()+n > int64(e.cfg.QueueLogs) || e.ctr.queuedBytes.Load()+size > int64(e.cfg.QueueBytes)) {
 		return false
@@ -124,15 +124,13 @@ func (e *Engine) enqueueLocked(c *chunk, out chan<- *chunk, force bool) bool {
 	e.ctr.queued.Add(n)
 	e.ctr.queuedBytes.Add(size)
 	c.seq = e.seq
-	select {
-	case out <- c:
-		e.seq++
-		return true
-	default:
+	if !out.tryPush(c) {
 		e.ctr.queued.Add(-n)
 		e.ctr.queuedBytes.Add(-size)
 		return false
 	}
+	e.seq++
+	return true
 }
 
 // spoolFailed reports a failed append as an event, the same error at most
@@ -152,7 +150,7 @@ func (e *Engine) spoolFailed(err error) {
 
 // drain feeds spooled chunks into the queue, oldest first, until stop is
 // closed; what is still spooled then stays for the next start.
-func (e *Engine) drain(out chan<- *chunk, stop <-chan struct{}) {
+func (e *Engine) drain(out *chunkQueue, stop <-chan struct{}) {
 	dates := map[string]uint64{} // spool marks of the days of replayed records
 	for {
 		e.seqMu.Lock()
@@ -212,7 +210,7 @@ func (e *Engine) drain(out chan<- *chunk, stop <-chan struct{}) {
 // the queue's; those of an old record (spooled before this start) are
 // counted as replayed, and as received unless this engine spooled them
 // before a Stop.
-func (e *Engine) waitRoom(c *chunk, out chan<- *chunk, stop <-chan struct{}, old bool) bool {
+func (e *Engine) waitRoom(c *chunk, out *chunkQueue, stop <-chan struct{}, old bool) bool {
 	n, size := int64(len(c.ends)), int64(len(c.buf))
 	for {
 		room := e.room.wait()
@@ -237,7 +235,7 @@ func (e *Engine) waitRoom(c *chunk, out chan<- *chunk, stop <-chan struct{}, old
 		}
 		select {
 		case <-room:
-		case <-time.After(10 * time.Millisecond): // the channel itself was full
+		case <-time.After(10 * time.Millisecond): // the queue was full in chunks
 		case <-stop:
 			return false
 		}

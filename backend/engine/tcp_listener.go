@@ -117,7 +117,7 @@ func (e *Engine) Connections() []Connection {
 // ones and returns once every connection goroutine has handed on what it
 // framed. Known senders apply at accept time; max_connections bounds the open
 // connections (the next one is closed at once and counted).
-func (e *Engine) serveStream(ln net.Listener, sc *streamConns, out chan<- *chunk, wst *workerStat) {
+func (e *Engine) serveStream(ln net.Listener, sc *streamConns, out *chunkQueue, wst *workerStat) {
 	var delay time.Duration
 	for {
 		conn, err := ln.Accept()
@@ -149,7 +149,7 @@ func (e *Engine) serveStream(ln net.Listener, sc *streamConns, out chan<- *chunk
 // max_connections is counted in connections_refused. A TLS connection holds
 // its slot during the handshake, which runs in the connection's goroutine,
 // never in the accept loop.
-func (e *Engine) accept(conn net.Conn, sc *streamConns, out chan<- *chunk) {
+func (e *Engine) accept(conn net.Conn, sc *streamConns, out *chunkQueue) {
 	var peer netip.Addr
 	peerText := conn.RemoteAddr().String()
 	if ap, err := netip.ParseAddrPort(peerText); err == nil {
@@ -197,7 +197,7 @@ func (e *Engine) accept(conn net.Conn, sc *streamConns, out chan<- *chunk) {
 // messages of each read as one chunk. A framing error, the idle timeout or
 // the peer's close ends it; a frame cut off by the end is not stored and
 // counts as a framing error.
-func (e *Engine) serveConn(c *streamConn, rd net.Conn, out chan<- *chunk) {
+func (e *Engine) serveConn(c *streamConn, rd net.Conn, out *chunkQueue) {
 	sb := newStreamBuf(e.cfg.MaxMessageBytes, &e.streamBufBytes, &c.bufPeak)
 	defer sb.release()
 	_, isTLS := rd.(*tls.Conn)
@@ -292,7 +292,7 @@ const (
 // queue is full: a stream loses nothing it has read. Meanwhile the connection
 // is not read, so the sender's TCP window fills; the wait adds to
 // backpressure_ms. A chunk always fits an empty queue.
-func (e *Engine) handOn(c *chunk, out chan<- *chunk) {
+func (e *Engine) handOn(c *chunk, out *chunkQueue) {
 	n := len(c.ends)
 	if n == 0 {
 		putChunk(c)
@@ -332,7 +332,7 @@ func (e *Engine) handOn(c *chunk, out chan<- *chunk) {
 	e.seqMu.Lock()
 	c.seq = e.seq
 	e.seq++
-	out <- c
+	out.push(c)
 	e.seqMu.Unlock()
 }
 

@@ -96,7 +96,7 @@ func IsAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
 // A chunk that finds the queue full is spooled to disk when the engine has a
 // spool, else dropped and counted, never waited for: a slow writer must not
 // make the kernel buffer overflow silently.
-func (e *Engine) receive(conn net.PacketConn, out chan<- *chunk, wst *workerStat) {
+func (e *Engine) receive(conn net.PacketConn, out *chunkQueue, wst *workerStat) {
 	r, err := newRecvReader(conn, e.cfg.Now)
 	if err != nil {
 		e.cfg.Log.Error("cannot read the udp socket", "engine", e.cfg.Name, "err", err)
