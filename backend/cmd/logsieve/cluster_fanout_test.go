@@ -140,12 +140,7 @@ func listAll(t *testing.T, c *child, limit int, extra string) (ns []int, nodes [
 // first by time, and the missing nodes named in X-Logsieve-Missing-Nodes.
 func checkCSV(t *testing.T, c *child, path string, want int, missing string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", c.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := c.send(t, path, c.bearer())
 	defer resp.Body.Close()
 	recs, err := csv.NewReader(resp.Body).ReadAll()
 	if err != nil || resp.StatusCode != 200 || len(recs) == 0 {
@@ -175,14 +170,7 @@ func checkCSV(t *testing.T, c *child, path string, want int, missing string) {
 // getRaw sends GET path to c with the given headers (no token unless given).
 func getRaw(t *testing.T, c *child, path string, hdr map[string]string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", c.base+path, nil)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := c.send(t, path, hdr)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)

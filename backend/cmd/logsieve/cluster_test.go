@@ -96,15 +96,29 @@ func TestServeRefusesWrongClusterFlags(t *testing.T) {
 	f("invalid cluster_secret: 5 bytes: use at least 16", 1, []string{"LOGSIEVE_NATS", "nats://127.0.0.1:1", "LOGSIEVE_CLUSTER_SECRET", "short", "LOGSIEVE_ADVERTISE", ""})
 }
 
-// get returns the body of an authenticated GET (text answers such as /metrics).
-func (c *child) get(t *testing.T, path string) string {
+// send sends GET path to c with the headers hdr; the caller closes the body.
+func (c *child) send(t *testing.T, path string, hdr map[string]string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest("GET", c.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+// bearer is the Authorization header of c's token.
+func (c *child) bearer() map[string]string {
+	return map[string]string{"Authorization": "Bearer " + c.token}
+}
+
+// get returns the body of an authenticated GET (text answers such as /metrics).
+func (c *child) get(t *testing.T, path string) string {
+	t.Helper()
+	resp := c.send(t, path, c.bearer())
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
