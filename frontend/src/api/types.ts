@@ -92,25 +92,28 @@ export interface Worker {
   busy_pct: number;
 }
 
-/** One ingest node's state of an engine (cluster mode, GET /stats `nodes`). */
-export interface EngineNodeStats {
+/** One ingest node's state of an engine (cluster mode, GET /stats `nodes`): the engine's
+ * counters as that node has them. */
+export type EngineNodeStats = Pick<
+  EngineStats,
+  | 'state'
+  | 'reason'
+  | 'received'
+  | 'stored'
+  | 'unmatched'
+  | 'rejected'
+  | 'dropped'
+  | 'refused'
+  | 'kernel_drops'
+  | 'write_errors'
+  | 'queue_depth'
+  | 'in_per_s'
+  | 'stored_per_s'
+> & {
   node: string;
   role: 'all' | 'ingest' | 'store';
-  state: EngineState;
-  reason?: string;
-  received: number;
-  stored: number;
-  unmatched: number;
-  rejected: number;
-  dropped: number;
-  refused: number;
-  kernel_drops: number;
-  write_errors: number;
-  queue_depth: number;
-  in_per_s: number;
-  stored_per_s: number;
   connections: number;
-}
+};
 
 export interface EngineStats {
   state: EngineState;
