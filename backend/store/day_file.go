@@ -56,9 +56,8 @@ type dayFile struct {
 	// writer's, once a batch of it committed): see recordZone.
 	zone string
 	// notInLine, ipZone: the file has flagValuesNotInLine, flagIPZone (no
-	// more checks needed); lineMasks caches lineMask per schema.
+	// more checks needed).
 	notInLine, ipZone bool
-	lineMasks         map[*Schema][]bool
 }
 
 // insertSet holds the INSERT statements of one column set.

@@ -129,23 +129,15 @@ func (d *dayFile) recordFlag(flag string) error {
 }
 
 // lineMask returns, per column of s, whether its values must be substrings
-// of the line (cutFromLine); nil when s stores no original_log. Masks are
-// kept per schema (an engine's schema changes only with its class).
-func (d *dayFile) lineMask(s *Schema) []bool {
+// of the line (cutFromLine); nil when s stores no original_log.
+func lineMask(s *Schema) []bool {
 	if !s.KeepOriginal {
 		return nil
-	}
-	if m, ok := d.lineMasks[s]; ok {
-		return m
 	}
 	m := make([]bool, len(s.Columns))
 	for i, c := range s.Columns {
 		m[i] = cutFromLine(c)
 	}
-	if d.lineMasks == nil || len(d.lineMasks) > 16 {
-		d.lineMasks = make(map[*Schema][]bool)
-	}
-	d.lineMasks[s] = m
 	return m
 }
 

@@ -299,7 +299,7 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	var ipBox, clientBox boxCache
 	var mask []bool // columns whose values must be in the line (file_facts.go)
 	if !d.notInLine {
-		mask = d.lineMask(s)
+		mask = lineMask(s)
 	}
 	notInLine, ipZone := false, false
 	lastIP := ""
