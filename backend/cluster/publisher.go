@@ -79,6 +79,8 @@ type EngineSink struct {
 	subject string
 	buf     []byte
 	spoolID atomic.Pointer[string] // SetSpool
+
+	spoolMsgs []spoolMsg // writeSpooled's, reused
 }
 
 // spoolPartBytes is the most a message of a spooled record holds (less when
@@ -125,9 +127,12 @@ func (s *EngineSink) Write(sc *store.Schema, rows []store.Row) (int, error) {
 		if pos == 0 {
 			n, err = s.writeRun(sc, rows[done:end], limit, nil)
 		} else {
-			n, err = s.writeRun(sc, rows[done:end], min(limit, spoolPartBytes), func(part int) string {
-				return spoolBatchID(s.p.n.cfg.Node, spoolID, pos, part)
-			})
+			// Every spooled row that follows: their records are published
+			// together (publisher_spool.go).
+			for end < len(rows) && rows[end].SpoolPos != 0 {
+				end++
+			}
+			n, err = s.writeSpooled(sc, rows[done:end], min(limit, spoolPartBytes), spoolID)
 		}
 		done += n
 		if err != nil {
