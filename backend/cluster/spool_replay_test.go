@@ -320,3 +320,38 @@ func TestSpoolReplayAfterAKillStoresNothingTwice(t *testing.T) {
 		t.Fatalf("unexpected stored logs after the replay past the window; got %d rows; want 0..1999 once each", len(got))
 	}
 }
+
+// NATS goes away again while the spool drains: the messages sent at once
+// whose acks did not come are published again alone under the same ids,
+// and every log is still stored exactly once.
+func TestSpoolDrainCutByANATSOutageStoresEveryLogOnce(t *testing.T) {
+	ns := startNATSOnPort(t)
+	url := ns.srv.ClientURL()
+	ds, days := engineDays(t)
+	st := startNode(t, url, "st", RoleStore, nil)
+	if err := st.StartStore(t.Context(), days); err != nil {
+		t.Fatal(err)
+	}
+	in := startNode(t, url, "in", RoleIngest, func(c *Config) { c.PublishWait = 200 * time.Millisecond })
+	e := spoolingEngine(t, in, udpPort(t), filepath.Join(t.TempDir(), "spool"))
+
+	ns.stop()
+	const total = 6000
+	sendSeq(t, e, 0, total)
+	if e.Stats().Spooled == 0 {
+		t.Fatal("nothing spooled while NATS was down")
+	}
+	ns.start()
+	waitFor(t, "the drain to start", func() bool { return e.Stats().Stored > 0 })
+	ns.stop()
+	cut := e.Stats().Stored
+	ns.start()
+	waitFor(t, "every log stored", func() bool { return st.Stats().StoredRows >= total && e.Stats().Stored == total })
+	t.Logf("drain cut after %d of %d logs acked; %d publish retries, %d duplicates", cut, total, in.Stats().PublishRetries, in.Stats().PublishDuplicates)
+	if got := nums(t, ds); !slices.Equal(got, seqInts(0, total)) {
+		t.Fatalf("unexpected stored logs; got %d rows; want 0..%d once each", len(got), total-1)
+	}
+	if s := e.Stats(); s.Dropped != 0 || s.WriteErrors != 0 {
+		t.Fatalf("unexpected losses: dropped %d, write errors %d", s.Dropped, s.WriteErrors)
+	}
+}
