@@ -133,9 +133,13 @@ func (h *hub) statsMessage() []byte {
 	var peers []cluster.Peer
 	if h.s.d.Cluster != nil {
 		// The registry's answer, or this node only after a second: the push
-		// must not stall (the registry is refreshed every 2 s anyway).
+		// must not stall (the registry is refreshed every 2 s anyway), nor log
+		// every second while NATS is away.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		peers = h.s.livePeers(ctx)
+		var err error
+		if peers, err = h.s.d.Cluster.Peers(ctx); err != nil {
+			h.s.d.Log.Debug("stats push: the node registry did not answer; this node only", "err", err)
+		}
 		cancel()
 	}
 	for _, e := range f.Engines() {
