@@ -126,7 +126,12 @@ func (s *Server) fanLogs(c *fiber.Ctx, name string, q store.Query, tr timeRange,
 			lq.Cursor = selfPart.cursor
 			selfPart.page, localErr = local(ctx, lq)
 			if localErr == nil {
-				selfPart.batches, localErr = batches(ctx, selfPart.page)
+				var err error
+				if selfPart.batches, err = batches(ctx, selfPart.page); err != nil {
+					// The page is still right; only its copies are not dropped.
+					s.d.Log.Warn("fan-out: cannot read the batches of this node's rows; copies not dropped", "err", err)
+					selfPart.batches = nil
+				}
 			}
 		}()
 	}
