@@ -72,6 +72,7 @@ func newClusterCollector(n ClusterNode) *clusterCollector {
 	add("published_batches", "Batches acked by JetStream (ingest).", func(s *cluster.Stats) uint64 { return s.PublishedBatches })
 	add("published_rows", "Rows acked by JetStream (ingest).", func(s *cluster.Stats) uint64 { return s.PublishedRows })
 	add("publish_retries", "Publish attempts that failed and were retried (ingest).", func(s *cluster.Stats) uint64 { return s.PublishRetries })
+	add("publish_duplicates", "Batches JetStream acked as copies of one it had, e.g. a spool record replayed after a crash (ingest).", func(s *cluster.Stats) uint64 { return s.PublishDuplicates })
 	add("stored_batches", "Batches committed to the day files (store).", func(s *cluster.Stats) uint64 { return s.StoredBatches })
 	add("stored_rows", "Rows committed to the day files (store).", func(s *cluster.Stats) uint64 { return s.StoredRows })
 	add("duplicate_rows", "Rows of redelivered batches found already stored (store).", func(s *cluster.Stats) uint64 { return s.DuplicateRows })

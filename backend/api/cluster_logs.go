@@ -71,12 +71,14 @@ type nodePart struct {
 	page   *store.Page
 	at     []int // position in the merged columns of each column of page
 	taken  int   // rows of page in the merged page
+	// batches is the batch of each row of page ("" unknown; nil: none known).
+	batches []string
 }
 
 // fanLogs answers /logs for every store node; local queries this node's
 // day files with a cursor of its own.
 func (s *Server) fanLogs(c *fiber.Ctx, name string, q store.Query, tr timeRange,
-	local func(context.Context, store.Query) (*store.Page, error)) error {
+	local func(context.Context, store.Query) (*store.Page, error), batches func(context.Context, *store.Page) ([]string, error)) error {
 	cur, err := decodeClusterCursor(q.Cursor)
 	if err != nil {
 		return err
@@ -123,6 +125,14 @@ func (s *Server) fanLogs(c *fiber.Ctx, name string, q store.Query, tr timeRange,
 			lq := q
 			lq.Cursor = selfPart.cursor
 			selfPart.page, localErr = local(ctx, lq)
+			if localErr == nil {
+				var err error
+				if selfPart.batches, err = batches(ctx, selfPart.page); err != nil {
+					// The page is still right; only its copies are not dropped.
+					s.d.Log.Warn("fan-out: cannot read the batches of this node's rows; copies not dropped", "err", err)
+					selfPart.batches = nil
+				}
+			}
 		}()
 	}
 	failed := s.fanOut(asked, func(i int, p peerTarget) error {
@@ -133,6 +143,7 @@ func (s *Server) fanLogs(c *fiber.Ctx, name string, q store.Query, tr timeRange,
 			Rows        [][]*string `json:"rows"`
 			NextCursor  *string     `json:"next_cursor"`
 			LimitReason *string     `json:"limit_reason"`
+			RowBatches  []string    `json:"row_batches"`
 		}
 		if err := s.askPeer(ctx, p, c.Path(), peerQuery(c, set), &pg); err != nil {
 			return err
@@ -145,6 +156,9 @@ func (s *Server) fanLogs(c *fiber.Ctx, name string, q store.Query, tr timeRange,
 			page.LimitReason = *pg.LimitReason
 		}
 		parts[i].page = page
+		if len(pg.RowBatches) == len(pg.Rows) {
+			parts[i].batches = pg.RowBatches
+		}
 		return nil
 	})
 	wg.Wait()
@@ -160,7 +174,9 @@ func (s *Server) fanLogs(c *fiber.Ctx, name string, q store.Query, tr timeRange,
 			live = append(live, p)
 		}
 	}
-	out := mergePages(live, q, tr.set, limit)
+	seen := decodeSeen(cur[seenKey])
+	out := mergePages(live, q, tr.set, limit, seen)
+	next[seenKey] = seen.encode()
 	for _, p := range live {
 		switch {
 		case p.taken == len(p.page.Rows) && p.page.NextCursor == nil:
@@ -205,7 +221,10 @@ func rowCursor(row []*string, cols []string, isRange bool) string {
 // mergePages takes rows from the parts' pages in order until limit rows, the
 // page's byte bound, or a part whose page is used up while its node has more
 // rows (its next rows are unknown: the page ends there, with its reason).
-func mergePages(parts []*nodePart, q store.Query, isRange bool, limit int) *clusterLogsPage {
+//
+// A row whose batch seen holds from another node at the same time is a copy
+// (cluster_dedupe.go): it is skipped, counted as taken. seen is updated.
+func mergePages(parts []*nodePart, q store.Query, isRange bool, limit int, seen *seenBatches) *clusterLogsPage {
 	out := &clusterLogsPage{Rows: [][]*string{}, RowNodes: []string{}}
 	for _, p := range parts { // merged columns: this node's, then any other node's extra ones
 		for _, col := range p.page.Columns {
@@ -281,6 +300,10 @@ func mergePages(parts []*nodePart, q store.Query, isRange bool, limit int) *clus
 		}
 		p := parts[best]
 		src := p.page.Rows[p.taken]
+		if p.batches != nil && !seen.take(bk.when, p.batches[p.taken], p.node) {
+			p.taken++ // a copy of a row taken from another node
+			continue
+		}
 		n := 0
 		for _, v := range src {
 			if v != nil {

@@ -51,7 +51,7 @@ func TestMergeStopsWhereANodesPageEndedEarly(t *testing.T) {
 	// wait for b's next page.
 	a := &nodePart{node: "a", page: page(nil, "", []*string{s("9"), s("10:00:09"), s("a9")}, []*string{s("8"), s("10:00:01"), s("a8")})}
 	b := &nodePart{node: "b", page: page(s("4"), store.LimitTime, []*string{s("5"), s("10:00:05"), s("b5")})}
-	out := mergePages([]*nodePart{a, b}, q, false, 10)
+	out := mergePages([]*nodePart{a, b}, q, false, 10, decodeSeen(""))
 	if len(out.Rows) != 2 || *out.Rows[0][2] != "a9" || *out.Rows[1][2] != "b5" || out.LimitReason == nil || *out.LimitReason != store.LimitTime {
 		t.Fatalf("unexpected merge: %d rows, reason %v", len(out.Rows), out.LimitReason)
 	}
@@ -61,8 +61,56 @@ func TestMergeStopsWhereANodesPageEndedEarly(t *testing.T) {
 	// Equal times: by node, then id newest first; at most limit rows.
 	a = &nodePart{node: "a", page: page(nil, "", []*string{s("2"), s("10:00:00"), s("a2")}, []*string{s("1"), s("10:00:00"), s("a1")})}
 	b = &nodePart{node: "b", page: page(nil, "", []*string{s("7"), s("10:00:00"), s("b7")})}
-	out = mergePages([]*nodePart{b, a}, q, false, 2)
+	out = mergePages([]*nodePart{b, a}, q, false, 2, decodeSeen(""))
 	if len(out.Rows) != 2 || *out.Rows[0][2] != "a2" || *out.Rows[1][2] != "a1" || out.LimitReason != nil {
 		t.Fatalf("unexpected merge of equal times: %d rows %v", len(out.Rows), out.RowNodes)
+	}
+}
+
+// A day file copied from store node a to b: b's rows carry a's batch ids at
+// the same times. Paged two rows at a time, the merge lists each row once
+// (a's), also when a row and its copy fall on two pages, and keeps b's own
+// batch and the rows of no known batch.
+func TestMergeDropsTheRowsOfABatchAnotherNodeHolds(t *testing.T) {
+	s := func(v string) *string { return &v }
+	cols := []string{"id", "time", "n"}
+	type row struct{ id, time, n, batch string }
+	aRows := []row{{"3", "10:00:03", "x3", "B1"}, {"2", "10:00:02", "x2", "B1"}, {"1", "10:00:02", "x1", "B0"}}
+	bRows := []row{{"9", "10:00:04", "own", "B9"}, {"3", "10:00:03", "x3", "B1"}, {"2", "10:00:02", "x2", "B1"},
+		{"1", "10:00:02", "x1", "B0"}, {"8", "10:00:02", "plain", ""}}
+	part := func(node string, rows []row) *nodePart {
+		p := &nodePart{node: node, page: &store.Page{Columns: cols}}
+		for _, r := range rows {
+			p.page.Rows = append(p.page.Rows, []*string{s(r.id), s(r.time), s(r.n)})
+			p.batches = append(p.batches, r.batch)
+		}
+		return p
+	}
+	q := store.Query{Date: "2026-12-01", Desc: true}
+	var got []string
+	cursor := ""
+	ai, bi := 0, 0
+	for pages := 0; ai < len(aRows) || bi < len(bRows); pages++ {
+		if pages > 10 {
+			t.Fatal("more than 10 pages")
+		}
+		a, b := part("a", aRows[ai:]), part("b", bRows[bi:])
+		seen := decodeSeen(cursor)
+		out := mergePages([]*nodePart{a, b}, q, false, 2, seen)
+		for i, r := range out.Rows {
+			got = append(got, out.RowNodes[i]+":"+*r[2])
+		}
+		cursor = seen.encode()
+		ai, bi = ai+a.taken, bi+b.taken
+	}
+	want := []string{"b:own", "a:x3", "a:x2", "a:x1", "b:plain"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("unexpected rows; got %q; want %q", got, want)
+	}
+	// Without batches (older files) nothing is dropped.
+	a, b := part("a", aRows), part("b", bRows)
+	a.batches, b.batches = nil, nil
+	if out := mergePages([]*nodePart{a, b}, q, false, 10, decodeSeen("")); len(out.Rows) != 8 {
+		t.Fatalf("unexpected rows without batches: %d; want 8", len(out.Rows))
 	}
 }

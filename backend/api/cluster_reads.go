@@ -133,13 +133,17 @@ type engineNodeStats struct {
 	InPerS      float64 `json:"in_per_s"`
 	StoredPerS  float64 `json:"stored_per_s"`
 	Connections int64   `json:"connections"`
+	Spooled     uint64  `json:"spooled"`
+	SpoolBytes  int64   `json:"spool_bytes"`
+	Replayed    uint64  `json:"replayed"`
 }
 
 func nodeState(node, role string, st engine.Stats) engineNodeStats {
 	return engineNodeStats{Node: node, Role: role, State: st.State, Reason: st.Reason, Received: st.Received,
 		Stored: st.Stored, Unmatched: st.Unmatched, Rejected: st.Rejected, Dropped: st.Dropped, Refused: st.Refused,
 		KernelDrops: st.KernelDrops, WriteErrors: st.WriteErrors, QueueDepth: st.QueueDepth,
-		InPerS: st.InPerS, StoredPerS: st.StoredPerS, Connections: st.Connections}
+		InPerS: st.InPerS, StoredPerS: st.StoredPerS, Connections: st.Connections,
+		Spooled: st.Spooled, SpoolBytes: st.SpoolBytes, Replayed: st.Replayed}
 }
 
 // clusterStats is a cluster's GET /engines/:name/stats: the engine's
@@ -153,6 +157,24 @@ type clusterStats struct {
 // clusterEngineStats adds the engine's counters of the other ingest nodes
 // to own (this node's; left out when this node runs no listeners).
 func (s *Server) clusterEngineStats(ctx context.Context, name string, own engine.Stats) clusterStats {
+	return s.sumEngineStats(s.livePeers(ctx), name, own)
+}
+
+// livePeers returns the other live nodes with their engine counters (none,
+// logged, when the registry does not answer within 3 s).
+func (s *Server) livePeers(ctx context.Context) []cluster.Peer {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	peers, err := s.d.Cluster.Peers(ctx)
+	if err != nil {
+		s.d.Log.Warn("engine stats: the node registry did not answer; this node only", "err", err)
+	}
+	return peers
+}
+
+// sumEngineStats adds the counters of engine name on the ingest nodes among
+// peers to own (this node's; left out on a store node) and lists each.
+func (s *Server) sumEngineStats(peers []cluster.Peer, name string, own engine.Stats) clusterStats {
 	me := s.d.Cluster.Stats()
 	out := clusterStats{Stats: own, Nodes: []engineNodeStats{}}
 	if me.Role == cluster.RoleStore {
@@ -160,12 +182,6 @@ func (s *Server) clusterEngineStats(ctx context.Context, name string, own engine
 		out.Stats = counters
 	} else {
 		out.Nodes = append(out.Nodes, nodeState(me.Node, me.Role, own))
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	peers, err := s.d.Cluster.Peers(ctx)
-	if err != nil {
-		s.d.Log.Warn("engine stats: the node registry did not answer; this node only", "err", err)
 	}
 	for _, p := range peers {
 		raw, ok := p.Engines[name]

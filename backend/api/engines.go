@@ -155,6 +155,9 @@ func (s *Server) engineHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if s.fansOut(c) {
+		return s.fanHistory(c, h, secs)
+	}
 	if h == nil {
 		return c.JSON([]struct{}{})
 	}

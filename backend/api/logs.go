@@ -124,20 +124,38 @@ func (s *Server) queryLogs(c *fiber.Ctx) error {
 		return page, err
 	}
 	if s.fansOut(c) {
-		return s.fanLogs(c, name, q, tr, local)
+		return s.fanLogs(c, name, q, tr, local, func(ctx context.Context, p *store.Page) ([]string, error) {
+			return pageBatches(ctx, ed.Days, p, q.Date, tr.set)
+		})
 	}
-	return s.sendLogsPage(c, name, func() (*store.Page, error) { return local(c.UserContext(), q) })
+	var batches func(*store.Page) ([]string, error)
+	if c.Locals(peerLocal) != nil {
+		// Another node merges this page: it drops a batch two nodes hold.
+		batches = func(p *store.Page) ([]string, error) {
+			return pageBatches(c.UserContext(), ed.Days, p, q.Date, tr.set)
+		}
+	}
+	return s.sendLogsPage(c, name, func() (*store.Page, error) { return local(c.UserContext(), q) }, batches)
 }
 
-// sendLogsPage answers with the page query returns, streamed (writeLogsPage).
-func (s *Server) sendLogsPage(c *fiber.Ctx, name string, query func() (*store.Page, error)) error {
+// sendLogsPage answers with the page query returns, streamed (writeLogsPage),
+// with the batch of each row when batches is set (a peer's request).
+func (s *Server) sendLogsPage(c *fiber.Ctx, name string, query func() (*store.Page, error), batches func(*store.Page) ([]string, error)) error {
 	page, err := query()
 	if err != nil {
 		return engineGone(name, err)
 	}
+	var rowBatches []string
+	if batches != nil {
+		if rowBatches, err = batches(page); err != nil {
+			// The page is still right; the merging node drops no copy of it.
+			s.d.Log.Warn("cannot read the batches of a page's rows; sent without them", "engine", name, "err", err)
+			rowBatches = nil
+		}
+	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		if err := writeLogsPage(w, page); err != nil {
+		if err := writeLogsPage(w, page, rowBatches); err != nil {
 			s.d.Log.Debug("logs page not fully sent", "engine", name, "err", err)
 		}
 	})
@@ -147,8 +165,8 @@ func (s *Server) sendLogsPage(c *fiber.Ctx, name string, query func() (*store.Pa
 // writeLogsPage writes page as the JSON of GET /logs, {columns, rows, next_cursor,
 // limit_reason}, one row at a time, so that no second copy of the page is built in
 // memory; each row is released once written. Invalid UTF-8 in a cell becomes U+FFFD
-// (encoding/json).
-func writeLogsPage(w *bufio.Writer, page *store.Page) error {
+// (encoding/json). rowBatches, when not nil, is added as row_batches.
+func writeLogsPage(w *bufio.Writer, page *store.Page, rowBatches []string) error {
 	enc := json.NewEncoder(w)
 	w.WriteString(`{"columns":`)
 	if err := enc.Encode(page.Columns); err != nil {
@@ -175,6 +193,12 @@ func writeLogsPage(w *bufio.Writer, page *store.Page) error {
 	}
 	if err := enc.Encode(reason); err != nil {
 		return err
+	}
+	if rowBatches != nil {
+		w.WriteString(`,"row_batches":`)
+		if err := enc.Encode(rowBatches); err != nil {
+			return err
+		}
 	}
 	w.WriteByte('}')
 	return w.Flush()

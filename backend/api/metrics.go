@@ -29,7 +29,10 @@ var engineStates = []string{engine.StateRunning, engine.StatePaused, engine.Stat
 // engineCollector reads every engine's counters from the factory at scrape time
 // (docs/operations.md lists the names).
 type engineCollector struct {
-	f        engineStatsSource
+	f engineStatsSource
+	// scrape, in a cluster, returns at each scrape what sums an engine's
+	// Stats over the ingest nodes; nil on a single box.
+	scrape   func() func(name string, own engine.Stats) clusterStats
 	counters []engineMetric
 	gauges   []engineGauge
 	up       *prometheus.Desc
@@ -102,10 +105,17 @@ func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
+	var sum func(name string, own engine.Stats) clusterStats
+	if c.scrape != nil {
+		sum = c.scrape()
+	}
 	for _, e := range c.f.Engines() {
 		st, err := c.f.Stats(e.Name)
 		if err != nil {
 			continue // deleted meanwhile
+		}
+		if sum != nil {
+			st = sum(e.Name, st).Stats
 		}
 		for _, m := range c.counters {
 			ch <- prometheus.MustNewConstMetric(m.desc, prometheus.CounterValue, float64(m.get(&st)), e.Name)
@@ -165,18 +175,20 @@ func (s *Server) metricsRegistry() (*prometheus.Registry, error) {
 		Help:        "Always 1; the labels name the version of logsieve and of Go it was built with.",
 		ConstLabels: prometheus.Labels{"version": s.d.Version, "go": runtime.Version()}})
 	build.Set(1)
+	ec := newEngineCollector(s.d.Factory)
 	cs := []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		build,
-		newEngineCollector(s.d.Factory),
+		ec,
 		newDiskCollector(s.d.DataDir),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "logsieve_alert_skipped_batches_total",
 			Help: "Write batches the alert rules did not see because their queue was full."},
 			func() float64 { return float64(s.d.Factory.Alerts().Skipped()) }),
 	}
 	if s.d.Cluster != nil {
-		cs = append(cs, newClusterCollector(s.d.Cluster))
+		ec.scrape = s.clusterScrape
+		cs = append(cs, newClusterCollector(s.d.Cluster), newNodeEngineCollector(s))
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

@@ -117,7 +117,7 @@ func (s *Server) mount() error {
 	v1 := s.app.Group(Prefix)
 	// The reads a cluster fans out also take another node's signed request.
 	peerRoutes := map[string]bool{"/engines/:name/logs": true, "/engines/:name/histogram": true, "/engines/:name/days": true,
-		"/engines/:name/export.csv": true}
+		"/engines/:name/export.csv": true, "/engines/:name/stats/history": true}
 	for _, r := range table {
 		check := a.Require(r.access)
 		if r.method == "GET" && peerRoutes[r.path] {

@@ -13,7 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/logsieve/logsieve/backend/auth"
-	"github.com/logsieve/logsieve/backend/engine"
+	"github.com/logsieve/logsieve/backend/cluster"
 	"github.com/logsieve/logsieve/backend/factory"
 	"github.com/logsieve/logsieve/backend/internal/fanout"
 )
@@ -117,18 +117,39 @@ func eventMessage(ev factory.EngineEvent) []byte {
 	return b
 }
 
+// statsMessage is the websocket's stats push: each engine's Stats (in a
+// cluster, as GET /engines/:name/stats: summed over the ingest nodes, with
+// their nodes).
 type statsMessage struct {
-	Type    string                  `json:"type"`
-	T       int64                   `json:"t"`
-	Engines map[string]engine.Stats `json:"engines"`
-	System  SystemInfo              `json:"system"`
+	Type    string         `json:"type"`
+	T       int64          `json:"t"`
+	Engines map[string]any `json:"engines"`
+	System  SystemInfo     `json:"system"`
 }
 
 func (h *hub) statsMessage() []byte {
 	f := h.s.d.Factory
-	m := statsMessage{Type: "stats", T: h.s.d.Now().UnixMilli(), Engines: map[string]engine.Stats{}, System: h.s.systemInfo()}
+	m := statsMessage{Type: "stats", T: h.s.d.Now().UnixMilli(), Engines: map[string]any{}, System: h.s.systemInfo()}
+	var peers []cluster.Peer
+	if h.s.d.Cluster != nil {
+		// The registry's answer, or this node only after a second: the push
+		// must not stall (the registry is refreshed every 2 s anyway), nor log
+		// every second while NATS is away.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		var err error
+		if peers, err = h.s.d.Cluster.Peers(ctx); err != nil {
+			h.s.d.Log.Debug("stats push: the node registry did not answer; this node only", "err", err)
+		}
+		cancel()
+	}
 	for _, e := range f.Engines() {
-		if st, err := f.Stats(e.Name); err == nil {
+		st, err := f.Stats(e.Name)
+		if err != nil {
+			continue
+		}
+		if h.s.d.Cluster != nil {
+			m.Engines[e.Name] = h.s.sumEngineStats(peers, e.Name, st)
+		} else {
 			m.Engines[e.Name] = st
 		}
 	}

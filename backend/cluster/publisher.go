@@ -29,8 +29,8 @@ type Publisher struct {
 	sinks map[string]*EngineSink
 	lost  chan struct{} // closed when the connection is lost, then replaced
 
-	batches, rows, retries atomic.Uint64
-	waiting                atomic.Int64 // rows of publishes not yet acked
+	batches, rows, retries, dups atomic.Uint64
+	waiting                      atomic.Int64 // rows of publishes not yet acked
 }
 
 func newPublisher(n *Node) *Publisher {
@@ -78,23 +78,77 @@ type EngineSink struct {
 	p       *Publisher
 	subject string
 	buf     []byte
+	spoolID atomic.Pointer[string] // SetSpool
+
+	spoolMsgs []spoolMsg // writeSpooled's, reused
 }
 
+// spoolPartBytes is the most a message of a spooled record holds (less when
+// the server's max_payload is smaller): a fixed cut, so a record replayed
+// after a restart is cut into the same parts under the same ids.
+const spoolPartBytes = 512 << 10
+
+// SetSpool gives the id of the engine's overflow spool: rows replayed from
+// it (store.Row.SpoolPos) are published under ids made of the node, this
+// id and their position (spool_ids.go). It makes EngineSink an
+// engine.SpoolSink.
+func (s *EngineSink) SetSpool(id string) { s.spoolID.Store(&id) }
+
 // Write publishes rows as one or more messages (each under the server's
-// largest payload) with a new batch id as Nats-Msg-Id, and returns once
-// JetStream acked them: only then are the rows accepted. While NATS cannot
-// be reached it retries the same message (the id lets JetStream drop a copy
-// it already has), until an ack or StopRetrying; the rows it gave up on are
-// the difference between len(rows) and the count returned.
+// largest payload) and returns once JetStream acked them: only then are the
+// rows accepted. Rows from the engine's spool go one spool record to a
+// message (or several, cut at spoolPartBytes) under an id derived from the
+// record's position; the others under a new batch id. While NATS cannot be
+// reached it retries the same message (the id lets JetStream drop a copy it
+// already has), until an ack or StopRetrying; the rows it gave up on are the
+// difference between len(rows) and the count returned.
 func (s *EngineSink) Write(sc *store.Schema, rows []store.Row) (int, error) {
 	limit := int(s.p.n.nc.MaxPayload()) - 4<<10
 	if limit < 64<<10 {
 		limit = 64 << 10
 	}
+	var spoolID string
+	if id := s.spoolID.Load(); id != nil {
+		spoolID = *id
+	}
 	done := 0
 	for done < len(rows) {
-		s.buf = encodeHeader(s.buf[:0], sc)
+		// A run of rows of one spool record, or of no record.
+		pos := rows[done].SpoolPos
+		if spoolID == "" {
+			pos = 0
+		}
+		end := done + 1
+		for end < len(rows) && (rows[end].SpoolPos == pos || spoolID == "") {
+			end++
+		}
+		var n int
+		var err error
+		if pos == 0 {
+			n, err = s.writeRun(sc, rows[done:end], limit, nil)
+		} else {
+			// Every spooled row that follows: their records are published
+			// together (publisher_spool.go).
+			for end < len(rows) && rows[end].SpoolPos != 0 {
+				end++
+			}
+			n, err = s.writeSpooled(sc, rows[done:end], min(limit, spoolPartBytes), spoolID)
+		}
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
 
+// writeRun publishes rows in messages of at most limit bytes (a row bigger
+// than that alone), the i-th under name(i), or a new batch id when name is
+// nil.
+func (s *EngineSink) writeRun(sc *store.Schema, rows []store.Row, limit int, name func(part int) string) (int, error) {
+	done := 0
+	for part := 0; done < len(rows); part++ {
+		s.buf = encodeHeader(s.buf[:0], sc)
 		n := 0
 		for done+n < len(rows) {
 			mark := len(s.buf)
@@ -105,7 +159,14 @@ func (s *EngineSink) Write(sc *store.Schema, rows []store.Row) (int, error) {
 			}
 			n++
 		}
-		if err := s.publish(s.buf, n); err != nil {
+		p := s.p
+		id := ""
+		if name != nil {
+			id = name(part)
+		} else {
+			id = p.n.cfg.Node + "-" + p.boot + "-" + strconv.FormatUint(p.seq.Add(1), 10)
+		}
+		if err := s.publish(id, s.buf, n); err != nil {
 			return done, err
 		}
 		done += n
@@ -114,9 +175,8 @@ func (s *EngineSink) Write(sc *store.Schema, rows []store.Row) (int, error) {
 }
 
 // publish sends one message of n rows until JetStream acks it.
-func (s *EngineSink) publish(data []byte, n int) error {
+func (s *EngineSink) publish(id string, data []byte, n int) error {
 	p := s.p
-	id := p.n.cfg.Node + "-" + p.boot + "-" + strconv.FormatUint(p.seq.Add(1), 10)
 	msg := &nats.Msg{Subject: s.subject, Data: data, Header: nats.Header{}}
 	p.waiting.Add(int64(n))
 	defer p.waiting.Add(-int64(n))
@@ -130,11 +190,14 @@ func (s *EngineSink) publish(data []byte, n int) error {
 			case <-ctx.Done():
 			}
 		}()
-		_, err := p.n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id))
+		ack, err := p.n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id))
 		cancel()
 		if err == nil {
 			p.batches.Add(1)
 			p.rows.Add(uint64(n))
+			if ack.Duplicate {
+				p.dups.Add(1)
+			}
 			return nil
 		}
 		p.retries.Add(1)
@@ -157,11 +220,14 @@ type Stats struct {
 	// (serve --advertise); empty while unknown.
 	Addr string `json:"addr,omitempty"`
 	// Ingest: batches and rows acked by JetStream, publish attempts that
-	// failed (each retried), rows waiting for an ack now.
-	PublishedBatches uint64 `json:"published_batches"`
-	PublishedRows    uint64 `json:"published_rows"`
-	PublishRetries   uint64 `json:"publish_retries"`
-	WaitingRows      int64  `json:"waiting_rows"`
+	// failed (each retried), rows waiting for an ack now, batches JetStream
+	// acked as copies of one it had (a spool record replayed after a crash,
+	// a retry whose first attempt had gone through).
+	PublishedBatches  uint64 `json:"published_batches"`
+	PublishedRows     uint64 `json:"published_rows"`
+	PublishRetries    uint64 `json:"publish_retries"`
+	WaitingRows       int64  `json:"waiting_rows"`
+	PublishDuplicates uint64 `json:"publish_duplicates"`
 	// Store: batches and rows committed, rows of redelivered batches found
 	// already stored, batches left for the node that claimed them, write
 	// failures (the batch is delivered again).
@@ -175,5 +241,5 @@ type Stats struct {
 func (p *Publisher) stats() Stats {
 	return Stats{Node: p.n.cfg.Node, Role: p.n.cfg.Role,
 		PublishedBatches: p.batches.Load(), PublishedRows: p.rows.Load(),
-		PublishRetries: p.retries.Load(), WaitingRows: p.waiting.Load()}
+		PublishRetries: p.retries.Load(), WaitingRows: p.waiting.Load(), PublishDuplicates: p.dups.Load()}
 }

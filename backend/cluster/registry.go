@@ -113,6 +113,7 @@ func Sum(nodes []Stats) Stats {
 		t.PublishedRows += s.PublishedRows
 		t.PublishRetries += s.PublishRetries
 		t.WaitingRows += s.WaitingRows
+		t.PublishDuplicates += s.PublishDuplicates
 		t.StoredBatches += s.StoredBatches
 		t.StoredRows += s.StoredRows
 		t.DuplicateRows += s.DuplicateRows

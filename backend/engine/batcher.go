@@ -122,6 +122,7 @@ func (b *batcher) flush(wst *workerStat) {
 	}
 	t0 := time.Now()
 	n := len(b.rows)
+	accepted := 0
 	if b.e.paused.Load() {
 		b.e.ctr.refused.Add(uint64(n))
 	} else {
@@ -129,6 +130,7 @@ func (b *batcher) flush(wst *workerStat) {
 		stored, err := b.sink.Write(b.schema, b.rows)
 		b.e.ctr.writeLatency.observe(time.Since(tw))
 		b.e.ctr.stored.Add(uint64(stored))
+		accepted = stored
 		if err != nil {
 			b.e.ctr.writeErrors.Add(uint64(n - stored))
 			b.e.setReason(fmt.Sprintf("write failed: %v", err))
@@ -143,6 +145,9 @@ func (b *batcher) flush(wst *workerStat) {
 		b.offerRows()
 	}
 	b.e.ctr.queued.Add(-int64(n))
+	if b.spool > 0 && b.e.cfg.Sink != nil && accepted > 0 {
+		b.saveSpoolMark(b.rows, accepted)
+	}
 	if b.spool > 0 {
 		// Stored, refused or lost to a write error, these rows are accounted
 		// for: their spool records may go (the mark committed with the rows

@@ -21,7 +21,8 @@ import (
 // under seqMu (enqueueLocked), which numbers them for the batcher. The
 // writer commits, with each batch, the highest spool position of its rows
 // (store spool mark); after a crash, records at or below the mark of their
-// day are skipped and the rest replayed.
+// day are skipped and the rest replayed. In front of a Sink the mark is the
+// spool's own file instead (spool_sink.go).
 
 // spoolCounters are the spool's part of the loss accounting: logs appended,
 // logs replayed after a restart, corrupt records skipped, and logs waiting
@@ -41,35 +42,43 @@ const (
 )
 
 // openSpool opens the engine's spool when it has one (udp, SpoolDir set,
-// SpoolMaxBytes > 0). The spool keeps its next segment number in a file;
-// without it (a new or removed directory) new positions start above every
-// mark of the day files, so a new record cannot look stored.
+// SpoolMaxBytes > 0, and no Sink or a SpoolSink). The spool keeps its next
+// segment number in a file; without it (a new or removed directory) new
+// positions start above every mark of the day files, so a new record cannot
+// look stored (in front of a SpoolSink they start over under a new spool id).
 func (e *Engine) openSpool(w *store.Writer) (*spool.Spool, error) {
 	if e.cfg.Protocol != "udp" || e.cfg.SpoolDir == "" || e.cfg.SpoolMaxBytes <= 0 {
 		return nil, nil
 	}
-	if e.cfg.Sink != nil {
-		// A crash replays the records past the mark committed with the rows in
-		// the day files; a Sink (cluster ingest) writes no day file, so the
-		// replay would publish acked rows again. No spool: a full queue drops.
-		e.events.Add(LevelInfo, "spool: off while the batches go to a cluster (a full queue drops)")
-		return nil, nil
-	}
-	e.spoolDays = w.Days()
-	sp, err := spool.Open(e.cfg.SpoolDir, spool.Options{
+	opt := spool.Options{
 		MaxBytes:     e.cfg.SpoolMaxBytes,
 		SegmentBytes: e.cfg.SpoolSegmentBytes,
-		After: func() (uint64, error) {
-			return e.spoolDays.MaxSpoolMark(context.Background())
-		},
-		WriteFault: e.cfg.SpoolFault,
+		WriteFault:   e.cfg.SpoolFault,
 		OnCorrupt: func(file string, off int64, reason string) {
 			e.spc.corrupt.Add(1)
 			e.events.Add(LevelError, "spool: %s in %s at byte %d; the rest of that segment is skipped", reason, file, off)
 		},
-	})
+	}
+	ss, toSink := e.spoolSink()
+	switch {
+	case toSink:
+		// The mark is the spool's own (spool_sink.go); a new directory has a
+		// new id, so its positions may start over.
+	case e.cfg.Sink != nil:
+		e.events.Add(LevelInfo, "spool: off (this sink cannot take replayed rows; a full queue drops)")
+		return nil, nil
+	default:
+		e.spoolDays = w.Days()
+		opt.After = func() (uint64, error) {
+			return e.spoolDays.MaxSpoolMark(context.Background())
+		}
+	}
+	sp, err := spool.Open(e.cfg.SpoolDir, opt)
 	if err != nil {
 		return nil, err
+	}
+	if toSink {
+		ss.SetSpool(sp.ID())
 	}
 	if sp.Empty() {
 		// Logs left in the spool by an earlier run of this engine are gone
@@ -243,8 +252,12 @@ func (e *Engine) waitRoom(c *chunk, out *chunkQueue, stop <-chan struct{}, old b
 }
 
 // committed reports whether the record at pos, spooled before this run,
-// is already stored: at or below the spool mark of its day file.
+// is already stored: at or below the spool mark of its day file (of the
+// spool itself in front of a Sink).
 func (e *Engine) committed(dates map[string]uint64, c *chunk, pos uint64) bool {
+	if e.cfg.Sink != nil {
+		return pos <= e.sp.Mark() // handed on (spool_sink.go)
+	}
 	date := time.Unix(0, c.at).In(e.cfg.Location).Format(store.DateLayout)
 	mark, ok := dates[date]
 	if !ok {

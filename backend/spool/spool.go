@@ -96,6 +96,8 @@ type Spool struct {
 	committed uint64
 	corrupt   uint64
 	scratch   []byte
+	id        string // ID (mark.go)
+	mark      uint64 // SaveMark (mark.go)
 }
 
 // Open opens the spool in dir (created when missing) with the segments a
@@ -147,6 +149,11 @@ func Open(dir string, opt Options) (*Spool, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.loadID(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.mark = readMark(dir)
 	s.unread = s.size
 	if len(s.segs) > 0 {
 		s.r = s.segs[0]
@@ -275,7 +282,11 @@ func (s *Spool) newSegment() error {
 		return fmt.Errorf("cannot create spool segment %q: %w", p, err)
 	}
 	s.nextNum++
-	if err := s.writeNext(); err != nil {
+	err = s.writeNext()
+	if err == nil {
+		err = s.keepID()
+	}
+	if err != nil {
 		_ = f.Close()
 		_ = os.Remove(p)
 		s.nextNum--

@@ -58,6 +58,8 @@ type dayFile struct {
 	// notInLine, ipZone: the file has flagValuesNotInLine, flagIPZone (no
 	// more checks needed).
 	notInLine, ipZone bool
+	// batchRows: the batch table has its row id columns (batch_rows.go).
+	batchRows bool
 }
 
 // insertSet holds the INSERT statements of one column set.

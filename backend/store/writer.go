@@ -356,6 +356,12 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		return 0, fmt.Errorf("cannot read the last id of day file %q: %w", d.path, err)
 	}
 	firstID := lastID - int64(len(idx)) + 1
+	if w.batch != "" {
+		if err := d.recordBatchRows(w.batch, firstID, lastID); err != nil {
+			d.rollback()
+			return 0, err
+		}
+	}
 	if err := d.recordTimeBreaks(w.rowTime, idx, firstID); err != nil {
 		d.rollback()
 		return 0, err

@@ -309,6 +309,22 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(f("signed", sign(fanSecret, path), 200)), &own); err != nil || own.Total != int64(len(on1)) {
 		t.Fatalf("a peer's histogram; got %+v (%v); want s1's own %d rows", own, err, len(on1))
 	}
+	// A peer's page of /logs names the batch of each row (the merge drops a
+	// batch two nodes hold): every row of s1 came in a published batch.
+	logsPath := "/api/v1/engines/fan/logs?limit=50&date=" + time.Now().Format("2006-01-02")
+	var peerPage struct {
+		Rows       [][]*string `json:"rows"`
+		RowBatches []string    `json:"row_batches"`
+	}
+	code, body := getRaw(t, &s1.child, logsPath, sign(fanSecret, logsPath))
+	if err := json.Unmarshal([]byte(body), &peerPage); code != 200 || err != nil || len(peerPage.Rows) == 0 || len(peerPage.RowBatches) != len(peerPage.Rows) {
+		t.Fatalf("a peer's page of logs; got %d, %d rows, batches %q (%v)", code, len(peerPage.Rows), peerPage.RowBatches, err)
+	}
+	for i, b := range peerPage.RowBatches {
+		if !strings.HasPrefix(b, "in-") {
+			t.Fatalf("row %d of a peer's page has batch %q; want one of node in", i, b)
+		}
+	}
 	if strings.Contains(s1.stderr.String(), fanSecret) || strings.Contains(in.stderr.String(), fanSecret) {
 		t.Fatal("the cluster secret is in a log")
 	}
