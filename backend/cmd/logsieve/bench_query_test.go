@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,6 +164,24 @@ func TestBenchQueryFindsThePlantedNeedles(t *testing.T) {
 	checkBenchQueryAnswers(t, lines, false)
 	if !strings.Contains(stderr, "apt-get install sqlite3") {
 		t.Errorf("stderr %q; want the hint to install sqlite3", stderr)
+	}
+
+	// --only asks the questions named, --sqlite-cli=false skips the CLI's
+	// scans, --cpuprofile writes the server's profile.
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	lines, _ = runBenchQueryCmd(t, "--rows", "20000", "--runs", "1", "--rate", "0", "--reuse", dir,
+		"--only", "substring_q", "--sqlite-cli=false", "--cpuprofile", prof)
+	var names []string
+	for n := range lines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != "fill store substring_q" || lines["substring_q"]["hits"] != strconv.Itoa(needleUserRows) ||
+		lines["substring_q"]["sqlite3_ms"] != "NA" {
+		t.Errorf("lines %v; want fill, store and substring_q (%d hits, sqlite3_ms=NA) only", lines, needleUserRows)
+	}
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Errorf("cpu profile: %v; want a profile written", err)
 	}
 }
 
