@@ -444,14 +444,21 @@ func balanced(terms []string, op string) string {
 	return "(" + balanced(terms[:m], op) + op + balanced(terms[m:], op) + ")"
 }
 
-// asciiLower lowers ASCII letters only, as SQLite's lower() does.
+// asciiLower lowers ASCII letters only, as SQLite's lower() does, byte by
+// byte: other bytes, invalid UTF-8 included, stay as they are.
 func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' {
-			return r + ('a' - 'A')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + ('a' - 'A')
+				}
+			}
+			return string(b)
 		}
-		return r
-	}, s)
+	}
+	return s
 }
 
 // rowScanner scans rows of id and the shown columns into cells.

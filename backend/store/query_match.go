@@ -88,33 +88,12 @@ func valuesHaveWord(vals []sql.NullString, needle string) bool {
 }
 
 // containsCond returns the SQL condition "col contains needle", ignoring
-// ASCII case, and its argument: col LIKE '%needle%' ESCAPE '\' (with %, _
-// and \ escaped), which SQLite runs faster than instr(lower(col), needle).
-// LIKE reads its text up to a NUL: a needle holding one keeps instr.
+// ASCII case, and its argument: containsFunc(col, lowered needle), which
+// reads the whole text (NUL bytes included) and runs faster than the LIKE
+// '%needle%' it replaced (which stopped at a NUL) and instr(lower(col),
+// needle).
 func containsCond(col, needle string) (string, any) {
-	if strings.IndexByte(needle, 0) >= 0 {
-		return "instr(lower(" + quoteIdent(col) + "), ?) > 0", asciiLower(needle)
-	}
-	return quoteIdent(col) + ` LIKE ? ESCAPE '\'`, likePattern(needle)
-}
-
-// likePattern returns the LIKE pattern (with ESCAPE '\') of a literal
-// substring: %needle% with %, _ and \ escaped.
-func likePattern(needle string) string {
-	var b strings.Builder
-	b.Grow(len(needle) + 4)
-	b.WriteByte('%')
-	for i := 0; i < len(needle); i++ {
-		switch c := needle[i]; c {
-		case '%', '_', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('%')
-	return b.String()
+	return containsFunc + "(" + quoteIdent(col) + ", ?)", asciiLower(needle)
 }
 
 // substringTerms returns the terms (to be ORed) of "some shown column of a
@@ -179,7 +158,7 @@ func cutFromLine(c string) bool {
 }
 
 // anyContains reports whether some of vals holds needle, ignoring ASCII
-// case (as LIKE and instr(lower()) compare).
+// case (as containsFunc compares).
 func anyContains(vals []string, needle string) bool {
 	n := asciiLower(needle)
 	for _, v := range vals {
