@@ -510,6 +510,8 @@ func benchQueries(fd filledDay) []benchQuery {
 			sql: sel + " WHERE pppoe LIKE '%" + needleSubstring + "%'" + newest, fullScan: true},
 		{name: "substring_q", path: "/logs", params: url.Values{"q": {needleSubstring}, "match": {"substring"}}, want: needleUserRows,
 			sql: sel + " WHERE " + strings.ReplaceAll(strings.Join(likes, " OR "), strings.ToLower(needleWord), needleSubstring) + newest, fullScan: true},
+		{name: "substring_q_token", path: "/logs", params: url.Values{"q": {"<pppoe-" + needleUser + ">"}, "match": {"substring"}}, want: needleUserRows,
+			sql: sel + " WHERE " + strings.ReplaceAll(strings.Join(likes, " OR "), strings.ToLower(needleWord), "<pppoe-"+needleUser+">") + newest},
 		{name: "minute_window", path: "/logs", params: url.Values{"from": {fd.MinuteFrom}, "to": {fd.MinuteTo}}, want: min(pageLimit, fd.MinuteRows),
 			sql: sel + " WHERE time >= '" + fd.MinuteFrom + "' AND time <= '" + fd.MinuteTo + "'" + newest},
 		{name: "histogram_day", path: "/histogram", params: url.Values{}, want: fd.Rows, atLeast: true,
