@@ -79,6 +79,11 @@ type fileFacts struct {
 
 // facts returns the facts of h's file when q searches every column (none
 // otherwise, or when they cannot be read: every column is compared then).
+// They are read once per handle, after the scan has read the day's id
+// bounds: the writer records a fact in the transaction of the rows it is
+// about, so facts read later hold it for every row up to those bounds (read
+// before, they could miss a flag or zone that a batch committed in between
+// set, and its rows with it).
 func (h *Day) facts(ctx context.Context, q Query) *fileFacts {
 	if q.Q == "" {
 		return nil

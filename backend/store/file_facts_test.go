@@ -173,3 +173,32 @@ func TestASenderIPWithAZoneIsSearchedWhole(t *testing.T) {
 	checkEqual(t, "ids of q=eth0", qIDs(t, dir, "eth0"), []string{"4"})
 	checkEqual(t, "ids of q=alice", qIDs(t, dir, "alice"), []string{"1"})
 }
+
+// TestFactsAreReadAfterTheIDs: a batch that commits as a search starts,
+// before the search reads the day's ids, holds the file's first sender IP
+// with a zone; the search reads the flag that batch set and finds the row
+// by its IP (/logs and the export, each on a file of its own).
+func TestFactsAreReadAfterTheIDs(t *testing.T) {
+	defer func() { testHookBounds = nil }()
+	at := ns(t, time.UTC, queryDate+" 10:00:05")
+	zonedOnBounds := func() string {
+		w, dir, s := factsRows(t)
+		testHookBounds = func() {
+			testHookBounds = nil
+			mustWrite(t, w, s, []Row{{ReceivedAt: at, SenderIP: "fe80::1%eth0", Original: "dave",
+				Values: []sql.NullString{str("dave"), null}}})
+		}
+		return dir
+	}
+	checkEqual(t, "ids of q=%eth0", qIDs(t, zonedOnBounds(), "%eth0"), []string{"4"})
+
+	ds := NewDays(zonedOnBounds())
+	defer ds.Close()
+	var b strings.Builder
+	if err := ds.Export(t.Context(), &b, []string{queryDate}, Query{Q: "%ETH0", Order: []string{"user", "peer"}}); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(b.String()), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], "fe80::1%eth0,") {
+		t.Fatalf("export of q=%%ETH0: %q; want the header and the row from fe80::1%%eth0", b.String())
+	}
+}
