@@ -58,6 +58,9 @@ type dayFile struct {
 	// notInLine, ipZone: the file has flagValuesNotInLine, flagIPZone (no
 	// more checks needed).
 	notInLine, ipZone bool
+	// clients are the names the file's clients table holds (committed);
+	// nil when the file has no such table (see clientsTable).
+	clients map[string]bool
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -132,6 +135,10 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		return fail(err)
 	}
 	if err := initFlags(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
+	}
+	if d.clients, err = initClients(ctx, conn); err != nil {
 		d.close()
 		return fail(err)
 	}

@@ -98,7 +98,7 @@ func containsCond(col, needle string) (string, any) {
 
 // substringTerms returns the terms (to be ORed) of "some shown column of a
 // file with columns has and facts f holds needle", ignoring ASCII case, and
-// their arguments; "0" when no column can. Four shortcuts give the same
+// their arguments; "0" when no column can. Five shortcuts give the same
 // rows while comparing less on each row (a search in every column compared
 // all of a mikrotik row's 11 columns: 1.25M rows/s):
 //   - the class's values and the header columns other than facility,
@@ -111,7 +111,9 @@ func containsCond(col, needle string) (string, any) {
 //   - time_zone holds one of f.zones (when known): it is compared only when
 //     one of them holds the needle;
 //   - log_sender_ip, where the file knows no sender IP has a zone
-//     (f.plainIPs), holds only hex digits, '.' and ':'.
+//     (f.plainIPs), holds only hex digits, '.' and ':';
+//   - client holds one of f.clients (when known): it is compared only when
+//     one of them holds the needle.
 func substringTerms(shown []string, has map[string]bool, needle string, f *fileFacts) ([]string, []any) {
 	if f == nil {
 		f = &fileFacts{}
@@ -126,6 +128,7 @@ func substringTerms(shown []string, has map[string]bool, needle string, f *fileF
 		case c == class.ColTime && strings.Trim(needle, "0123456789:") != "":
 		case c == class.ColSenderIP && f.plainIPs && strings.Trim(needle, "0123456789abcdefABCDEF.:") != "":
 		case c == class.ColTimeZone && zones != nil && !anyContains(zones, needle):
+		case c == class.ColClient && f.clients != nil && !anyContains(f.clients, needle):
 		case original && cutFromLine(c):
 			cond, arg := containsCond(c, needle)
 			inLine = append(inLine, cond)
