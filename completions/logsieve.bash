@@ -55,7 +55,7 @@ _logsieve() {
 	serve) flags="--advertise --config --data --http --log-format --nats --node --role" ;;
 	loadgen) flags="--conns --count --framing --gso --protocol --rate --size --target" ;;
 	bench) flags="--conns --count --cpuprofile --engines --framing --gso --header --heapprofile --idle-s --keep-original --protocol --rate --rules --size" ;;
-	bench-query) flags="--keep-original --rate --reuse --rows --runs --viewer-rate --viewer-time --viewers" ;;
+	bench-query) flags="--cpuprofile --keep-original --only --rate --reuse --rows --runs --sqlite-cli --viewer-rate --viewer-time --viewers" ;;
 	import-fastlogger) flags="--data" ;;
 	*) return ;;
 	esac

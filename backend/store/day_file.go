@@ -60,6 +60,9 @@ type dayFile struct {
 	notInLine, ipZone bool
 	// batchRows: the batch table has its row id columns (batch_rows.go).
 	batchRows bool
+	// clients are the names the file's clients table holds (committed);
+	// nil when the file has no such table (see clientsTable).
+	clients map[string]bool
 }
 
 // insertSet holds the INSERT statements of one column set.
@@ -134,6 +137,10 @@ func openDayFile(dir, date string, s *Schema) (*dayFile, error) {
 		return fail(err)
 	}
 	if err := initFlags(ctx, conn); err != nil {
+		d.close()
+		return fail(err)
+	}
+	if d.clients, err = initClients(ctx, conn); err != nil {
 		d.close()
 		return fail(err)
 	}

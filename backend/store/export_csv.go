@@ -172,13 +172,14 @@ type exportPiece struct {
 // rows up to the day's last id when it starts), id range by id range, each
 // range read by one of exportReaders connections.
 func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string, multi bool) error {
-	where, args, err := whereClause(q, shown, v.has, v.facts(ctx, q))
-	if err != nil {
-		return err
-	}
 	var lo, hi sql.NullInt64
 	if err := v.idBounds(ctx, &lo, &hi); err != nil {
 		return fmt.Errorf("cannot read day file %q: %w", v.d.path, err)
+	}
+	// The file's facts are read after its ids (facts).
+	where, args, err := whereClause(q, shown, v.has, v.facts(ctx, q))
+	if err != nil {
+		return err
 	}
 	if !lo.Valid {
 		return nil

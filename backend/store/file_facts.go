@@ -53,32 +53,105 @@ func readZones(ctx context.Context, q interface {
 	if err != nil || !ok {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, "SELECT zone FROM "+zonesTable)
+	return readList(ctx, q, "SELECT zone FROM "+zonesTable)
+}
+
+// clientsTable lists, in a day file, every client name its rows hold: the
+// writer adds a name in the transaction of the first batch that holds it.
+// A substring search in every column (q) then compares client only when
+// one of these names holds the needle (see substringTerms); a purge leaves
+// its client's name listed (more names only mean more comparing). The table
+// is created with the file's first rows: a file that had rows before it
+// existed gets none, and its searches compare client on every row.
+const clientsTable = "logsieve_clients"
+
+const createClientsSQL = "CREATE TABLE IF NOT EXISTS " + clientsTable + " (client TEXT PRIMARY KEY) WITHOUT ROWID"
+
+// initClients makes sure a day file without rows has the clients table and
+// returns the names it lists; nil when the file has rows but no table.
+func initClients(ctx context.Context, conn *sql.Conn) (map[string]bool, error) {
+	ok, err := hasTable(ctx, conn, clientsTable)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		var rows bool
+		if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM logs)").Scan(&rows); err != nil || rows {
+			return nil, err
+		}
+		if _, err := conn.ExecContext(ctx, createClientsSQL); err != nil {
+			return nil, err
+		}
+	}
+	names, err := readList(ctx, conn, "SELECT client FROM "+clientsTable)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m, nil
+}
+
+// recordClients adds names to the clients of d, in the batch's
+// transaction; the caller adds them to d.clients once it commits.
+func (d *dayFile) recordClients(names []string) error {
+	for _, n := range names {
+		if _, err := d.conn.ExecContext(context.Background(), "INSERT OR IGNORE INTO "+clientsTable+" (client) VALUES (?)", n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readClients returns the client names of the day file on q; nil when it
+// has no clients table (every row must be compared then).
+func readClients(ctx context.Context, q interface {
+	queryRower
+	querier
+}) ([]string, error) {
+	ok, err := hasTable(ctx, q, clientsTable)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return readList(ctx, q, "SELECT client FROM "+clientsTable)
+}
+
+// readList returns the one text column of the rows of query on q.
+func readList(ctx context.Context, q querier, query string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	zones := []string{}
+	out := []string{}
 	for rows.Next() {
-		var z string
-		if err := rows.Scan(&z); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		zones = append(zones, z)
+		out = append(out, v)
 	}
-	return zones, rows.Err()
+	return out, rows.Err()
 }
 
 // fileFacts are the facts of a day file that a search in every column
 // uses (substringTerms); the zero value knows none.
 type fileFacts struct {
 	zones        []string // the file's time zones; nil: not known
+	clients      []string // the file's client names; nil: not known
 	valuesInLine bool     // values of columns cut from the line are in original_log
 	plainIPs     bool     // log_sender_ip holds only hex digits, '.' and ':' (no IPv6 zone)
 }
 
 // facts returns the facts of h's file when q searches every column (none
 // otherwise, or when they cannot be read: every column is compared then).
+// They are read once per handle, after the scan has read the day's id
+// bounds: the writer records a fact in the transaction of the rows it is
+// about, so facts read later hold it for every row up to those bounds (read
+// before, they could miss a flag or zone that a batch committed in between
+// set, and its rows with it).
 func (h *Day) facts(ctx context.Context, q Query) *fileFacts {
 	if q.Q == "" {
 		return nil
@@ -88,6 +161,9 @@ func (h *Day) facts(ctx context.Context, q Query) *fileFacts {
 		var err error
 		if f.zones, err = readZones(ctx, h.conn); err == nil {
 			f.valuesInLine, f.plainIPs, err = readFlags(ctx, h.conn)
+		}
+		if err == nil {
+			f.clients, err = readClients(ctx, h.conn)
 		}
 		if err == nil {
 			h.fileFacts = f

@@ -91,13 +91,14 @@ func TestSearchEverywhereShortcutsFindTheSameRows(t *testing.T) {
 	}
 	terms, args := substringTerms(shown, has, "alice", f)
 	sql := strings.Join(terms, " OR ")
-	if len(terms) != 3 || strings.Contains(sql, `"time`) || strings.Contains(sql, "sender") || !strings.Contains(sql, `"original_log" IS NULL AND`) || len(args) != 4 {
-		t.Fatalf("terms of alice = %q (%d args); want client, original_log and the values where it is NULL", terms, len(args))
+	if len(terms) != 2 || strings.Contains(sql, `"time`) || strings.Contains(sql, "sender") || strings.Contains(sql, "client") ||
+		!strings.Contains(sql, `"original_log" IS NULL AND`) || len(args) != 3 {
+		t.Fatalf("terms of alice = %q (%d args); want original_log and the values where it is NULL (no client listed)", terms, len(args))
 	}
-	if terms, _ := substringTerms(shown, has, "1.a:", f); !strings.Contains(strings.Join(terms, " "), `"log_sender_ip" LIKE`) {
+	if terms, _ := substringTerms(shown, has, "1.a:", f); !strings.Contains(strings.Join(terms, " "), containsFunc+`("log_sender_ip"`) {
 		t.Fatalf("terms of 1.a: = %q; want log_sender_ip compared", terms)
 	}
-	if terms, _ := substringTerms(shown, has, "10:0", f); !strings.Contains(strings.Join(terms, " "), `"time" LIKE`) {
+	if terms, _ := substringTerms(shown, has, "10:0", f); !strings.Contains(strings.Join(terms, " "), containsFunc+`("time"`) {
 		t.Fatalf("terms of 10:0 = %q; want time compared", terms)
 	}
 	// Without facts only time (its bytes) is left out.
@@ -172,4 +173,104 @@ func TestASenderIPWithAZoneIsSearchedWhole(t *testing.T) {
 		Values: []sql.NullString{cut(t, line, "hello"), null}}})
 	checkEqual(t, "ids of q=eth0", qIDs(t, dir, "eth0"), []string{"4"})
 	checkEqual(t, "ids of q=alice", qIDs(t, dir, "alice"), []string{"1"})
+}
+
+// TestFactsAreReadAfterTheIDs: a batch that commits as a search starts,
+// before the search reads the day's ids, holds the file's first sender IP
+// with a zone; the search reads the flag that batch set and finds the row
+// by its IP (/logs and the export, each on a file of its own).
+func TestFactsAreReadAfterTheIDs(t *testing.T) {
+	defer func() { testHookBounds = nil }()
+	at := ns(t, time.UTC, queryDate+" 10:00:05")
+	zonedOnBounds := func() string {
+		w, dir, s := factsRows(t)
+		testHookBounds = func() {
+			testHookBounds = nil
+			mustWrite(t, w, s, []Row{{ReceivedAt: at, SenderIP: "fe80::1%eth0", Original: "dave",
+				Values: []sql.NullString{str("dave"), null}}})
+		}
+		return dir
+	}
+	checkEqual(t, "ids of q=%eth0", qIDs(t, zonedOnBounds(), "%eth0"), []string{"4"})
+
+	ds := NewDays(zonedOnBounds())
+	defer ds.Close()
+	var b strings.Builder
+	if err := ds.Export(t.Context(), &b, []string{queryDate}, Query{Q: "%ETH0", Order: []string{"user", "peer"}}); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(b.String()), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], "fe80::1%eth0,") {
+		t.Fatalf("export of q=%%ETH0: %q; want the header and the row from fe80::1%%eth0", b.String())
+	}
+}
+
+// TestSearchEverywhereComparesClientOnlyWhereAClientHoldsTheNeedle: the
+// writer lists the client names of a file's rows once each, in their
+// batch's transaction; q compares client only when a listed name holds
+// it, and finds the rows of a client by its name. A file that had rows
+// before the list existed gets none and compares client on every row.
+func TestSearchEverywhereComparesClientOnlyWhereAClientHoldsTheNeedle(t *testing.T) {
+	w, dir, s := factsRows(t)
+	at := ns(t, time.UTC, queryDate+" 10:00:10")
+	row := func(i int, client string) Row {
+		return Row{ReceivedAt: at + int64(i)*1e9, SenderIP: "192.168.1.1", Client: str(client), Original: "dave",
+			Values: []sql.NullString{str("dave"), null}}
+	}
+	mustWrite(t, w, s, []Row{row(0, "Office-North"), row(1, "Office-North"), row(2, "branch7"), row(3, "Office-North")})
+	mustWrite(t, w, s, []Row{row(4, "branch7")})
+	v, err := w.Days().Open(t.Context(), queryDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := v.facts(t.Context(), Query{Q: "x"})
+	v.Release()
+	if f == nil || strings.Join(f.clients, ",") != "Office-North,branch7" {
+		t.Fatalf("facts = %+v; want the clients Office-North and branch7", f)
+	}
+	checkEqual(t, "ids of q=north", qIDs(t, dir, "north"), []string{"4", "5", "7"})
+	checkEqual(t, "ids of q=BRANCH7", qIDs(t, dir, "BRANCH7"), []string{"6", "8"})
+	shown := []string{class.ColClient, "user", class.ColOriginal}
+	has := map[string]bool{class.ColClient: true, "user": true, class.ColOriginal: true}
+	for needle, want := range map[string]bool{"ch7": true, "office": true, "dave": false} {
+		if terms, _ := substringTerms(shown, has, needle, f); strings.Contains(strings.Join(terms, " "), `"client"`) != want {
+			t.Fatalf("terms of %s = %q; want client compared: %t", needle, terms, want)
+		}
+	}
+
+	// A client first seen in a batch that commits as a search starts.
+	defer func() { testHookBounds = nil }()
+	testHookBounds = func() {
+		testHookBounds = nil
+		mustWrite(t, w, s, []Row{row(5, "zed")})
+	}
+	checkEqual(t, "ids of q=zed", qIDs(t, dir, "zed"), []string{"9"})
+
+	// A file with rows and no list (an older build's).
+	w.Close()
+	db, err := sql.Open("sqlite3", "file:"+dayPath(dir, queryDate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TABLE " + clientsTable); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	w2, err := OpenWriter(dir, Options{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	registerDays(t, w2.Days())
+	mustWrite(t, w2, s, []Row{row(6, "late")})
+	v, err = w2.Days().Open(t.Context(), queryDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = v.facts(t.Context(), Query{Q: "x"})
+	v.Release()
+	if f == nil || f.clients != nil {
+		t.Fatalf("facts = %+v; want no clients known", f)
+	}
+	checkEqual(t, "ids of q=late", qIDs(t, dir, "late"), []string{"10"})
+	checkEqual(t, "ids of q=north", qIDs(t, dir, "north"), []string{"4", "5", "7"})
 }

@@ -80,6 +80,10 @@ var scanBudget = 2 * time.Second
 // time can still name how far it got (a variable for tests).
 var scanChunk int64 = 1 << 15
 
+// testHookBounds, when set, is called before a read handle reads the day's
+// id bounds (tests commit rows there).
+var testHookBounds func()
+
 // testHookScan, when set, is called with each scan statement of Query and
 // its arguments (tests check the plan and the id ranges).
 var testHookScan func(stmt string, args []any)
@@ -118,7 +122,8 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	}
 	defer v.Release()
 	shown := shownColumns(q.Order, [][]string{v.cols})
-	if _, _, err := whereClause(q, shown, v.has, v.facts(ctx, q)); err != nil {
+	// Validation only: the file's facts are read after its ids (facts).
+	if _, _, err := whereClause(q, shown, v.has, nil); err != nil {
 		return nil, err
 	}
 	page := &Page{Columns: append([]string{class.ColID}, shown...), Rows: [][]*string{}}
@@ -243,6 +248,9 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 // ends of the rowid b-tree, but both in one SELECT by scanning every row
 // (0.1 s a million rows).
 func (h *Day) idBounds(ctx context.Context, lo, hi *sql.NullInt64) error {
+	if testHookBounds != nil {
+		testHookBounds()
+	}
 	return h.conn.QueryRowContext(ctx, "SELECT (SELECT min(id) FROM logs), (SELECT max(id) FROM logs)").Scan(lo, hi)
 }
 
@@ -444,14 +452,21 @@ func balanced(terms []string, op string) string {
 	return "(" + balanced(terms[:m], op) + op + balanced(terms[m:], op) + ")"
 }
 
-// asciiLower lowers ASCII letters only, as SQLite's lower() does.
+// asciiLower lowers ASCII letters only, as SQLite's lower() does, byte by
+// byte: other bytes, invalid UTF-8 included, stay as they are.
 func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' {
-			return r + ('a' - 'A')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + ('a' - 'A')
+				}
+			}
+			return string(b)
 		}
-		return r
-	}, s)
+	}
+	return s
 }
 
 // rowScanner scans rows of id and the shown columns into cells.

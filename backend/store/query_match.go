@@ -88,38 +88,17 @@ func valuesHaveWord(vals []sql.NullString, needle string) bool {
 }
 
 // containsCond returns the SQL condition "col contains needle", ignoring
-// ASCII case, and its argument: col LIKE '%needle%' ESCAPE '\' (with %, _
-// and \ escaped), which SQLite runs faster than instr(lower(col), needle).
-// LIKE reads its text up to a NUL: a needle holding one keeps instr.
+// ASCII case, and its argument: containsFunc(col, lowered needle), which
+// reads the whole text (NUL bytes included) and runs faster than the LIKE
+// '%needle%' it replaced (which stopped at a NUL) and instr(lower(col),
+// needle).
 func containsCond(col, needle string) (string, any) {
-	if strings.IndexByte(needle, 0) >= 0 {
-		return "instr(lower(" + quoteIdent(col) + "), ?) > 0", asciiLower(needle)
-	}
-	return quoteIdent(col) + ` LIKE ? ESCAPE '\'`, likePattern(needle)
-}
-
-// likePattern returns the LIKE pattern (with ESCAPE '\') of a literal
-// substring: %needle% with %, _ and \ escaped.
-func likePattern(needle string) string {
-	var b strings.Builder
-	b.Grow(len(needle) + 4)
-	b.WriteByte('%')
-	for i := 0; i < len(needle); i++ {
-		switch c := needle[i]; c {
-		case '%', '_', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('%')
-	return b.String()
+	return containsFunc + "(" + quoteIdent(col) + ", ?)", asciiLower(needle)
 }
 
 // substringTerms returns the terms (to be ORed) of "some shown column of a
 // file with columns has and facts f holds needle", ignoring ASCII case, and
-// their arguments; "0" when no column can. Four shortcuts give the same
+// their arguments; "0" when no column can. Five shortcuts give the same
 // rows while comparing less on each row (a search in every column compared
 // all of a mikrotik row's 11 columns: 1.25M rows/s):
 //   - the class's values and the header columns other than facility,
@@ -132,7 +111,9 @@ func likePattern(needle string) string {
 //   - time_zone holds one of f.zones (when known): it is compared only when
 //     one of them holds the needle;
 //   - log_sender_ip, where the file knows no sender IP has a zone
-//     (f.plainIPs), holds only hex digits, '.' and ':'.
+//     (f.plainIPs), holds only hex digits, '.' and ':';
+//   - client holds one of f.clients (when known): it is compared only when
+//     one of them holds the needle.
 func substringTerms(shown []string, has map[string]bool, needle string, f *fileFacts) ([]string, []any) {
 	if f == nil {
 		f = &fileFacts{}
@@ -147,6 +128,7 @@ func substringTerms(shown []string, has map[string]bool, needle string, f *fileF
 		case c == class.ColTime && strings.Trim(needle, "0123456789:") != "":
 		case c == class.ColSenderIP && f.plainIPs && strings.Trim(needle, "0123456789abcdefABCDEF.:") != "":
 		case c == class.ColTimeZone && zones != nil && !anyContains(zones, needle):
+		case c == class.ColClient && f.clients != nil && !anyContains(f.clients, needle):
 		case original && cutFromLine(c):
 			cond, arg := containsCond(c, needle)
 			inLine = append(inLine, cond)
@@ -179,7 +161,7 @@ func cutFromLine(c string) bool {
 }
 
 // anyContains reports whether some of vals holds needle, ignoring ASCII
-// case (as LIKE and instr(lower()) compare).
+// case (as containsFunc compares).
 func anyContains(vals []string, needle string) bool {
 	n := asciiLower(needle)
 	for _, v := range vals {

@@ -32,19 +32,6 @@ func TestHasWordNeedsNoWordCharacterAroundTheOccurrence(t *testing.T) {
 	f("", "x", false)
 }
 
-func TestLikePatternEscapesWildcards(t *testing.T) {
-	f := func(needle, want string) {
-		t.Helper()
-		if got := likePattern(needle); got != want {
-			t.Fatalf("likePattern(%q) = %q; want %q", needle, got, want)
-		}
-	}
-	f("abc", "%abc%")
-	f("50%", `%50\%%`)
-	f("a_b", `%a\_b%`)
-	f(`c:\x`, `%c:\\x%`)
-}
-
 // matchFixture writes rows whose one value column holds each text, ids 1...
 func matchFixture(t *testing.T, texts ...string) string {
 	t.Helper()

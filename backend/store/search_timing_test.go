@@ -156,8 +156,9 @@ func BenchmarkSearch(b *testing.B) {
 }
 
 // BenchmarkSubstringPredicate compares, on the same day file, the substring
-// condition Query uses (LIKE ... ESCAPE) with the one it replaced
-// (instr(lower(col), needle) > 0): a count over every row.
+// condition Query uses (containsFunc) with the ones it replaced (LIKE ...
+// ESCAPE, and before it instr(lower(col), needle) > 0): a count over every
+// row.
 func BenchmarkSubstringPredicate(b *testing.B) {
 	ds := searchDays(b)
 	v, err := ds.Open(b.Context(), "2024-05-01")
@@ -169,6 +170,7 @@ func BenchmarkSubstringPredicate(b *testing.B) {
 		for _, c := range []struct{ name, cond, arg string }{
 			{"like", quoteIdent(col) + ` LIKE ? ESCAPE '\'`, likePattern("needle4")},
 			{"instr_lower", "instr(lower(" + quoteIdent(col) + "), ?) > 0", "needle4"},
+			{"contains", containsFunc + "(" + quoteIdent(col) + ", ?)", "needle4"},
 		} {
 			b.Run(col+"/"+c.name, func(b *testing.B) {
 				for b.Loop() {
@@ -224,4 +226,24 @@ func BenchmarkQSubstringPredicate(b *testing.B) {
 			b.ReportMetric(float64(b.N)*float64(searchFile.rows)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
+}
+
+// likePattern returns the LIKE pattern (with ESCAPE '\') of a literal
+// substring: %needle% with %, _ and \ escaped (the condition containsFunc
+// replaced, kept to compare with).
+func likePattern(needle string) string {
+	var b strings.Builder
+	b.Grow(len(needle) + 4)
+	b.WriteByte('%')
+	for i := 0; i < len(needle); i++ {
+		switch c := needle[i]; c {
+		case '%', '_', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('%')
+	return b.String()
 }

@@ -16,24 +16,34 @@ const maxSummaryTokens = 8
 
 // summaryTokens returns the distinct token hashes every row matching q must
 // hold: those of each exact filter's text on a column the file has, and of
-// q with match=word (id, not a text column, has none). None means the summaries cannot narrow q.
+// q with match=word (id, not a text column, has none); and of a substring
+// search (a filter's or q's) the tokens inside its text: a run of word
+// characters with a non-word byte of the text right before and after it
+// is a whole token of any value that holds the text, while the runs at
+// the text's edges may be parts of longer tokens ("needle4" is in
+// "zzneedle42"; "user=alice," holds the token "alice" wherever it is
+// found). None means the summaries cannot narrow q.
 func summaryTokens(q Query, has map[string]bool) []uint64 {
 	type tok struct {
 		h uint64
 		n int
 	}
 	var toks []tok
-	add := func(s string) {
-		eachTokenSpan(s, func(i, j int) { toks = append(toks, tok{hashToken(s, i, j), j - i}) })
+	add := func(s string, inside bool) {
+		eachTokenSpan(s, func(i, j int) {
+			if !inside || i > 0 && j < len(s) {
+				toks = append(toks, tok{hashToken(s, i, j), j - i})
+			}
+		})
 	}
 	for _, f := range q.Filters {
 		// id is no text column: the summaries do not hold it.
-		if f.Exact && has[f.Column] && f.Column != class.ColID {
-			add(f.Text)
+		if has[f.Column] && f.Column != class.ColID {
+			add(f.Text, !f.Exact)
 		}
 	}
-	if q.Match == MatchWord {
-		add(q.Q)
+	if q.Q != "" {
+		add(q.Q, q.Match != MatchWord)
 	}
 	slices.SortFunc(toks, func(a, b tok) int { return b.n - a.n })
 	var out []uint64
@@ -46,8 +56,8 @@ func summaryTokens(q Query, has map[string]bool) []uint64 {
 }
 
 // candidateSpans returns the ascending id spans within lo..hi that may hold
-// a row matching q's exact filters and its word q: all of lo..hi when q has
-// neither (or no tokens), else the blocks whose summary may hold every
+// a row matching q's filters and q (summaryTokens): all of lo..hi when they
+// have no tokens, else the blocks whose summary may hold every
 // token, and every id no summary covers (the incomplete last block, a file
 // or blocks written without summaries).
 func (v *Day) candidateSpans(ctx context.Context, q Query, lo, hi int64) ([]span, error) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logsieve/logsieve/backend/class"
 )
 
 // withBlockRows sets the summary block size of new files for one test.
@@ -101,13 +103,14 @@ func readAll(t *testing.T, dir string) ([]refRow, []string) {
 func (r refRow) matches(q Query) bool {
 	for _, f := range q.Filters {
 		c := r.cells[f.Column]
-		if c == nil || *c != f.Text {
+		if c == nil || f.Exact && *c != f.Text || !f.Exact && !strings.Contains(asciiLower(*c), asciiLower(f.Text)) {
 			return false
 		}
 	}
 	if q.Q != "" {
 		for _, c := range r.cells {
-			if c != nil && hasWord(*c, asciiLower(q.Q)) {
+			if c != nil && (q.Match == MatchWord && hasWord(*c, asciiLower(q.Q)) ||
+				q.Match != MatchWord && strings.Contains(asciiLower(*c), asciiLower(q.Q))) {
 				return true
 			}
 		}
@@ -142,8 +145,23 @@ func checkSearches(t *testing.T, dir string, rng *rand.Rand, stage string) {
 		}
 		w := summaryVocab[rng.IntN(len(summaryVocab))]
 		qs = append(qs, Query{Q: w, Match: MatchWord}, Query{Q: strings.ToUpper(w), Match: MatchWord})
+		if v := r.cells[c]; v != nil && len(*v) > 2 {
+			// A substring of a cell, often with whole tokens inside, in
+			// every column (q) and in its own (filter).
+			i := rng.IntN(len(*v) - 1)
+			sub := (*v)[i:min(len(*v), i+1+rng.IntN(24))]
+			qs = append(qs, Query{Q: sub}, Query{Q: strings.ToUpper(sub), Match: MatchSubstring},
+				Query{Filters: []Filter{{Column: c, Text: sub}}})
+		}
+		// Words and separators glued: a token inside, parts of tokens at the edges.
+		sub := "a" + summaryVocab[rng.IntN(len(summaryVocab))] + "." + summaryVocab[rng.IntN(len(summaryVocab))] + ":" +
+			summaryVocab[rng.IntN(len(summaryVocab))]
+		qs = append(qs, Query{Q: sub[1:]}, Query{Q: sub[rng.IntN(4):]})
 	}
 	qs = append(qs,
+		Query{Q: " absent "},
+		Query{Q: "a.w007.w"},
+		Query{Filters: []Filter{{Column: "a", Text: "=bob,"}}},
 		Query{Q: "absent", Match: MatchWord},
 		Query{Q: "w007.w014", Match: MatchWord},
 		Query{Filters: []Filter{{Column: "a", Text: "", Exact: true}}},
@@ -381,6 +399,61 @@ func TestSummariesPruneANeedleSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEqual(t, "ids of an exact id filter", pageIDs(p), []string{"4321"})
+}
+
+// TestSummariesPruneASubstringWithAWholeTokenInside: a substring search
+// whose text has a token with a non-word byte on both sides reads only the
+// blocks that may hold that token, and finds every row; one whose tokens
+// all touch its edges scans every block and finds them too.
+func TestSummariesPruneASubstringWithAWholeTokenInside(t *testing.T) {
+	withBlockRows(t, 64)
+	w, dir := openTestWriter(t, time.UTC)
+	s := &Schema{Columns: []string{"user"}, KeepOriginal: true}
+	at := ns(t, time.UTC, queryDate+" 08:00:00")
+	const total = 5000
+	var rows []Row
+	for i := 1; i <= total; i++ {
+		user := fmt.Sprintf("user%05d", i)
+		if i == 1234 || i == 4321 {
+			user = "Needle"
+		}
+		if i == 2000 {
+			user = "xneedlex" // holds needle, not as a token
+		}
+		rows = append(rows, Row{ReceivedAt: at + int64(i)*1e7, SenderIP: "10.0.0.1",
+			Values: []sql.NullString{str(user)}, Original: "login of " + user + " from port " + fmt.Sprint(i%977)})
+	}
+	mustWrite(t, w, s, rows)
+	defer func() { testHookScan = nil }()
+	f := func(q Query, pruned bool, want ...string) {
+		t.Helper()
+		scanned := int64(0)
+		testHookScan = func(_ string, args []any) {
+			a, b := args[0].(int64), args[1].(int64)
+			scanned += max(a, b) - min(a, b)
+		}
+		q.Date, q.Order, q.Desc = queryDate, []string{"user"}, true
+		p, err := QueryDay(t.Context(), dir, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = []string{}
+		}
+		checkEqual(t, fmt.Sprintf("ids of %+v", q), pageIDs(p), want)
+		if pruned != (scanned <= total/5) {
+			t.Fatalf("%+v scanned %d ids of %d; want pruned=%t", q, scanned, total, pruned)
+		}
+	}
+	f(Query{Q: "OF NEEDLE FROM"}, true, "4321", "1234")
+	f(Query{Q: "of needle from", Match: MatchSubstring}, true, "4321", "1234")
+	f(Query{Filters: []Filter{{Column: class.ColOriginal, Text: "f Needle f"}}}, true, "4321", "1234")
+	f(Query{Q: " nobody "}, true)
+	// No token inside: "needle" touches an edge, and is a part of xneedlex.
+	f(Query{Q: "needle"}, false, "4321", "2000", "1234")
+	f(Query{Q: "of needle"}, false, "4321", "1234")
+	f(Query{Filters: []Filter{{Column: "user", Text: "needle"}}}, false, "4321", "2000", "1234")
+	f(Query{Q: "eedle fro"}, false, "4321", "1234")
 }
 
 func TestBloomHasEveryTokenAndFewOthers(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -303,6 +304,10 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	}
 	notInLine, ipZone := false, false
 	lastIP := ""
+	// Client names the file does not list yet (clientsTable), checked once
+	// per run of rows of one client.
+	var newClients []string
+	lastClient, clientRun := "", false
 	err := d.runInserts(len(plan), func(si int) (driver.Stmt, []driver.NamedValue) {
 		off, n, st := plan[si].off, plan[si].n, plan[si].st
 		args := w.args[:n*ncols]
@@ -317,6 +322,12 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 			}
 			if r.Client.Valid {
 				a[1].Value = clientBox.of(r.Client.String)
+				if d.clients != nil && (!clientRun || r.Client.String != lastClient) {
+					lastClient, clientRun = r.Client.String, true
+					if !d.clients[lastClient] && !slices.Contains(newClients, lastClient) {
+						newClients = append(newClients, lastClient)
+					}
+				}
 			} else {
 				a[1].Value = nil
 			}
@@ -389,11 +400,18 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 			}
 		}
 	}
+	if err := d.recordClients(newClients); err != nil {
+		d.rollback()
+		return 0, err
+	}
 	if err := d.exec("COMMIT"); err != nil {
 		d.rollback()
 		return 0, err
 	}
 	committed = true
+	for _, c := range newClients {
+		d.clients[strings.Clone(c)] = true
+	}
 	d.lastTime = d.pendingTime
 	d.zone = tz
 	d.notInLine = d.notInLine || notInLine

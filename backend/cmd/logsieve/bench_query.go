@@ -52,9 +52,14 @@ type benchQueryOptions struct {
 	viewers, viewerRate int
 	viewerTime          time.Duration
 	reuse               string
-	runTimeout          time.Duration // one answer, cursor pages included
-	queryBudget         time.Duration // all runs of one query; later runs are skipped
-	exportTimeout       time.Duration
+	// only, when not empty, names the questions to ask (benchQuery.name,
+	// export_csv, viewers); the others are skipped.
+	only          map[string]bool
+	sqlite3       bool          // time each question's full scan by the sqlite3 CLI too
+	cpuProfile    string        // the server's CPU profile of the whole run
+	runTimeout    time.Duration // one answer, cursor pages included
+	queryBudget   time.Duration // all runs of one query; later runs are skipped
+	exportTimeout time.Duration
 }
 
 // filledDay is what bench-query wrote into a data dir, kept in
@@ -91,8 +96,17 @@ func benchQueryCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.viewers, "viewers", 10, "viewers running every query in a loop during the viewers phase (0 = no such phase)")
 	fs.IntVar(&o.viewerRate, "viewer-rate", 100000, "logs per second the loadgen sends during the viewers phase")
 	fs.DurationVar(&o.viewerTime, "viewer-time", 30*time.Second, "length of the viewers phase")
+	only := fs.String("only", "", "comma-separated questions to ask (e.g. substring_q,export_csv,viewers; fill: none, only fill the dir); empty = all")
+	fs.BoolVar(&o.sqlite3, "sqlite-cli", true, "time each question's full scan by the sqlite3 CLI too")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *only != "" {
+		o.only = map[string]bool{}
+		for _, n := range strings.Split(*only, ",") {
+			o.only[strings.TrimSpace(n)] = true
+		}
 	}
 	if o.rows < 1000 || o.rate < 0 || o.runs < 1 || o.viewers < 0 || o.viewerRate < 1 || o.viewerTime <= 0 {
 		fmt.Fprintln(stderr, "logsieve bench-query: need --rows >= 1000, --rate >= 0, --runs >= 1, --viewers >= 0, --viewer-rate >= 1, --viewer-time > 0")
@@ -103,6 +117,11 @@ func benchQueryCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// asks reports whether the run asks the question named name (--only).
+func (o benchQueryOptions) asks(name string) bool {
+	return o.only == nil || o.only[name]
 }
 
 func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
@@ -124,13 +143,15 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	sqlite3, _ := exec.LookPath("sqlite3")
-	if sqlite3 == "" {
+	if !o.sqlite3 {
+		sqlite3 = ""
+	} else if sqlite3 == "" {
 		fmt.Fprintln(stderr, "logsieve bench-query: no sqlite3 CLI on PATH, so sqlite3_ms=NA (apt-get install sqlite3)")
 	}
 	fmt.Fprintf(stdout, "bench-query: name=fill rows=%d date=%s fill_s=%.1f fill_rows_per_s=%.0f keep_original=%t rate=%d runs=%d\n",
 		fd.Rows, fd.Date, fd.FillSeconds, float64(fd.Rows)/max(fd.FillSeconds, 1e-9), fd.KeepOriginal, o.rate, o.runs)
 
-	srv, err := startBenchServer(dir, fd.Password, "", "")
+	srv, err := startBenchServer(dir, fd.Password, o.cpuProfile, "")
 	if err != nil {
 		return err
 	}
@@ -171,6 +192,9 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 		if ctx.Err() != nil {
 			break
 		}
+		if !o.asks(q.name) {
+			continue
+		}
 		dayRows := countStored(dir, []string{fd.Engine}) // grows with the ingest
 		r := c.measure(ctx, fd.Date, q, o)
 		sq := runSQLite3(ctx, sqlite3, dayFile, q.sql, false, o.runTimeout)
@@ -190,7 +214,7 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && o.asks("export_csv") {
 		dayRows := countStored(dir, []string{fd.Engine})
 		e := c.export(ctx, fd.Date, o.exportTimeout)
 		sq := runSQLite3(ctx, sqlite3, dayFile, exportSQL(fd), true, o.exportTimeout)
@@ -209,7 +233,7 @@ func runBenchQuery(o benchQueryOptions, stdout, stderr io.Writer) error {
 	stopBG()
 	wg.Wait()
 	loss := serverLosses(srv.addr, srv.password, []string{fd.Engine})
-	if o.viewers > 0 && ctx.Err() == nil {
+	if o.viewers > 0 && ctx.Err() == nil && o.asks("viewers") {
 		v := c.viewers(ctx, dir, fd, port, o, loss)
 		fmt.Fprintf(stdout, "bench-query: name=viewers viewers=%d rate=%d seconds=%.0f queries=%d query_errors=%d sent=%d stored=%d lost=%d dropped=%d kernel_drops=%d write_errors=%d wal_max_mib=%.1f\n",
 			o.viewers, o.viewerRate, o.viewerTime.Seconds(), v.queries, v.errors, v.sent, v.stored, v.sent-v.stored,
@@ -486,6 +510,8 @@ func benchQueries(fd filledDay) []benchQuery {
 			sql: sel + " WHERE pppoe LIKE '%" + needleSubstring + "%'" + newest, fullScan: true},
 		{name: "substring_q", path: "/logs", params: url.Values{"q": {needleSubstring}, "match": {"substring"}}, want: needleUserRows,
 			sql: sel + " WHERE " + strings.ReplaceAll(strings.Join(likes, " OR "), strings.ToLower(needleWord), needleSubstring) + newest, fullScan: true},
+		{name: "substring_q_token", path: "/logs", params: url.Values{"q": {"<pppoe-" + needleUser + ">"}, "match": {"substring"}}, want: needleUserRows,
+			sql: sel + " WHERE " + strings.ReplaceAll(strings.Join(likes, " OR "), strings.ToLower(needleWord), "<pppoe-"+needleUser+">") + newest},
 		{name: "minute_window", path: "/logs", params: url.Values{"from": {fd.MinuteFrom}, "to": {fd.MinuteTo}}, want: min(pageLimit, fd.MinuteRows),
 			sql: sel + " WHERE time >= '" + fd.MinuteFrom + "' AND time <= '" + fd.MinuteTo + "'" + newest},
 		{name: "histogram_day", path: "/histogram", params: url.Values{}, want: fd.Rows, atLeast: true,

@@ -23,7 +23,7 @@ commands:
                                                       send paced, varied syslog over UDP or one TCP connection
   bench [--rate N] [--count N] [--engines N] [--keep-original=BOOL] [--gso=BOOL] [--protocol udp|tcp] [--framing octet|lf] [--cpuprofile F] [--heapprofile F] [--idle-s N]
                                                       start a server in a temp dir, load it, print one line
-  bench-query [--rows N] [--rate R] [--runs N] [--keep-original=BOOL] [--reuse DIR]
+  bench-query [--rows N] [--rate R] [--runs N] [--keep-original=BOOL] [--reuse DIR] [--only NAMES] [--sqlite-cli=BOOL] [--cpuprofile F]
                                                       fill today's file with N rows, time searches under ingest
   import-fastlogger [--data DIR] GLOBAL_CONFIG.JSON   import ENGINE_CLASSES into the metadata DB
   version                                             print the version
