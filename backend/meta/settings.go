@@ -268,9 +268,15 @@ func (db *DB) saveSettings(s Settings, onlyMissing bool) error {
 	if onlyMissing {
 		onConflict = clause.OnConflict{DoNothing: true}
 	}
-	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
-		return tx.Clauses(onConflict).Create(&recs).Error
+	err := db.replicate(KindSettings, func(tx *gorm.DB) (any, error) {
+		if err := tx.Clauses(onConflict).Create(&recs).Error; err != nil {
+			return nil, err
+		}
+		return settingsRecords(tx)
 	})
+	if IsReplicaError(err) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("cannot save settings: %w", err)
 	}
