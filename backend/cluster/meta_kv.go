@@ -48,8 +48,9 @@ type MetaSync struct {
 	known map[string]uint64 // key -> the last revision this node wrote or applied
 	gone  map[string]bool   // keys whose last known operation is a delete
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	cancel    context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // OpenMeta opens the metadata bucket and makes db equal to it: the first
@@ -213,14 +214,17 @@ func (m *MetaSync) applyRemote(e jetstream.KeyValueEntry, apply func(meta.Change
 	}
 }
 
-// Close stops applying changes and watching. The DB keeps replicating its
-// changes (they fail once the connection is closed).
+// Close stops applying changes and watching; a second Close does nothing.
+// The DB keeps replicating its changes (they fail once the connection is
+// closed).
 func (m *MetaSync) Close() {
-	if m.cancel != nil {
-		m.cancel()
-		<-m.done
-	}
-	_ = m.w.Stop()
+	m.closeOnce.Do(func() {
+		if m.cancel != nil {
+			m.cancel()
+			<-m.done
+		}
+		_ = m.w.Stop()
+	})
 }
 
 // Put writes key to the bucket if its revision there is still the one this

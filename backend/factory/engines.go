@@ -292,6 +292,27 @@ func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
 		return err
 	}
 	old := m.spec
+	if err := f.redefine(m, s, loc); err != nil {
+		return err
+	}
+	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
+		// Not saved (in cluster mode: another node changed it meanwhile, or
+		// NATS is unreachable): back to the definition in force.
+		if oldLoc, lerr := time.LoadLocation(old.Timezone); lerr == nil {
+			if rerr := f.redefine(m, old, oldLoc); rerr != nil {
+				f.cfg.Log.Error("cannot restore the engine's definition", "engine", name, "err", rerr)
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// redefine makes m run s (validated; f.mu held), without saving it. A class
+// change applies live; a socket or storage change restarts the engine. When
+// the restart fails, the old definition is kept running.
+func (f *Factory) redefine(m *managed, s EngineSpec, loc *time.Location) error {
+	old := m.spec
 	wasRunning := m.eng.Running()
 	if needsRestart(old, s) {
 		oldEng := m.eng
@@ -324,9 +345,6 @@ func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
 	case !s.Enabled && m.eng.Running():
 		_ = m.eng.Stop()
 	}
-	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
-		return err
-	}
 	m.spec = s
 	return nil
 }
@@ -339,10 +357,14 @@ func (f *Factory) DeleteEngine(name string, purge bool) error {
 	if err != nil {
 		return err
 	}
+	wasRunning := m.eng.Running()
 	if err := m.eng.Stop(); err != nil {
 		return err
 	}
 	if err := f.cfg.Meta.DeleteEngine(name); err != nil {
+		if wasRunning { // not deleted (cluster: NATS unreachable, or changed meanwhile): runs on
+			_ = f.startEngine(m)
+		}
 		return err
 	}
 	if err := f.cfg.Meta.DeleteClients(name); err != nil {
