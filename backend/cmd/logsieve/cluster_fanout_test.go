@@ -191,10 +191,13 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	}
 	port := pc.LocalAddr().(*net.UDPAddr).Port
 	pc.Close()
-	for _, s := range []*server{s1, s2, in} {
-		s.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
-		s.call(t, "POST", "/api/v1/engines", map[string]any{"name": "fan", "class": "seq", "bind": "127.0.0.1", "port": port}, 201, nil)
+	// Defined once: the cluster's metadata bucket brings it to every node.
+	s1.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
+	s1.call(t, "POST", "/api/v1/engines", map[string]any{"name": "fan", "class": "seq", "bind": "127.0.0.1", "port": port}, 201, nil)
+	for _, s := range []*server{s2, in} {
+		waitStatus(t, &s.child, "/api/v1/engines/fan", 200, "engine fan on every node")
 	}
+	waitRunning(t, &in.child, "fan")
 	// Rounds of logs until both store nodes hold some (the shared consumer
 	// hands each batch to one of them).
 	const round = 150
