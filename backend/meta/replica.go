@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Replicator receives every change of the replicated metadata (engines,
@@ -222,7 +223,7 @@ func applyRecord(tx *gorm.DB, ch Change, value []byte) error {
 			return err
 		}
 		r.Name = ch.Name
-		return tx.Save(&r).Error
+		return upsert(tx, &r)
 	case KindClass:
 		if value == nil {
 			return tx.Delete(&ClassRecord{}, "name = ?", ch.Name).Error
@@ -232,7 +233,7 @@ func applyRecord(tx *gorm.DB, ch Change, value []byte) error {
 			return err
 		}
 		r.Name = ch.Name
-		return tx.Save(&r).Error
+		return upsert(tx, &r)
 	case KindClients:
 		if err := tx.Where("engine = ?", ch.Name).Delete(&ClientRecord{}).Error; err != nil || value == nil {
 			return err
@@ -257,7 +258,7 @@ func applyRecord(tx *gorm.DB, ch Change, value []byte) error {
 			return err
 		}
 		u.Username = ch.Name
-		return tx.Save(&u).Error
+		return upsert(tx, &u)
 	case KindSettings:
 		if value == nil {
 			return nil // settings are never deleted
@@ -277,6 +278,11 @@ func applyRecord(tx *gorm.DB, ch Change, value []byte) error {
 		return nil
 	}
 	return fmt.Errorf("unknown kind %q", ch.Kind)
+}
+
+// upsert writes a record as the other node saved it, its times included.
+func upsert(tx *gorm.DB, rec any) error {
+	return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(rec).Error
 }
 
 // Sync makes the local replicated metadata equal to records (the
