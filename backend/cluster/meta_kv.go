@@ -268,10 +268,16 @@ func (m *MetaSync) Delete(key string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), metaWait)
 	defer cancel()
-	if err := m.kv.Delete(ctx, key, jetstream.LastRevision(rev)); err != nil {
+	// kv.Delete with LastRevision, but keeping the delete's revision so
+	// that its echo is not applied here again (ADR-8: a delete is a message
+	// on $KV.<bucket>.<key> with the header KV-Operation: DEL).
+	msg := nats.NewMsg("$KV." + MetaBucket + "." + key)
+	msg.Header.Set("KV-Operation", "DEL")
+	ack, err := m.n.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(rev))
+	if err != nil {
 		return m.writeErr(key, err)
 	}
-	m.gone[key] = true // its revision comes with the watcher's echo
+	m.known[key], m.gone[key] = ack.Sequence, true
 	return nil
 }
 

@@ -102,8 +102,13 @@ func TestMetaBucketSeededByTheFirstNodeAndAppliedOnTheOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "engine e1 gone on a", func() bool { _, err := a.db.Engine("e1"); return meta.IsNotFound(err) })
-	want := []meta.Change{{Kind: meta.KindEngine, Name: "e1"}, {Kind: meta.KindUser, Name: "alice"}}
-	if got := b.changes(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+	// A later change from a: once b has it, b has seen its own delete's echo.
+	if err := a.db.CreateUser(meta.User{Username: "bob", Role: meta.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "user bob on b", func() bool { _, err := b.db.User("bob"); return err == nil })
+	want := []meta.Change{{Kind: meta.KindEngine, Name: "e1"}, {Kind: meta.KindUser, Name: "alice"}, {Kind: meta.KindUser, Name: "bob"}}
+	if got := b.changes(); len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Fatalf("unexpected changes applied on b; got %v; want %v (its own delete not echoed)", got, want)
 	}
 	if got := a.changes(); len(got) != 1 || got[0] != (meta.Change{Kind: meta.KindEngine, Name: "e1"}) {
