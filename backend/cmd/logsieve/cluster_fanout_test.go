@@ -26,6 +26,12 @@ const fanSecret = "fan-out test cluster secret"
 // natsForTest runs a NATS server with JetStream on 127.0.0.1 for the test.
 func natsForTest(t *testing.T) string {
 	t.Helper()
+	return natsServerForTest(t).ClientURL()
+}
+
+// natsServerForTest is natsForTest returning the server (to stop it).
+func natsServerForTest(t *testing.T) *natsserver.Server {
+	t.Helper()
 	s, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
 		StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {
@@ -36,7 +42,7 @@ func natsForTest(t *testing.T) string {
 		t.Fatal("NATS server not ready")
 	}
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	return s.ClientURL()
+	return s
 }
 
 // startNode runs a cluster node (in process) on nats.

@@ -181,3 +181,23 @@ func TestClusterMetadataIsOneTruthAppliedLive(t *testing.T) {
 		t.Fatal("GET /users shows a password hash")
 	}
 }
+
+// With NATS gone, a change through the API is refused with 503 naming NATS
+// (nothing written locally only); reads still answer from the local copy.
+func TestClusterChangeWithoutNATSAnswers503(t *testing.T) {
+	ns := natsServerForTest(t)
+	a := startNode(t, ns.ClientURL(), "a", "all")
+	a.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	var e struct {
+		Error string `json:"error"`
+	}
+	a.call(t, "POST", "/api/v1/classes", map[string]any{"name": "other", "patterns": map[string]string{"n": `n=(\d+)`}}, 503, &e)
+	if !strings.Contains(e.Error, "NATS") {
+		t.Fatalf("unexpected 503 message %q; want it to name NATS", e.Error)
+	}
+	a.call(t, "POST", "/api/v1/users", map[string]any{"username": "bob", "password": "bob-cluster-pw-12", "role": "viewer"}, 503, nil)
+	a.call(t, "GET", "/api/v1/classes/other", nil, 404, nil)
+	a.call(t, "GET", "/api/v1/classes/seq", nil, 200, nil)
+}
