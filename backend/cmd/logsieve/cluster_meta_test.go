@@ -85,9 +85,10 @@ func columnValues(dir, name, col string, from int) map[int]string {
 
 // Metadata lives in the cluster's KV bucket: an engine created through a
 // store node's API runs on the ingest node (its listener receives), a class
-// edited on the ingest node reaches the store node's day files, a user
-// created on one node logs in on another, a delete stops the listener, and
-// a node started later has it all.
+// edited on the ingest node reaches the store node's day files, so does a
+// known sender added on the store node, a setting changed on one node is in
+// force on the other, a user created on one node logs in on another, a
+// delete stops the listener, and a node started later has it all.
 func TestClusterMetadataIsOneTruthAppliedLive(t *testing.T) {
 	nats := natsForTest(t)
 	a := startNode(t, nats, "a", "store")
@@ -148,6 +149,44 @@ func TestClusterMetadataIsOneTruthAppliedLive(t *testing.T) {
 		t.Fatalf("unexpected column m on a; got %v; want v100..v109", got)
 	}
 
+	// A known sender added on a: b tags the logs from it, a stores the name.
+	a.call(t, "POST", "/api/v1/engines/kv/clients", map[string]any{"name": "fw", "match": "127.0.0.1"}, 201, nil)
+	deadline = time.Now().Add(20 * time.Second)
+	for !strings.Contains(b.get(t, "/api/v1/engines/kv/clients"), `"fw"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("client added on a not on b: %s", b.get(t, "/api/v1/engines/kv/clients"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sendSeq(t, &b.child, "kv", port, 110, 120)
+	waitRows(120)
+	if got := columnValues(a.dir, "kv", "client", 110); len(got) != 10 || got[110] != "fw" || got[119] != "fw" {
+		t.Fatalf("unexpected client column on a; got %v; want fw for n 110..119", got)
+	}
+
+	// A setting changed on b is in force on a.
+	b.call(t, "PUT", "/api/v1/settings", map[string]any{"default_retention_days": 9}, 200, nil)
+	deadline = time.Now().Add(20 * time.Second)
+	for !strings.Contains(a.get(t, "/api/v1/settings"), `"default_retention_days":9`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("setting changed on b not on a: %s", a.get(t, "/api/v1/settings"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var spec struct {
+		RetentionDays int `json:"retention_days"`
+	}
+	pc2, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port2 := pc2.LocalAddr().(*net.UDPAddr).Port
+	pc2.Close()
+	a.call(t, "POST", "/api/v1/engines", map[string]any{"name": "kv2", "class": "seq", "bind": "127.0.0.1", "port": port2}, 201, &spec)
+	if spec.RetentionDays != 9 {
+		t.Fatalf("engine created on a after the setting changed on b: retention_days %d; want 9", spec.RetentionDays)
+	}
+
 	// A user created on a logs in on b.
 	a.call(t, "POST", "/api/v1/users", map[string]any{"username": "alice", "password": "alice-cluster-pw-1", "role": "viewer"}, 201, nil)
 	waitStatus(t, &b.child, "/api/v1/users", 200, "users on b")
@@ -173,6 +212,9 @@ func TestClusterMetadataIsOneTruthAppliedLive(t *testing.T) {
 	c.call(t, "GET", "/api/v1/engines/kv", nil, 404, nil)
 	if got := c.get(t, "/api/v1/classes/seq"); !strings.Contains(got, `"m"`) {
 		t.Fatalf("unexpected class seq on the late node: %s", got)
+	}
+	if got := c.get(t, "/api/v1/settings"); !strings.Contains(got, `"default_retention_days":9`) {
+		t.Fatalf("unexpected settings on the late node: %s", got)
 	}
 	if loginStatus(t, &c.child, "alice", "alice-cluster-pw-1") != 200 {
 		t.Fatal("user alice cannot log in on the late node")
