@@ -3,7 +3,9 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -168,4 +170,36 @@ func TestChangeWithoutNATSIsRefusedAndNotSavedLocally(t *testing.T) {
 	if _, err := a.db.Class("seq"); !meta.IsNotFound(err) {
 		t.Fatalf("class saved locally without NATS: %v", err)
 	}
+}
+
+// A node whose connection drops keeps applying: the changes made while it
+// reconnects and after are applied, in order.
+func TestMetaChangesReachANodeThatReconnected(t *testing.T) {
+	srv := testServer(t)
+	a := startMetaNode(t, srv.ClientURL(), "a", nil)
+	b := startMetaNode(t, srv.ClientURL(), "b", nil)
+	a.run()
+	b.run()
+	for round := range 3 {
+		id, err := b.n.nc.GetClientID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.DisconnectClientByID(id); err != nil {
+			t.Fatal(err)
+		}
+		p := fmt.Sprintf(`{"n":"round %d"}`, round)
+		if err := a.db.SaveClass(meta.ClassRecord{Name: "seq", Patterns: p}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "b reconnected", func() bool {
+			nid, err := b.n.nc.GetClientID()
+			return err == nil && nid != id && b.n.nc.IsConnected()
+		})
+		waitFor(t, "round "+strconv.Itoa(round)+" on b", func() bool { return classPatterns(t, b.db, "seq") == p })
+	}
+	if err := b.db.SaveClass(meta.ClassRecord{Name: "seq", Patterns: `{"n":"from b"}`}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b's edit on a", func() bool { return classPatterns(t, a.db, "seq") == `{"n":"from b"}` })
 }
