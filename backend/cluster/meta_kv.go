@@ -26,8 +26,12 @@ const MetaBucket = "LOGSIEVE_META"
 // it finished.
 const seedKey = "_seed"
 
-// metaWait bounds one write to the bucket.
-const metaWait = 5 * time.Second
+// metaWait bounds one write to the bucket; metaInitialWait the reading of
+// every record at start.
+const (
+	metaWait        = 5 * time.Second
+	metaInitialWait = time.Minute
+)
 
 type seedMark struct {
 	Node string `json:"node"`
@@ -78,9 +82,19 @@ func (n *Node) OpenMeta(ctx context.Context, db *meta.DB) (*MetaSync, error) {
 		return nil, fmt.Errorf("cannot watch the key-value bucket %q: %w", MetaBucket, err)
 	}
 	records := map[string][]byte{}
-	for e := range w.Updates() {
+	initial := time.NewTimer(metaInitialWait)
+	defer initial.Stop()
+	for done := false; !done; {
+		var e jetstream.KeyValueEntry
+		select {
+		case e = <-w.Updates():
+		case <-initial.C:
+			_ = w.Stop()
+			return nil, fmt.Errorf("cannot read the key-value bucket %q: its records did not arrive within %s", MetaBucket, metaInitialWait)
+		}
 		if e == nil {
-			break // the initial values are in
+			done = true // the initial values are in
+			continue
 		}
 		if e.Key() == seedKey {
 			continue
