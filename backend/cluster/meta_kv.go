@@ -212,12 +212,17 @@ func (m *MetaSync) applyRemote(e jetstream.KeyValueEntry, apply func(meta.Change
 	if e.Operation() == jetstream.KeyValuePut {
 		value = e.Value()
 	}
+	// The revision is taken as known only once the change is in effect: a
+	// local write of the key meanwhile is based on what ran before, and is
+	// refused as a conflict.
+	defer func() {
+		m.mu.Lock()
+		if rev > m.known[key] {
+			m.known[key], m.gone[key] = rev, value == nil
+		}
+		m.mu.Unlock()
+	}()
 	ch, err := m.db.ApplyRemote(key, value)
-	m.mu.Lock()
-	if rev > m.known[key] {
-		m.known[key], m.gone[key] = rev, value == nil
-	}
-	m.mu.Unlock()
 	if err != nil {
 		m.n.cfg.Log.Error("cluster: cannot apply a metadata change from another node", "key", key, "revision", rev, "err", err)
 		return
