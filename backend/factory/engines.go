@@ -397,26 +397,38 @@ func withEngine[T any](f *Factory, name string, fn func(m *managed) (T, error)) 
 	return fn(m)
 }
 
-// Start starts an engine and marks it enabled.
+// Start starts an engine and marks it enabled. When the mark cannot be
+// saved (cluster: NATS unreachable) the engine is stopped again.
 func (f *Factory) Start(name string) error {
 	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
-		if !m.eng.Running() {
+		wasRunning := m.eng.Running()
+		if !wasRunning {
 			if err := f.startEngine(m); err != nil {
 				return struct{}{}, startErr(m.spec, err)
 			}
 		}
-		return struct{}{}, f.setEnabled(m, true)
+		err := f.setEnabled(m, true)
+		if err != nil && !wasRunning {
+			_ = m.eng.Stop()
+		}
+		return struct{}{}, err
 	})
 	return err
 }
 
 // Stop stops an engine (flushing everything accepted) and marks it disabled.
+// When the mark cannot be saved (cluster: NATS unreachable) it runs again.
 func (f *Factory) Stop(name string) error {
 	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
+		wasRunning := m.eng.Running()
 		if err := m.eng.Stop(); err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, f.setEnabled(m, false)
+		err := f.setEnabled(m, false)
+		if err != nil && wasRunning {
+			_ = f.startEngine(m)
+		}
+		return struct{}{}, err
 	})
 	return err
 }

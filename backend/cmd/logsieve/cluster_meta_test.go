@@ -187,6 +187,17 @@ func TestClusterMetadataIsOneTruthAppliedLive(t *testing.T) {
 		t.Fatalf("engine created on a after the setting changed on b: retention_days %d; want 9", spec.RetentionDays)
 	}
 
+	// Stopped through a (a store node): stopped on b, the ingest node.
+	waitRunning(t, &b.child, "kv2")
+	a.call(t, "POST", "/api/v1/engines/kv2/stop", nil, 200, nil)
+	deadline = time.Now().Add(20 * time.Second)
+	for b.engineStats(t, "kv2").State != "stopped" {
+		if time.Now().After(deadline) {
+			t.Fatalf("engine kv2 stopped on a still %q on b", b.engineStats(t, "kv2").State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
 	// A user created on a logs in on b.
 	a.call(t, "POST", "/api/v1/users", map[string]any{"username": "alice", "password": "alice-cluster-pw-1", "role": "viewer"}, 201, nil)
 	waitStatus(t, &b.child, "/api/v1/users", 200, "users on b")
