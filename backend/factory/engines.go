@@ -275,11 +275,25 @@ func needsRestart(a, b EngineSpec) bool {
 // restarts the engine. When the restart fails, the old definition is kept running
 // and nothing is saved.
 func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
+	return f.updateEngine(name, nil, s)
+}
+
+// UpdateEngineFrom is UpdateEngine for a change merged onto base (the API's
+// PATCH): when the definition is no longer base (changed meanwhile, e.g. on
+// another cluster node), it answers a Conflict and changes nothing.
+func (f *Factory) UpdateEngineFrom(name string, base, s EngineSpec) error {
+	return f.updateEngine(name, &base, s)
+}
+
+func (f *Factory) updateEngine(name string, base *EngineSpec, s EngineSpec) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m, err := f.get(name)
 	if err != nil {
 		return err
+	}
+	if base != nil && m.spec != *base {
+		return conflict("", "engine %q was changed meanwhile; reload and try again", name)
 	}
 	if s.Name != name {
 		return invalid("name", "an engine cannot be renamed (from %q to %q)", name, s.Name)
