@@ -63,13 +63,33 @@ type MetaSync struct {
 // waits until that is done, then replaces its records with the bucket's.
 // From then on db replicates every change to the bucket. Call Run to apply
 // the other nodes' changes.
+//
+// While NATS does not answer (e.g. a JetStream cluster still electing its
+// leaders) it logs why and tries again every RetryEvery until ctx ends.
 func (n *Node) OpenMeta(ctx context.Context, db *meta.DB) (*MetaSync, error) {
-	kv, err := n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	for attempt := 1; ; attempt++ {
+		m, err := n.openMeta(ctx, db)
+		if err == nil {
+			return m, nil
+		}
+		n.cfg.Log.Error("cluster: cannot sync the metadata bucket; retrying", "bucket", MetaBucket, "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
+		case <-time.After(n.cfg.RetryEvery):
+		}
+	}
+}
+
+func (n *Node) openMeta(ctx context.Context, db *meta.DB) (*MetaSync, error) {
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	kv, err := n.js.CreateOrUpdateKeyValue(octx, jetstream.KeyValueConfig{
 		Bucket:      MetaBucket,
 		Description: "logsieve: engines, classes, clients, users and settings of every node",
 		Replicas:    n.cfg.Replicas,
 		Storage:     jetstream.FileStorage,
 	})
+	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the key-value bucket %q: %w", MetaBucket, err)
 	}
@@ -130,6 +150,15 @@ func (m *MetaSync) Seeded() bool { return m.seeded }
 func (m *MetaSync) seed(ctx context.Context) error {
 	mark, _ := json.Marshal(seedMark{Node: m.n.cfg.Node})
 	rev, err := m.kv.Create(ctx, seedKey, mark)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		// This node's own seeding, cut short (an error, a crash): again.
+		if e, gerr := m.kv.Get(ctx, seedKey); gerr == nil {
+			var sm seedMark
+			if json.Unmarshal(e.Value(), &sm) == nil && sm.Node == m.n.cfg.Node && !sm.Done {
+				rev, err = e.Revision(), nil
+			}
+		}
+	}
 	if err == nil {
 		recs, err := m.db.Records()
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/logsieve/logsieve/backend/meta"
 )
 
@@ -202,4 +204,33 @@ func TestMetaChangesReachANodeThatReconnected(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "b's edit on a", func() bool { return classPatterns(t, a.db, "seq") == `{"n":"from b"}` })
+}
+
+// A node whose own seeding was cut short (the mark says it, not done)
+// seeds again when it starts; another node would wait for it.
+func TestInterruptedSeedingIsRedoneByItsNode(t *testing.T) {
+	srv := testServer(t)
+	n := startNode(t, srv.ClientURL(), "a", RoleAll, nil)
+	kv, err := n.js.CreateOrUpdateKeyValue(context.Background(), jetstream.KeyValueConfig{Bucket: MetaBucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(context.Background(), seedKey, []byte(`{"node":"a","done":false}`)); err != nil {
+		t.Fatal(err)
+	}
+	a := startMetaNode(t, srv.ClientURL(), "a", func(db *meta.DB) {
+		if err := db.SaveClass(meta.ClassRecord{Name: "seq", Patterns: `{"n":"x"}`}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if !a.ms.Seeded() {
+		t.Fatal("node a did not seed again after its interrupted seeding")
+	}
+	e, err := kv.Get(context.Background(), "class.seq")
+	if err != nil || !strings.Contains(string(e.Value()), `"seq"`) {
+		t.Fatalf("class seq not in the bucket: %v", err)
+	}
+	if e, err := kv.Get(context.Background(), seedKey); err != nil || !strings.Contains(string(e.Value()), `"done":true`) {
+		t.Fatalf("seed mark not done: %v", err)
+	}
 }
