@@ -33,6 +33,7 @@ const (
 	KindClass    = "class"
 	KindClients  = "clients" // name: the engine; value: its client list in match order
 	KindUser     = "user"
+	KindToken    = "token" // name: the id (jti) of a token revoked by logout
 	KindSettings = "settings"
 )
 
@@ -80,7 +81,7 @@ func ParseKey(key string) (Change, error) {
 	}
 	kind, name, ok := strings.Cut(key, ".")
 	switch kind {
-	case KindEngine, KindClass, KindClients, KindUser:
+	case KindEngine, KindClass, KindClients, KindUser, KindToken:
 	default:
 		ok = false
 	}
@@ -185,6 +186,15 @@ func (db *DB) Records() (map[string][]byte, error) {
 			return nil, err
 		}
 	}
+	var toks []RevokedToken
+	if err := db.Gorm.Find(&toks).Error; err != nil {
+		return nil, fmt.Errorf("cannot read revoked tokens: %w", err)
+	}
+	for _, r := range toks {
+		if err := add(Key(KindToken, r.JTI), r); err != nil {
+			return nil, err
+		}
+	}
 	st, err := settingsRecords(db.Gorm)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read settings: %w", err)
@@ -259,6 +269,16 @@ func applyRecord(tx *gorm.DB, ch Change, value []byte) error {
 		}
 		u.Username = ch.Name
 		return upsert(tx, &u)
+	case KindToken:
+		if value == nil {
+			return tx.Delete(&RevokedToken{}, "jti = ?", ch.Name).Error
+		}
+		var r RevokedToken
+		if err := json.Unmarshal(value, &r); err != nil {
+			return err
+		}
+		r.JTI = ch.Name
+		return upsert(tx, &r)
 	case KindSettings:
 		if value == nil {
 			return nil // settings are never deleted

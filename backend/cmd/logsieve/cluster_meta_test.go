@@ -199,7 +199,7 @@ func TestClusterMetadataIsOneTruthAppliedLive(t *testing.T) {
 	}
 
 	// A user created on a logs in on b.
-	a.call(t, "POST", "/api/v1/users", map[string]any{"username": "alice", "password": "alice-cluster-pw-1", "role": "viewer"}, 201, nil)
+	a.call(t, "POST", "/api/v1/users", map[string]any{"username": "alice", "password": "alice-cluster-pw-1", "role": "viewer", "must_change_password": false}, 201, nil)
 	waitStatus(t, &b.child, "/api/v1/users", 200, "users on b")
 	deadline = time.Now().Add(20 * time.Second)
 	for loginStatus(t, &b.child, "alice", "alice-cluster-pw-1") != 200 {
@@ -208,6 +208,16 @@ func TestClusterMetadataIsOneTruthAppliedLive(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+
+	// A token revoked by logging out on a is refused on b.
+	var sess struct {
+		Token string `json:"token"`
+	}
+	(&child{base: a.base}).call(t, "POST", "/api/v1/auth/login", map[string]string{"username": "alice", "password": "alice-cluster-pw-1"}, 200, &sess)
+	alice := &child{base: b.base, token: sess.Token}
+	alice.call(t, "GET", "/api/v1/classes", nil, 200, nil)
+	(&child{base: a.base, token: sess.Token}).call(t, "POST", "/api/v1/auth/logout", nil, 204, nil)
+	waitStatus(t, alice, "/api/v1/classes", 401, "token revoked on a, refused on b")
 
 	// Deleted on b: gone on a, and b's port is free again.
 	b.call(t, "DELETE", "/api/v1/engines/kv", nil, 204, nil)

@@ -237,7 +237,7 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	}
 	wd := webDeps{db: db, factory: f, dataDir: o.DataDir, adminPW: o.AdminPW, log: log, level: level, stdout: stdout}
 	if node != nil {
-		wd.cluster = node
+		wd.cluster, wd.tokenSecret = node, node.TokenSecret()
 	}
 	web, err := newWeb(wd)
 	if err != nil {
