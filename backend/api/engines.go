@@ -56,7 +56,7 @@ func (s *Server) patchEngine(c *fiber.Ctx) error {
 	if spec.Name != name {
 		return badRequest("name", "an engine cannot be renamed")
 	}
-	if err := s.d.Factory.UpdateEngine(name, spec); err != nil {
+	if err := s.d.Factory.UpdateEngineFrom(name, cur.EngineSpec, spec); err != nil {
 		return err
 	}
 	s.audit(c, "engine.update", name)

@@ -49,6 +49,8 @@ func classify(err error) (int, ErrorBody) {
 		ne *class.NameError
 		se *store.FieldError
 		me *meta.FieldError
+		mu *meta.UnavailableError
+		mc *meta.ConflictError
 		fb *fiber.Error
 	)
 	switch {
@@ -82,6 +84,10 @@ func classify(err error) (int, ErrorBody) {
 		return http.StatusBadRequest, ErrorBody{se.Error(), se.Field}
 	case errors.As(err, &me):
 		return http.StatusBadRequest, ErrorBody{me.Error(), me.Field}
+	case errors.As(err, &mu):
+		return http.StatusServiceUnavailable, ErrorBody{mu.Error(), ""}
+	case errors.As(err, &mc):
+		return http.StatusConflict, ErrorBody{mc.Error(), ""}
 	case errors.Is(err, meta.ErrLastAdmin):
 		return http.StatusConflict, ErrorBody{"the last admin cannot be removed or demoted", "role"}
 	case errors.Is(err, meta.ErrExists):

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -53,6 +54,12 @@ func EnsureAdmin(db *meta.DB, dataDir, envPassword string, log *slog.Logger) (cr
 		}
 	}
 	if err := db.CreateUser(meta.User{Username: AdminUsername, PasswordHash: hash, Role: meta.RoleAdmin, MustChangePassword: mustChange}); err != nil {
+		var ce *meta.ConflictError
+		if errors.As(err, &ce) { // cluster: another node created it first; it comes with the metadata
+			_ = os.Remove(filepath.Join(dataDir, InitialPasswordFile))
+			log.Info("user admin was created by another cluster node meanwhile; using that one")
+			return false, nil
+		}
 		return false, err
 	}
 	if mustChange {

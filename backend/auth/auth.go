@@ -48,6 +48,10 @@ type Config struct {
 	Now            func() time.Time // clock; time.Now when nil
 	BcryptCost     int              // bcrypt.DefaultCost when zero
 	Log            *slog.Logger
+	// Secret, when set, signs the tokens instead of <DataDir>/jwt.secret: a
+	// cluster's nodes share one (cluster.Node.TokenSecret), so a token issued
+	// by one node is good on every node.
+	Secret []byte
 }
 
 // Service issues and verifies tokens, checks passwords and manages users.
@@ -71,9 +75,12 @@ type Service struct {
 
 // New loads (creating on first start) the token secret in cfg.DataDir and returns a Service.
 func New(cfg Config) (*Service, error) {
-	secret, err := LoadOrCreateSecret(cfg.DataDir)
-	if err != nil {
-		return nil, err
+	var err error
+	secret := cfg.Secret
+	if len(secret) == 0 {
+		if secret, err = LoadOrCreateSecret(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	s := &Service{db: cfg.Meta, dataDir: cfg.DataDir, secret: secret, now: cfg.Now, cost: cfg.BcryptCost, log: cfg.Log}
 	if s.now == nil {

@@ -62,17 +62,19 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	}
 	waitJetStream(t, strings.Join(clientURLs, ","))
 
-	// Two store and two ingest nodes; each defines the engine.
+	// Two store and two ingest nodes; the engine is defined once (the
+	// cluster's metadata bucket brings it to every node), so both ingest
+	// nodes listen on its port (SO_REUSEPORT).
 	type lnode struct {
 		name, role string
 		p          *proc
 		api        *apiClient
 		args       []string
-		udp        int
 	}
 	var nodes []*lnode
+	udpPort := freeUDPPort(t)
 	for _, spec := range [][2]string{{"store1", RoleStore}, {"store2", RoleStore}, {"ingest1", RoleIngest}, {"ingest2", RoleIngest}} {
-		n := &lnode{name: spec[0], role: spec[1], udp: freeUDPPort(t)}
+		n := &lnode{name: spec[0], role: spec[1]}
 		port := freeTCPPort(t)
 		n.args = []string{"serve", "--data", filepath.Join(root, n.name), "--http", fmt.Sprintf("127.0.0.1:%d", port),
 			"--nats", strings.Join(clientURLs, ","), "--node", n.name, "--role", n.role}
@@ -82,13 +84,19 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	}
 	for _, n := range nodes {
 		n.api.login(t, n.p)
-		n.api.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
-		n.api.call(t, "POST", "/api/v1/engines", map[string]any{"name": "e2e", "class": "seq", "bind": "127.0.0.1", "port": n.udp, "timezone": "UTC"}, 201, nil)
+	}
+	nodes[0].api.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
+	nodes[0].api.call(t, "POST", "/api/v1/engines", map[string]any{"name": "e2e", "class": "seq", "bind": "127.0.0.1", "port": udpPort, "timezone": "UTC"}, 201, nil)
+	for _, n := range nodes {
+		n.api.waitEngine(t, n.role == RoleIngest)
 	}
 	store1, ingest1, ingest2 := nodes[0], nodes[2], nodes[3]
 
-	// Send: log i to ingest1 when even, to ingest2 when odd, at rate.
-	conns := [2]net.Conn{dialUDP(t, ingest1.udp), dialUDP(t, ingest2.udp)}
+	// Send: log i to ingest1 when even, to ingest2 when odd, at rate, each
+	// from a socket the kernel hands to that node (probed with logs n >=
+	// total, left out of the counts below).
+	probed := pickSenders(t, udpPort, total, ingest1.api, ingest2.api)
+	conns := [2]net.Conn{probed.conns[0], probed.conns[1]}
 	var lastAcked2 uint64 // ingest2's JetStream-acked count last seen before its kill
 	var sentTo2AfterKill int
 	killed2 := false
@@ -171,7 +179,7 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	// for both store nodes (the fan-out); the other store node's /days says
 	// the same.
 	seen := make(map[int]int, total)
-	daysRows := 0
+	daysRows, probesStored := 0, 0
 	type day struct {
 		Date string `json:"date"`
 		Rows int    `json:"rows"`
@@ -190,12 +198,17 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 				if err != nil {
 					t.Fatalf("bad n %q in the CSV of %s", v, n.name)
 				}
+				if i >= total {
+					probesStored++
+					continue
+				}
 				seen[i]++
 			}
 		}
 	}
 	st1 := ingest1.api.stats(t)
-	var dups, from1, from2, csvRows int
+	var dups, from1, from2 int
+	csvRows := probesStored
 	for i, k := range seen {
 		csvRows += k
 		if k > 1 {
@@ -221,11 +234,14 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	if st1.Dropped != 0 {
 		t.Fatalf("ingest1 (never killed) dropped %d logs: its queue did not hold them while JetStream could not ack", st1.Dropped)
 	}
-	if uint64(from1) != st1.Stored {
-		t.Fatalf("ingest1: %d logs acked by JetStream, %d stored", st1.Stored, from1)
+	if probesStored != probed.to[0]+probed.to[1] {
+		t.Fatalf("probes stored %d; want %d", probesStored, probed.to[0]+probed.to[1])
 	}
-	if uint64(from2) < lastAcked2 {
-		t.Fatalf("ingest2: %d logs acked before its kill, only %d stored", lastAcked2, from2)
+	if uint64(from1+probed.to[0]) != st1.Stored {
+		t.Fatalf("ingest1: %d logs acked by JetStream, %d stored (+ %d probes)", st1.Stored, from1, probed.to[0])
+	}
+	if uint64(from2+probed.to[1]) < lastAcked2 {
+		t.Fatalf("ingest2: %d logs acked before its kill, only %d stored (+ %d probes)", lastAcked2, from2, probed.to[1])
 	}
 }
 
@@ -458,6 +474,72 @@ func (a *apiClient) do(t *testing.T, method, path string, body any) (*http.Respo
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
+}
+
+// waitEngine waits until the node knows engine e2e (running when
+// running is set: an ingest node's listener).
+func (a *apiClient) waitEngine(t *testing.T, running bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, b := a.do(t, "GET", "/api/v1/engines/e2e", nil)
+		var e struct {
+			State string `json:"state"`
+		}
+		if resp.StatusCode == 200 && json.Unmarshal(b, &e) == nil && (!running || e.State == "running") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("engine e2e on %s after 30 s: %d %s", a.base, resp.StatusCode, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// senders are one UDP socket per ingest node, and the probes each took.
+type senders struct {
+	conns [2]net.Conn
+	to    [2]int // probe logs received by ingest node 1 and 2
+}
+
+// pickSenders dials port from new sockets until it has one the kernel
+// hands to each of the two ingest nodes (SO_REUSEPORT spreads senders by
+// their address and port): each candidate sends one probe log n = total +
+// k, and the node whose received count grows owns it. Sockets of neither
+// wanted node are closed.
+func pickSenders(t *testing.T, port, total int, in1, in2 *apiClient) senders {
+	t.Helper()
+	var out senders
+	ins := [2]*apiClient{in1, in2}
+	for k := 0; out.conns[0] == nil || out.conns[1] == nil; k++ {
+		if k == 64 {
+			t.Fatal("64 sender sockets and the kernel did not hand one to each ingest node")
+		}
+		before := [2]uint64{ins[0].stats(t).Received, ins[1].stats(t).Received}
+		c := dialUDP(t, port)
+		if _, err := c.Write([]byte(e2eLine(total + k))); err != nil {
+			t.Fatal(err)
+		}
+		owner := -1
+		for deadline := time.Now().Add(10 * time.Second); owner < 0; {
+			for i := range ins {
+				if ins[i].stats(t).Received > before[i] {
+					owner = i
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("probe log %d received by no ingest node", total+k)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		out.to[owner]++
+		if out.conns[owner] == nil {
+			out.conns[owner] = c
+		} else {
+			c.Close()
+		}
+	}
+	return out
 }
 
 func (a *apiClient) call(t *testing.T, method, path string, body any, want int, out any) {

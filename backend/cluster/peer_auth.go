@@ -121,3 +121,13 @@ func verifyPeer(secret []byte, token, method, uri string, now time.Time) (string
 	}
 	return parts[0], nil
 }
+
+// TokenSecret is the key every node signs its API tokens with, derived
+// from the cluster secret (so a token issued by one node is good on all;
+// whoever holds the cluster secret can sign tokens, as it can sign peer
+// requests).
+func (n *Node) TokenSecret() []byte {
+	mac := hmac.New(sha256.New, n.secret)
+	mac.Write([]byte("logsieve api tokens v1"))
+	return mac.Sum(nil)
+}

@@ -275,11 +275,25 @@ func needsRestart(a, b EngineSpec) bool {
 // restarts the engine. When the restart fails, the old definition is kept running
 // and nothing is saved.
 func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
+	return f.updateEngine(name, nil, s)
+}
+
+// UpdateEngineFrom is UpdateEngine for a change merged onto base (the API's
+// PATCH): when the definition is no longer base (changed meanwhile, e.g. on
+// another cluster node), it answers a Conflict and changes nothing.
+func (f *Factory) UpdateEngineFrom(name string, base, s EngineSpec) error {
+	return f.updateEngine(name, &base, s)
+}
+
+func (f *Factory) updateEngine(name string, base *EngineSpec, s EngineSpec) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m, err := f.get(name)
 	if err != nil {
 		return err
+	}
+	if base != nil && m.spec != *base {
+		return conflict("", "engine %q was changed meanwhile; reload and try again", name)
 	}
 	if s.Name != name {
 		return invalid("name", "an engine cannot be renamed (from %q to %q)", name, s.Name)
@@ -291,6 +305,27 @@ func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
 	if err := f.portTaken(s, name); err != nil {
 		return err
 	}
+	old := m.spec
+	if err := f.redefine(m, s, loc); err != nil {
+		return err
+	}
+	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
+		// Not saved (in cluster mode: another node changed it meanwhile, or
+		// NATS is unreachable): back to the definition in force.
+		if oldLoc, lerr := time.LoadLocation(old.Timezone); lerr == nil {
+			if rerr := f.redefine(m, old, oldLoc); rerr != nil {
+				f.cfg.Log.Error("cannot restore the engine's definition", "engine", name, "err", rerr)
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// redefine makes m run s (validated; f.mu held), without saving it. A class
+// change applies live; a socket or storage change restarts the engine. When
+// the restart fails, the old definition is kept running.
+func (f *Factory) redefine(m *managed, s EngineSpec, loc *time.Location) error {
 	old := m.spec
 	wasRunning := m.eng.Running()
 	if needsRestart(old, s) {
@@ -324,9 +359,6 @@ func (f *Factory) UpdateEngine(name string, s EngineSpec) error {
 	case !s.Enabled && m.eng.Running():
 		_ = m.eng.Stop()
 	}
-	if err := f.cfg.Meta.SaveEngine(s.record()); err != nil {
-		return err
-	}
 	m.spec = s
 	return nil
 }
@@ -339,10 +371,14 @@ func (f *Factory) DeleteEngine(name string, purge bool) error {
 	if err != nil {
 		return err
 	}
+	wasRunning := m.eng.Running()
 	if err := m.eng.Stop(); err != nil {
 		return err
 	}
 	if err := f.cfg.Meta.DeleteEngine(name); err != nil {
+		if wasRunning { // not deleted (cluster: NATS unreachable, or changed meanwhile): runs on
+			_ = f.startEngine(m)
+		}
 		return err
 	}
 	if err := f.cfg.Meta.DeleteClients(name); err != nil {
@@ -375,26 +411,38 @@ func withEngine[T any](f *Factory, name string, fn func(m *managed) (T, error)) 
 	return fn(m)
 }
 
-// Start starts an engine and marks it enabled.
+// Start starts an engine and marks it enabled. When the mark cannot be
+// saved (cluster: NATS unreachable) the engine is stopped again.
 func (f *Factory) Start(name string) error {
 	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
-		if !m.eng.Running() {
+		wasRunning := m.eng.Running()
+		if !wasRunning {
 			if err := f.startEngine(m); err != nil {
 				return struct{}{}, startErr(m.spec, err)
 			}
 		}
-		return struct{}{}, f.setEnabled(m, true)
+		err := f.setEnabled(m, true)
+		if err != nil && !wasRunning {
+			_ = m.eng.Stop()
+		}
+		return struct{}{}, err
 	})
 	return err
 }
 
 // Stop stops an engine (flushing everything accepted) and marks it disabled.
+// When the mark cannot be saved (cluster: NATS unreachable) it runs again.
 func (f *Factory) Stop(name string) error {
 	_, err := withEngine(f, name, func(m *managed) (struct{}, error) {
+		wasRunning := m.eng.Running()
 		if err := m.eng.Stop(); err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, f.setEnabled(m, false)
+		err := f.setEnabled(m, false)
+		if err != nil && wasRunning {
+			_ = f.startEngine(m)
+		}
+		return struct{}{}, err
 	})
 	return err
 }

@@ -80,22 +80,40 @@ func (db *DB) Classes() ([]ClassRecord, error) {
 
 // SaveClass inserts or replaces a class.
 func (db *DB) SaveClass(c ClassRecord) error {
-	if err := db.Gorm.Save(&c).Error; err != nil {
+	err := db.replicate(Key(KindClass, c.Name), func(tx *gorm.DB) (any, error) {
+		return c, tx.Save(&c).Error
+	})
+	if err != nil && !IsReplicaError(err) {
 		return fmt.Errorf("cannot save class %q: %w", c.Name, err)
 	}
-	return nil
+	return err
+}
+
+// Class returns one class; ErrNotFound when it does not exist.
+func (db *DB) Class(name string) (ClassRecord, error) {
+	var c ClassRecord
+	err := db.Gorm.Where("name = ?", name).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ClassRecord{}, fmt.Errorf("class %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return ClassRecord{}, fmt.Errorf("cannot read class %q: %w", name, err)
+	}
+	return c, nil
 }
 
 // DeleteClass removes a class; ErrNotFound when it does not exist.
 func (db *DB) DeleteClass(name string) error {
-	res := db.Gorm.Delete(&ClassRecord{}, "name = ?", name)
-	if res.Error != nil {
-		return fmt.Errorf("cannot delete class %q: %w", name, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("class %q: %w", name, ErrNotFound)
-	}
-	return nil
+	return db.replicate(Key(KindClass, name), func(tx *gorm.DB) (any, error) {
+		res := tx.Delete(&ClassRecord{}, "name = ?", name)
+		if res.Error != nil {
+			return nil, fmt.Errorf("cannot delete class %q: %w", name, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil, fmt.Errorf("class %q: %w", name, ErrNotFound)
+		}
+		return nil, nil
+	})
 }
 
 // IsNotFound reports whether err is a not-found error from this package or gorm.

@@ -32,29 +32,37 @@ func (db *DB) Clients(engine string) ([]ClientRecord, error) {
 // ReplaceClients makes cs (in this order) the whole client list of engine, in
 // one transaction.
 func (db *DB) ReplaceClients(engine string, cs []ClientRecord) error {
-	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+	err := db.replicate(Key(KindClients, engine), func(tx *gorm.DB) (any, error) {
 		if err := tx.Where("engine = ?", engine).Delete(&ClientRecord{}).Error; err != nil {
-			return err
+			return nil, err
 		}
+		saved := make([]ClientRecord, 0, len(cs))
 		for i := range cs {
 			c := cs[i]
 			c.Engine, c.Position = engine, i
 			if err := tx.Create(&c).Error; err != nil {
-				return err
+				return nil, err
 			}
+			saved = append(saved, c)
 		}
-		return nil
+		if len(saved) == 0 {
+			return nil, nil // no list: no key
+		}
+		return saved, nil
 	})
-	if err != nil {
+	if err != nil && !IsReplicaError(err) {
 		return fmt.Errorf("cannot save clients of engine %q: %w", engine, err)
 	}
-	return nil
+	return err
 }
 
 // DeleteClients removes every client of engine (when the engine is deleted).
 func (db *DB) DeleteClients(engine string) error {
-	if err := db.Gorm.Where("engine = ?", engine).Delete(&ClientRecord{}).Error; err != nil {
+	err := db.replicate(Key(KindClients, engine), func(tx *gorm.DB) (any, error) {
+		return nil, tx.Where("engine = ?", engine).Delete(&ClientRecord{}).Error
+	})
+	if err != nil && !IsReplicaError(err) {
 		return fmt.Errorf("cannot delete clients of engine %q: %w", engine, err)
 	}
-	return nil
+	return err
 }

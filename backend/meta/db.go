@@ -16,6 +16,7 @@ import (
 // DB is the metadata database.
 type DB struct {
 	Gorm *gorm.DB
+	rep  Replicator // SetReplicator; nil on a single box
 }
 
 var (

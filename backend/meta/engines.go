@@ -1,8 +1,11 @@
 package meta
 
 import (
+	"errors"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 func init() { register(&EngineRecord{}) }
@@ -44,20 +47,39 @@ func (db *DB) Engines() ([]EngineRecord, error) {
 
 // SaveEngine inserts or replaces an engine definition.
 func (db *DB) SaveEngine(e EngineRecord) error {
-	if err := db.Gorm.Save(&e).Error; err != nil {
+	err := db.replicate(Key(KindEngine, e.Name), func(tx *gorm.DB) (any, error) {
+		return e, tx.Save(&e).Error
+	})
+	if err != nil && !IsReplicaError(err) {
 		return fmt.Errorf("cannot save engine %q: %w", e.Name, err)
 	}
-	return nil
+	return err
+}
+
+// Engine returns one engine definition; ErrNotFound when it does not exist.
+func (db *DB) Engine(name string) (EngineRecord, error) {
+	var e EngineRecord
+	err := db.Gorm.Where("name = ?", name).Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return EngineRecord{}, fmt.Errorf("engine %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return EngineRecord{}, fmt.Errorf("cannot read engine %q: %w", name, err)
+	}
+	return e, nil
 }
 
 // DeleteEngine removes an engine definition; ErrNotFound when it does not exist.
 func (db *DB) DeleteEngine(name string) error {
-	res := db.Gorm.Delete(&EngineRecord{}, "name = ?", name)
-	if res.Error != nil {
-		return fmt.Errorf("cannot delete engine %q: %w", name, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("engine %q: %w", name, ErrNotFound)
-	}
-	return nil
+	err := db.replicate(Key(KindEngine, name), func(tx *gorm.DB) (any, error) {
+		res := tx.Delete(&EngineRecord{}, "name = ?", name)
+		if res.Error != nil {
+			return nil, fmt.Errorf("cannot delete engine %q: %w", name, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil, fmt.Errorf("engine %q: %w", name, ErrNotFound)
+		}
+		return nil, nil
+	})
+	return err
 }

@@ -218,9 +218,11 @@ func settingFields() map[string]int {
 }
 
 // Settings returns the stored settings, defaults filling keys never stored.
-func (db *DB) Settings() (Settings, error) {
+func (db *DB) Settings() (Settings, error) { return readSettings(db.Gorm) }
+
+func readSettings(tx *gorm.DB) (Settings, error) {
 	var recs []SettingRecord
-	if err := db.Gorm.Find(&recs).Error; err != nil {
+	if err := tx.Find(&recs).Error; err != nil {
 		return Settings{}, fmt.Errorf("cannot read settings: %w", err)
 	}
 	s := DefaultSettings()
@@ -255,12 +257,27 @@ func (db *DB) saveSettings(s Settings, onlyMissing bool) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
+	err := db.replicate(KindSettings, func(tx *gorm.DB) (any, error) {
+		return writeSettings(tx, s, onlyMissing)
+	})
+	if IsReplicaError(err) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("cannot save settings: %w", err)
+	}
+	return nil
+}
+
+// writeSettings stores every key of s (onlyMissing: those never stored) and
+// returns every stored setting, for the replica.
+func writeSettings(tx *gorm.DB, s Settings, onlyMissing bool) (any, error) {
 	v := reflect.ValueOf(s)
 	var recs []SettingRecord
 	for key, i := range settingFields() {
 		b, err := json.Marshal(v.Field(i).Interface())
 		if err != nil {
-			return fmt.Errorf("cannot encode setting %q: %w", key, err)
+			return nil, fmt.Errorf("cannot encode setting %q: %w", key, err)
 		}
 		recs = append(recs, SettingRecord{Key: key, Value: string(b)})
 	}
@@ -268,28 +285,38 @@ func (db *DB) saveSettings(s Settings, onlyMissing bool) error {
 	if onlyMissing {
 		onConflict = clause.OnConflict{DoNothing: true}
 	}
-	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
-		return tx.Clauses(onConflict).Create(&recs).Error
-	})
-	if err != nil {
-		return fmt.Errorf("cannot save settings: %w", err)
+	if err := tx.Clauses(onConflict).Create(&recs).Error; err != nil {
+		return nil, err
 	}
-	return nil
+	return settingsRecords(tx)
 }
 
 // PatchSettings decodes a JSON object of some settings onto the stored ones, validates and
 // stores the result. Unknown keys or wrong types give a *FieldError.
 func (db *DB) PatchSettings(body []byte) (Settings, error) {
-	s, err := db.Settings()
+	var s Settings
+	// Read, patch and write in one transaction: a change from another
+	// cluster node is either all before it or refused as a conflict.
+	err := db.replicate(KindSettings, func(tx *gorm.DB) (any, error) {
+		var err error
+		if s, err = readSettings(tx); err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			return nil, jsonFieldError(err)
+		}
+		if err := s.Validate(); err != nil {
+			return nil, err
+		}
+		return writeSettings(tx, s, false)
+	})
+	var fe *FieldError
+	if err != nil && !IsReplicaError(err) && !errors.As(err, &fe) {
+		return Settings{}, fmt.Errorf("cannot save settings: %w", err)
+	}
 	if err != nil {
-		return Settings{}, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, jsonFieldError(err)
-	}
-	if err := db.SaveSettings(s); err != nil {
 		return Settings{}, err
 	}
 	return s, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -17,11 +18,14 @@ type RevokedToken struct {
 
 // RevokeToken records jti as revoked until exp (a token past exp is refused anyway).
 func (db *DB) RevokeToken(jti string, exp time.Time) error {
-	err := db.Gorm.Clauses(clause.OnConflict{DoNothing: true}).Create(&RevokedToken{JTI: jti, ExpiresAt: exp}).Error
-	if err != nil {
+	err := db.replicate(Key(KindToken, jti), func(tx *gorm.DB) (any, error) {
+		r := RevokedToken{JTI: jti, ExpiresAt: exp}
+		return r, tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error
+	})
+	if err != nil && !IsReplicaError(err) {
 		return fmt.Errorf("cannot revoke token %q: %w", jti, err)
 	}
-	return nil
+	return err
 }
 
 // TokenRevoked reports whether jti was revoked.
@@ -33,8 +37,21 @@ func (db *DB) TokenRevoked(jti string) (bool, error) {
 	return n > 0, nil
 }
 
-// PurgeRevokedTokens forgets revoked tokens that expired before now.
+// PurgeRevokedTokens forgets revoked tokens that expired before now. In a
+// cluster each is deleted from the replica too, best effort (another node
+// may have purged it first).
 func (db *DB) PurgeRevokedTokens(now time.Time) error {
+	if db.rep != nil {
+		var old []RevokedToken
+		if err := db.Gorm.Where("expires_at < ?", now).Find(&old).Error; err != nil {
+			return fmt.Errorf("cannot purge revoked tokens: %w", err)
+		}
+		for _, r := range old {
+			_ = db.replicate(Key(KindToken, r.JTI), func(tx *gorm.DB) (any, error) {
+				return nil, tx.Delete(&RevokedToken{}, "jti = ?", r.JTI).Error
+			})
+		}
+	}
 	if err := db.Gorm.Delete(&RevokedToken{}, "expires_at < ?", now).Error; err != nil {
 		return fmt.Errorf("cannot purge revoked tokens: %w", err)
 	}

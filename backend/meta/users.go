@@ -73,17 +73,17 @@ func (db *DB) CreateUser(u User) error {
 		// a later user created under that name.
 		u.TokenEpoch = time.Now().UnixNano()
 	}
-	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+	err := db.replicate(Key(KindUser, u.Username), func(tx *gorm.DB) (any, error) {
 		var n int64
 		if err := tx.Model(&User{}).Where("username = ?", u.Username).Count(&n).Error; err != nil {
-			return err
+			return nil, err
 		}
 		if n > 0 {
-			return fmt.Errorf("user %q: %w", u.Username, ErrExists)
+			return nil, fmt.Errorf("user %q: %w", u.Username, ErrExists)
 		}
-		return tx.Create(&u).Error
+		return u, tx.Create(&u).Error
 	})
-	if err != nil && !errors.Is(err, ErrExists) {
+	if err != nil && !errors.Is(err, ErrExists) && !IsReplicaError(err) {
 		return fmt.Errorf("cannot create user %q: %w", u.Username, err)
 	}
 	return err
@@ -94,26 +94,26 @@ func (db *DB) CreateUser(u User) error {
 // change would leave no admin.
 func (db *DB) UpdateUser(username string, change func(u *User) error) (User, error) {
 	var out User
-	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+	err := db.replicate(Key(KindUser, username), func(tx *gorm.DB) (any, error) {
 		var u User
 		if err := tx.Where("username = ?", username).Take(&u).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fmt.Errorf("user %q: %w", username, ErrNotFound)
+				return nil, fmt.Errorf("user %q: %w", username, ErrNotFound)
 			}
-			return err
+			return nil, err
 		}
 		if err := change(&u); err != nil {
-			return err
+			return nil, err
 		}
 		u.Username = username
 		if err := tx.Save(&u).Error; err != nil {
-			return err
+			return nil, err
 		}
 		if err := checkAdminLeft(tx); err != nil {
-			return err
+			return nil, err
 		}
 		out = u
-		return nil
+		return u, nil
 	})
 	if err != nil {
 		return User{}, wrapUserErr("update", username, err)
@@ -124,15 +124,15 @@ func (db *DB) UpdateUser(username string, change func(u *User) error) (User, err
 // DeleteUser removes a user; ErrNotFound when it does not exist, ErrLastAdmin when it is
 // the last admin.
 func (db *DB) DeleteUser(username string) error {
-	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+	err := db.replicate(Key(KindUser, username), func(tx *gorm.DB) (any, error) {
 		res := tx.Delete(&User{}, "username = ?", username)
 		if res.Error != nil {
-			return res.Error
+			return nil, res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("user %q: %w", username, ErrNotFound)
+			return nil, fmt.Errorf("user %q: %w", username, ErrNotFound)
 		}
-		return checkAdminLeft(tx)
+		return nil, checkAdminLeft(tx)
 	})
 	return wrapUserErr("delete", username, err)
 }
@@ -149,7 +149,7 @@ func checkAdminLeft(tx *gorm.DB) error {
 }
 
 func wrapUserErr(op, username string, err error) error {
-	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrLastAdmin) {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrLastAdmin) || IsReplicaError(err) {
 		return err
 	}
 	var fe *FieldError

@@ -26,6 +26,12 @@ const fanSecret = "fan-out test cluster secret"
 // natsForTest runs a NATS server with JetStream on 127.0.0.1 for the test.
 func natsForTest(t *testing.T) string {
 	t.Helper()
+	return natsServerForTest(t).ClientURL()
+}
+
+// natsServerForTest is natsForTest returning the server (to stop it).
+func natsServerForTest(t *testing.T) *natsserver.Server {
+	t.Helper()
 	s, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
 		StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {
@@ -36,7 +42,7 @@ func natsForTest(t *testing.T) string {
 		t.Fatal("NATS server not ready")
 	}
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	return s.ClientURL()
+	return s
 }
 
 // startNode runs a cluster node (in process) on nats.
@@ -191,10 +197,13 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	}
 	port := pc.LocalAddr().(*net.UDPAddr).Port
 	pc.Close()
-	for _, s := range []*server{s1, s2, in} {
-		s.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
-		s.call(t, "POST", "/api/v1/engines", map[string]any{"name": "fan", "class": "seq", "bind": "127.0.0.1", "port": port}, 201, nil)
+	// Defined once: the cluster's metadata bucket brings it to every node.
+	s1.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
+	s1.call(t, "POST", "/api/v1/engines", map[string]any{"name": "fan", "class": "seq", "bind": "127.0.0.1", "port": port}, 201, nil)
+	for _, s := range []*server{s2, in} {
+		waitStatus(t, &s.child, "/api/v1/engines/fan", 200, "engine fan on every node")
 	}
+	waitRunning(t, &in.child, "fan")
 	// Rounds of logs until both store nodes hold some (the shared consumer
 	// hands each batch to one of them).
 	const round = 150

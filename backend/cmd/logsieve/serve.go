@@ -183,17 +183,30 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	log, level := newLogger(stderr, settings.LogLevel, o.LogFormat)
 	slog.SetDefault(log)
 
-	fcfg := factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
-		SpoolMaxBytes:        settings.SpoolMaxBytes,
-		DefaultRetentionDays: settings.DefaultRetentionDays,
-		MinFreePercent:       settings.MinFreePercent, DiskFullPolicy: settings.DiskFullPolicy,
-		TLSCertFile: settings.TLSCertFile, TLSKeyFile: settings.TLSKeyFile}
 	var node *cluster.Node
+	var metaSync *cluster.MetaSync
 	if o.Cluster.Enabled() {
 		if node, err = startCluster(ctx, o, log); err != nil {
 			return err
 		}
 		defer node.Close()
+		// The cluster's metadata replaces this node's (the first node of a
+		// cluster seeds it); from here on every change goes through NATS.
+		if metaSync, err = node.OpenMeta(ctx, db); err != nil {
+			return err
+		}
+		defer metaSync.Close()
+		if settings, err = db.Settings(); err != nil {
+			return err
+		}
+		level.Set(parseLevel(settings.LogLevel))
+	}
+	fcfg := factory.Config{DataDir: o.DataDir, Meta: db, Log: log, RcvBuf: settings.UDPRcvBufBytes,
+		SpoolMaxBytes:        settings.SpoolMaxBytes,
+		DefaultRetentionDays: settings.DefaultRetentionDays,
+		MinFreePercent:       settings.MinFreePercent, DiskFullPolicy: settings.DiskFullPolicy,
+		TLSCertFile: settings.TLSCertFile, TLSKeyFile: settings.TLSKeyFile}
+	if node != nil {
 		fcfg.NoListeners = !node.Config().Ingests()
 		// Ingest nodes on one box share each engine's port (SO_REUSEPORT).
 		// The queue holds what arrives while JetStream cannot ack (a stream
@@ -217,14 +230,14 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	if firstStart {
+	if firstStart && (metaSync == nil || metaSync.Seeded()) {
 		if err := f.Seed(o.Demo); err != nil {
 			return fmt.Errorf("cannot seed first start: %w", err)
 		}
 	}
 	wd := webDeps{db: db, factory: f, dataDir: o.DataDir, adminPW: o.AdminPW, log: log, level: level, stdout: stdout}
 	if node != nil {
-		wd.cluster = node
+		wd.cluster, wd.tokenSecret = node, node.TokenSecret()
 	}
 	web, err := newWeb(wd)
 	if err != nil {
@@ -233,6 +246,9 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	}
 	if err := f.Boot(ctx); err != nil {
 		return err
+	}
+	if metaSync != nil {
+		metaSync.Run(func(ch meta.Change) { applyClusterChange(ch, f, web, log) })
 	}
 	ln, err := net.Listen("tcp", o.HTTPAddr)
 	if err != nil {
@@ -273,6 +289,9 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	defer cancel()
 	if serr := web.Shutdown(sctx); serr != nil {
 		log.Warn("HTTP shutdown cut short; writing the accepted logs anyway", "err", serr)
+	}
+	if metaSync != nil {
+		metaSync.Close() // no change from another node applied while the engines stop
 	}
 	if node != nil {
 		// The batch being stored is committed and acked; the rest waits in
@@ -359,6 +378,23 @@ const (
 	clusterQueueLogs  = 1 << 20
 	clusterQueueBytes = 512 << 20
 )
+
+// applyClusterChange puts a metadata record changed on another node into
+// effect here (the metadata DB already holds it). Users need nothing: each
+// request reads them from the DB.
+func applyClusterChange(ch meta.Change, f *factory.Factory, web *webServer, log *slog.Logger) {
+	var err error
+	switch ch.Kind {
+	case meta.KindSettings:
+		_, err = web.Reload()
+	case meta.KindUser:
+	default:
+		err = f.Apply(ch)
+	}
+	if err != nil {
+		log.Error("cluster: cannot apply a metadata change from another node", "kind", ch.Kind, "name", ch.Name, "err", err)
+	}
+}
 
 // startCluster connects the node to NATS, retrying until it can or a stop
 // signal (or ctx) ends the wait. A SIGHUP meanwhile is ignored.

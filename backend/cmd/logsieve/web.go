@@ -23,6 +23,9 @@ type webDeps struct {
 	level   *slog.LevelVar // the level of log, set from the log_level setting
 	stdout  io.Writer
 	cluster api.ClusterNode // nil on a single box
+	// tokenSecret signs the API tokens in a cluster (the same on every
+	// node); nil: <data>/jwt.secret.
+	tokenSecret []byte
 }
 
 // webServer is the HTTP side of serve: the API, websocket, metrics and SPA.
@@ -55,7 +58,11 @@ func newWeb(d webDeps) (*webServer, error) {
 	if created && d.adminPW == "" {
 		fmt.Fprintf(d.stdout, "logsieve: initial admin password written to %s/initial-admin-password\n", d.dataDir)
 	}
-	as, err := auth.New(auth.Config{Meta: d.db, DataDir: d.dataDir, Log: d.log})
+	acfg := auth.Config{Meta: d.db, DataDir: d.dataDir, Log: d.log}
+	if d.tokenSecret != nil {
+		acfg.Secret = d.tokenSecret
+	}
+	as, err := auth.New(acfg)
 	if err != nil {
 		return nil, err
 	}
