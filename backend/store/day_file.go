@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/logsieve/logsieve/backend/class"
 )
@@ -68,8 +69,16 @@ type dayFile struct {
 // insertSet holds the INSERT statements of one column set.
 type insertSet struct {
 	cols []string
-	per  int                 // rows of a full statement
-	byN  map[int]driver.Stmt // statements by row count (driver level, see runInserts)
+	per  int                // rows of a full statement
+	byN  map[int]insertStmt // statements by row count
+}
+
+// insertStmt is a prepared INSERT: the driver's statement (which owns it and
+// finalizes it on Close) and its sqlite3_stmt for insertCells (nil: bind
+// through the driver, see runInserts).
+type insertStmt struct {
+	st driver.Stmt
+	h  unsafe.Pointer
 }
 
 // querier is what *sql.DB and *sql.Conn share for reading.
@@ -232,13 +241,13 @@ func (d *dayFile) inserts(key string, s *Schema) *insertSet {
 		return set
 	}
 	cols := append(class.ShownColumns(s.Columns, s.KeepOriginal), class.ColReceivedAt)
-	set := &insertSet{cols: cols, per: max(1, min(rowsPerInsert, maxVars/len(cols))), byN: make(map[int]driver.Stmt)}
+	set := &insertSet{cols: cols, per: max(1, min(rowsPerInsert, maxVars/len(cols))), byN: make(map[int]insertStmt)}
 	d.sets[key] = set
 	return set
 }
 
 // stmt returns the prepared INSERT of n rows of set.
-func (d *dayFile) stmt(set *insertSet, n int) (driver.Stmt, error) {
+func (d *dayFile) stmt(set *insertSet, n int) (insertStmt, error) {
 	if st, ok := set.byN[n]; ok {
 		return st, nil
 	}
@@ -265,11 +274,12 @@ func (d *dayFile) stmt(set *insertSet, n int) (driver.Stmt, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cannot prepare insert into day file %q: %w", d.path, err)
+		return insertStmt{}, fmt.Errorf("cannot prepare insert into day file %q: %w", d.path, err)
 	}
-	set.byN[n] = st
+	is := insertStmt{st: st, h: stmtHandle(st)}
+	set.byN[n] = is
 	d.stmts = append(d.stmts, st)
-	return st, nil
+	return is, nil
 }
 
 // exec runs one statement without arguments, naming the file on failure.
@@ -318,23 +328,18 @@ func (d *dayFile) close() error {
 }
 
 // runInserts runs each (statement, arguments) pair of an insert batch on the
-// driver connection itself: database/sql's per-argument conversion checks cost
-// about 5 % of ingest CPU and add nothing for arguments that are already
-// driver values (string, int64, nil). Query, not Exec: go-sqlite3 binds every
-// argument and takes the first step in one cgo crossing there, where Exec
-// crosses once per argument (about twice as slow for 64-row statements).
-func (d *dayFile) runInserts(n int, next func(i int) (driver.Stmt, []driver.NamedValue)) error {
+// driver connection itself, the path of statements without a handle for
+// insertCells: database/sql's per-argument conversion checks cost about 5 %
+// of ingest CPU and add nothing for arguments that are already driver values
+// (string, int64, nil). Query, not Exec: go-sqlite3 binds every argument and
+// takes the first step in one cgo crossing there, where Exec crosses once per
+// argument (about twice as slow for 64-row statements).
+func (d *dayFile) runInserts(st driver.Stmt, args []driver.NamedValue) error {
 	return d.conn.Raw(func(any) error {
-		for i := 0; i < n; i++ {
-			st, args := next(i)
-			rows, err := st.(driver.StmtQueryContext).QueryContext(context.Background(), args)
-			if err != nil {
-				return err
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
+		rows, err := st.(driver.StmtQueryContext).QueryContext(context.Background(), args)
+		if err != nil {
+			return err
 		}
-		return nil
+		return rows.Close()
 	})
 }

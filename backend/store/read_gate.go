@@ -13,11 +13,11 @@ import (
 
 // walGateWait bounds how long the day's read gate stays shut to new
 // statements while the statements in progress end, before the writer can
-// truncate the WAL (boundWAL). The writer does not wait for them: it shuts
+// checkpoint and restart the WAL (boundWAL). The writer does not wait for them: it shuts
 // the gate after a batch and goes on writing; at each later batch it looks
-// whether the statements in progress have ended and then truncates at once.
+// whether the statements in progress have ended and then restarts at once.
 // Readers wait instead (new statements, at most this long plus a
-// truncation); when the statements in progress outlast it, the gate
+// checkpoint); when the statements in progress outlast it, the gate
 // reopens by itself and the writer tries again walGateRetry later. A
 // reader statement is one bounded chunk (see Query, Export, CountByClient),
 // so the drain normally takes a few milliseconds.

@@ -606,3 +606,27 @@ func TestSummariesOfRowTokensWhenABatchSpansTwoDays(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendTokenHashesAgreesWithHashToken checks the writer's fast path for
+// short tokens (hashShort) against hashToken on every token of random texts
+// of word and non-word bytes, of every length and position (the summaries of
+// files already written hold hashToken's hashes).
+func TestAppendTokenHashesAgreesWithHashToken(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	alphabet := "aZ9_\xe9 .:-/,<>"
+	for range 20000 {
+		b := make([]byte, rng.IntN(200))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+			if rng.IntN(3) == 0 {
+				b[i] = alphabet[rng.IntN(5)] // longer words
+			}
+		}
+		s := string(b)
+		var want []uint64
+		eachTokenSpan(s, func(i, j int) { want = append(want, hashToken(s, i, j)) })
+		if got := appendTokenHashes(nil, s); !slices.Equal(got, want) {
+			t.Fatalf("unexpected hashes of %q; got %x; want %x", s, got, want)
+		}
+	}
+}

@@ -42,14 +42,26 @@ func hashToken(s string, i, j int) uint64 {
 		}
 		h ^= (x | foldCase&(1<<(8*n)-1)) * 0x9e3779b97f4a7c15
 	}
-	// murmur3's finalizer: every input bit reaches every output bit, so the
-	// bloom can take its part and positions from any bits.
+	return fmix64(h)
+}
+
+// fmix64 is murmur3's finalizer: every input bit reaches every output bit, so
+// the bloom can take its part and positions from any bits.
+func fmix64(h uint64) uint64 {
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
 	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
 	return h
+}
+
+// hashShort is hashToken of a token of n bytes, 0 < n < 8, that are the low
+// n bytes of x (the bytes above are ignored): the common case, small enough
+// to be inlined where hashToken is a call.
+func hashShort(x uint64, n int) uint64 {
+	m := uint64(1)<<(8*n) - 1
+	return fmix64(uint64(n) ^ (x&m|foldCase&m)*0x9e3779b97f4a7c15)
 }
 
 // load64 reads the 8 bytes of s at i, little-endian.
@@ -186,7 +198,12 @@ func appendTokenHashes(dst []uint64, s string) []uint64 {
 		}
 		ne := 0
 		for ; en != 0; en &= en - 1 {
-			dst = append(dst, hashToken(s, int(starts[ne]), int(base)+bits.TrailingZeros64(en)))
+			i, j := int(starts[ne]), int(base)+bits.TrailingZeros64(en)
+			if j-i < 8 && i+8 <= len(s) {
+				dst = append(dst, hashShort(load64(s, i), j-i))
+			} else {
+				dst = append(dst, hashToken(s, i, j))
+			}
 			ne++
 		}
 		if ns > ne {

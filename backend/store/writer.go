@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/logsieve/logsieve/backend/class"
 )
@@ -36,7 +35,8 @@ type Writer struct {
 	// Scratch reused across Write calls.
 	rowTime []any
 	groups  []dayGroup
-	args    []driver.NamedValue // Ordinal = position + 1; Value refilled per statement
+	cells   []cell              // the arguments of one INSERT (writeDay)
+	args    []driver.NamedValue // the same for the driver path; Ordinal = position + 1
 	plan    []insertStep        // the INSERTs of the batch in progress (writeDay)
 
 	// batch is the id of the WriteBatch in progress (""; plain Write); dup
@@ -222,7 +222,7 @@ func (w *Writer) Days() *Days { return w.ds }
 // statement of the day file, valid while the file is open).
 type insertStep struct {
 	off, n int
-	st     driver.Stmt
+	st     insertStmt
 }
 
 // writeDay inserts rows[idx...] into d in one transaction.
@@ -232,11 +232,8 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	}
 	set := d.inserts(key, s)
 	ncols := len(set.cols)
-	if need := set.per * ncols; len(w.args) < need {
-		w.args = make([]driver.NamedValue, need)
-		for i := range w.args {
-			w.args[i].Ordinal = i + 1
-		}
+	if need := set.per * ncols; len(w.cells) < need {
+		w.cells = make([]cell, need)
 	}
 	// Statements are prepared before the batch: runInserts holds the
 	// connection. Full statements of set.per rows, then the rest in
@@ -295,9 +292,6 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 		}
 	}()
 	nv := len(s.Columns)
-	// Consecutive rows mostly come from the same sender: box its IP and client
-	// name once per run instead of once per row.
-	var ipBox, clientBox boxCache
 	var mask []bool // columns whose values must be in the line (file_facts.go)
 	if !d.notInLine {
 		mask = lineMask(s)
@@ -308,20 +302,23 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	// per run of rows of one client.
 	var newClients []string
 	lastClient, clientRun := "", false
-	err := d.runInserts(len(plan), func(si int) (driver.Stmt, []driver.NamedValue) {
+	tzCell := textCell(tz)
+	var lastID int64 // rowid of the last row inserted; 0: ask the connection
+	var err error
+	for si := range plan {
 		off, n, st := plan[si].off, plan[si].n, plan[si].st
-		args := w.args[:n*ncols]
+		cells := w.cells[:n*ncols]
 		k := 0
 		for _, i := range idx[off : off+n] {
 			r := &rows[i]
-			a := args[k : k+ncols]
-			a[0].Value = ipBox.of(r.SenderIP)
+			a := cells[k : k+ncols]
+			a[0] = textCell(r.SenderIP)
 			if r.SenderIP != lastIP { // runs of rows share a sender
 				lastIP = r.SenderIP
 				ipZone = ipZone || strings.IndexByte(r.SenderIP, '%') >= 0
 			}
 			if r.Client.Valid {
-				a[1].Value = clientBox.of(r.Client.String)
+				a[1] = textCell(r.Client.String)
 				if d.clients != nil && (!clientRun || r.Client.String != lastClient) {
 					lastClient, clientRun = r.Client.String, true
 					if !d.clients[lastClient] && !slices.Contains(newClients, lastClient) {
@@ -329,31 +326,36 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 					}
 				}
 			} else {
-				a[1].Value = nil
+				a[1] = cell{}
 			}
-			a[2].Value = w.rowTime[i]
-			a[3].Value = w.tz
+			a[2] = textCell(w.rowTime[i].(string))
+			a[3] = tzCell
 			for j := range r.Values {
 				if r.Values[j].Valid {
-					a[4+j].Value = stringRef(&r.Values[j].String)
+					a[4+j] = textCell(r.Values[j].String)
 				} else {
-					a[4+j].Value = nil
+					a[4+j] = cell{}
 				}
 			}
 			if s.KeepOriginal {
-				a[4+nv].Value = stringRef(&r.Original)
+				a[4+nv] = textCell(r.Original)
 				if mask != nil && !notInLine && !valuesInLine(r, mask) {
 					notInLine = true
 				}
 			}
-			a[ncols-1].Value = int64Ref(&r.ReceivedAt)
+			a[ncols-1] = intCell(r.ReceivedAt)
 			k += ncols
 		}
-		return st, args
-	})
-	for i := range w.args {
-		w.args[i].Value = nil // drop references to the rows' text
+		if st.h != nil && rawInserts {
+			lastID, err = insertCells(st.h, cells)
+		} else {
+			lastID, err = 0, w.insertDriver(d, st.st, cells)
+		}
+		if err != nil {
+			break
+		}
 	}
+	clear(w.cells) // drop references to the rows' text
 	clear(w.plan)
 	if err != nil {
 		d.rollback()
@@ -361,10 +363,11 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	}
 	// One writer, one transaction: the batch's ids are consecutive, ending
 	// at the last id inserted.
-	var lastID int64
-	if err := d.conn.QueryRowContext(context.Background(), "SELECT last_insert_rowid()").Scan(&lastID); err != nil {
-		d.rollback()
-		return 0, fmt.Errorf("cannot read the last id of day file %q: %w", d.path, err)
+	if lastID == 0 {
+		if err := d.conn.QueryRowContext(context.Background(), "SELECT last_insert_rowid()").Scan(&lastID); err != nil {
+			d.rollback()
+			return 0, fmt.Errorf("cannot read the last id of day file %q: %w", d.path, err)
+		}
 	}
 	firstID := lastID - int64(len(idx)) + 1
 	if w.batch != "" {
@@ -420,6 +423,25 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	return len(idx), nil
 }
 
+// insertDriver runs st with cells through the driver (runInserts).
+func (w *Writer) insertDriver(d *dayFile, st driver.Stmt, cells []cell) error {
+	if len(w.args) < len(cells) {
+		w.args = make([]driver.NamedValue, len(cells))
+		for i := range w.args {
+			w.args[i].Ordinal = i + 1
+		}
+	}
+	args := w.args[:len(cells)]
+	for i, c := range cells {
+		args[i].Value = c.value()
+	}
+	err := d.runInserts(st, args)
+	for i := range args {
+		args[i].Value = nil // drop references to the rows' text
+	}
+	return err
+}
+
 // insertKey identifies the insert column set of s.
 func insertKey(s *Schema) string {
 	var b strings.Builder
@@ -464,38 +486,4 @@ func (w *Writer) Close() error {
 		err = errors.Join(err, w.ds.Close())
 	}
 	return err
-}
-
-// boxCache boxes a string into an interface value, reusing the last box while
-// the string repeats (one allocation per run of equal strings, not per row).
-type boxCache struct {
-	s   string
-	box any
-}
-
-func (c *boxCache) of(s string) any {
-	if c.box == nil || s != c.s {
-		c.s, c.box = s, s
-	}
-	return c.box
-}
-
-// stringRef and int64Ref return *p as an interface value that refers to *p
-// instead of a copy: boxing a string or an int64 allocates, and did so for
-// every cell of every row (runtime.convTstring was ~9 % of BenchmarkWrite's
-// CPU, 8 allocations a row). The value must not change while the interface
-// is in use: the rows of a batch are the caller's and are not changed during
-// Write, and w.args drops the references after each batch. This relies on
-// the layout of an interface value (type word, then a pointer to the value
-// for non-pointer types), which the Go runtime has kept since Go 1.4.
-func stringRef(p *string) any {
-	v := any("")
-	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(p)
-	return v
-}
-
-func int64Ref(p *int64) any {
-	v := any(int64(0))
-	(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1] = unsafe.Pointer(p)
-	return v
 }
