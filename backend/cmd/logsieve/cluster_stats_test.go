@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"regexp"
 	"strconv"
 	"testing"
@@ -34,16 +35,26 @@ func waitUntil(t *testing.T, what string, cond func() (bool, any)) {
 	}
 }
 
-// Two ingest nodes in process, 100 logs to a and 60 to b: the websocket's
-// stats push, the history and /metrics of either node show the engine's
-// cluster totals (160), and each node's own where they list nodes.
+// Two ingest nodes in process, 100 logs to a and 60 to b (plus the probes
+// that found a sender for each): the websocket's stats push, the history and
+// /metrics of either node show the engine's cluster totals, and each node's
+// own where they list nodes.
 func TestClusterEngineTotalsOnEveryNodesViews(t *testing.T) {
 	nats := natsForTest(t)
 	a := startNode(t, nats, "a", "all")
 	b := startNode(t, nats, "b", "ingest")
-	pa, pb := a.addEngine(t, "two"), b.addEngine(t, "two")
-	sendSeq(t, &a.child, "two", pa, 0, 100)
-	sendSeq(t, &b.child, "two", pb, 100, 160)
+	// Defined once (the metadata bucket brings it to b): both nodes listen
+	// on one port with SO_REUSEPORT, and the kernel picks a node per sender.
+	port := a.addEngine(t, "two")
+	waitStatus(t, &b.child, "/api/v1/engines/two", 200, "engine two on b")
+	waitRunning(t, &b.child, "two")
+	probes := map[string]uint64{}
+	toA := senderTo(t, a, "two", port, "a", probes)
+	toB := senderTo(t, a, "two", port, "b", probes)
+	sendLines(t, toA, 0, 100)
+	sendLines(t, toB, 100, 160)
+	wantA, wantB := 100+probes["a"], 60+probes["b"]
+	want := wantA + wantB
 
 	for _, s := range []*server{a, b} {
 		ws := dialWS(t, s.base, s.token, 0)
@@ -61,7 +72,7 @@ func TestClusterEngineTotalsOnEveryNodesViews(t *testing.T) {
 			for _, n := range st.Nodes {
 				byNode[n.Node] = n.Received
 			}
-			return m.Type == "stats" && st.Received == 160 && len(st.Nodes) == 2 && byNode["a"] == 100 && byNode["b"] == 60, m
+			return m.Type == "stats" && st.Received == want && len(st.Nodes) == 2 && byNode["a"] == wantA && byNode["b"] == wantB, m
 		})
 
 		waitUntil(t, "the history of "+s.base+" to count both nodes' logs", func() (bool, any) {
@@ -77,15 +88,76 @@ func TestClusterEngineTotalsOnEveryNodesViews(t *testing.T) {
 				}
 				in += p.In
 			}
-			return in == 160, pts
+			return in == want, pts
 		})
 
 		waitUntil(t, "/metrics of "+s.base+" to show the totals and each node", func() (bool, any) {
 			m := s.get(t, "/metrics")
-			return metricValue(m, `logsieve_engine_received_total{engine="two"}`) == 160 &&
-				metricValue(m, `logsieve_cluster_engine_received_total{engine="two",node="a",role="all"}`) == 100 &&
-				metricValue(m, `logsieve_cluster_engine_received_total{engine="two",node="b",role="ingest"}`) == 60, nil
+			return metricValue(m, `logsieve_engine_received_total{engine="two"}`) == float64(want) &&
+				metricValue(m, `logsieve_cluster_engine_received_total{engine="two",node="a",role="all"}`) == float64(wantA) &&
+				metricValue(m, `logsieve_cluster_engine_received_total{engine="two",node="b",role="ingest"}`) == float64(wantB), nil
 		})
+	}
+}
+
+// nodeReceived returns engine's received counter per ingest node, as s's
+// /stats lists them.
+func nodeReceived(t *testing.T, s *server, engine string) map[string]uint64 {
+	t.Helper()
+	var st engineTotals
+	s.call(t, "GET", "/api/v1/engines/"+engine+"/stats", nil, 200, &st)
+	out := map[string]uint64{}
+	for _, n := range st.Nodes {
+		out[n.Node] = n.Received
+	}
+	return out
+}
+
+// senderTo returns a UDP socket whose datagrams to port the kernel hands to
+// node's listener (SO_REUSEPORT picks a listener per sender address): it
+// tries fresh sockets, one probe log each, until node counts one. probes
+// counts the probes each node received.
+func senderTo(t *testing.T, s *server, engine string, port int, node string, probes map[string]uint64) *net.UDPConn {
+	t.Helper()
+	dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	for try := 0; try < 64; try++ {
+		before := nodeReceived(t, s, engine)
+		c, err := net.DialUDP("udp4", nil, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write([]byte(crashLine(1_000_000 + try))); err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		waitUntil(t, "a probe log to reach a node", func() (bool, any) {
+			now := nodeReceived(t, s, engine)
+			for n, v := range now {
+				if v > before[n] {
+					got = n
+					return true, now
+				}
+			}
+			return false, now
+		})
+		probes[got]++
+		if got == node {
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+		c.Close()
+	}
+	t.Fatalf("no sender socket out of 64 reached node %s", node)
+	return nil
+}
+
+// sendLines sends the numbered logs from..to-1 on c.
+func sendLines(t *testing.T, c *net.UDPConn, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		if _, err := c.Write([]byte(crashLine(i))); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
