@@ -112,6 +112,9 @@ func (e *Engine) receive(conn net.PacketConn, out *chunkQueue, wst *workerStat) 
 			continue
 		}
 		n := len(c.ends)
+		if full := n == readBatch; full != e.backlog.Load() {
+			e.backlog.Store(full)
+		}
 		e.ctr.received.Add(uint64(n))
 		e.ctr.receivedBytes.Add(uint64(len(c.buf)))
 		e.seqMu.Lock()
