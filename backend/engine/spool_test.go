@@ -420,3 +420,19 @@ func TestBurstWhileSpoolingStoresEverythingInOrderAndTheBacklogClears(t *testing
 	}
 	checkIntegrity(t, cfg.Dir)
 }
+
+// A receiver that stops with the backlog flag set clears it, so the parse
+// workers do not pause for it while they finish the queue at stop.
+func TestStoppedReceiverClearsTheBacklogFlag(t *testing.T) {
+	cfg := spoolConfig(t)
+	e, addr := startEngine(t, cfg, seqClass(t))
+	send(t, addr, numbered(0, 1, 100)...)
+	waitStored(t, e, 1)
+	e.backlog.Store(true)
+	if err := e.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if e.backlog.Load() {
+		t.Fatal("the backlog flag is still set after the receiver stopped")
+	}
+}
