@@ -214,6 +214,10 @@ type Engine struct {
 	spoolErr   string
 	spoolErrAt time.Time
 	spc        spoolCounters
+	// backlog: the receiver's last recvmmsg filled its batch, so the
+	// socket holds more than it has read (parse workers yield to it while
+	// spooling: parse_worker.go).
+	backlog atomic.Bool
 
 	ctr     counters
 	hist    *ring.Ring[Point] // per-second points, oldest first

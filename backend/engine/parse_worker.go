@@ -115,6 +115,10 @@ func (e *Engine) newParser() *parser {
 	return p
 }
 
+// spoolYield is how long a parse worker pauses after a chunk while the
+// receiver is behind the socket and the spool takes the overflow.
+const spoolYield = time.Millisecond
+
 // parse turns chunks into rows until in is closed.
 func (e *Engine) parse(in *chunkQueue, out chan<- *parsedChunk, wst *workerStat) {
 	p := e.newParser()
@@ -126,6 +130,15 @@ func (e *Engine) parse(in *chunkQueue, out chan<- *parsedChunk, wst *workerStat)
 		t0 := time.Now()
 		out <- e.parseChunk(p, c)
 		wst.addBusy(time.Since(t0))
+		if e.backlog.Load() && e.spc.logs.Load() > 0 {
+			// Spooling with a backlog in the socket: the spool holds what
+			// the queue cannot, so parsing and writing it now only takes
+			// CPU from the receiver, and on a busy box the kernel buffer
+			// (~0.2 s at 280k/s) overflows. Pause after each chunk (~0.1 ms
+			// of work) until the receiver catches up; the spool drains
+			// once it has (docs/reliability.md, "The receiver first").
+			time.Sleep(spoolYield)
+		}
 	}
 }
 

@@ -380,3 +380,59 @@ func TestPausedByTheDiskGuardDropsInsteadOfSpooling(t *testing.T) {
 		t.Fatalf("spool files of a paused engine; got %v; want none", segs)
 	}
 }
+
+// A burst sent unpaced while the writer is blocked: the receiver reads full
+// batches (a backlog in the socket) while it spools, so the parse workers
+// pause between chunks (parse_worker.go). Once the writer is back and the
+// socket is empty, the backlog flag must clear (else the workers stay
+// throttled) and every received log is stored once, in send order.
+func TestBurstWhileSpoolingStoresEverythingInOrderAndTheBacklogClears(t *testing.T) {
+	cfg := spoolConfig(t)
+	cfg.Workers = 2
+	e, addr := startEngine(t, cfg, seqClass(t))
+	send(t, addr, numbered(0, 1, 100)...)
+	waitStored(t, e, 1)
+
+	unlock := holdWriteLock(t, dayFiles(t, cfg.Dir)[0])
+	const total = 20000
+	sawBacklog := false
+	for i := 1; i < total; i += 2000 {
+		send(t, addr, numbered(i, min(i+2000, total), 200)...)
+		sawBacklog = sawBacklog || e.backlog.Load()
+	}
+	waitFor(t, 10*time.Second, "logs to be spooled", func() bool { return e.Stats().Spooled > 0 })
+	unlock()
+
+	st := waitSpoolQuiet(t, e)
+	seqs := storedSeqs(t, cfg.Dir)
+	if st.Dropped != 0 || st.WriteErrors != 0 || uint64(len(seqs)) != st.Received || st.Stored != st.Received {
+		t.Fatalf("after the burst; got %d rows, stats %+v; want every received log stored", len(seqs), st)
+	}
+	if st.Received+st.KernelDrops < total {
+		t.Fatalf("received %d + kernel drops %d; want %d accounted for", st.Received, st.KernelDrops, total)
+	}
+	checkAscending(t, seqs)
+	e.backlog.Store(true)                           // as the burst left it where the receiver read full batches
+	send(t, addr, numbered(total, total+1, 100)...) // one short batch: the socket is empty
+	waitStored(t, e, st.Stored+1)
+	if e.backlog.Load() {
+		t.Fatalf("the backlog flag is still set with the socket empty (saw it set during the burst: %t)", sawBacklog)
+	}
+	checkIntegrity(t, cfg.Dir)
+}
+
+// A receiver that stops with the backlog flag set clears it, so the parse
+// workers do not pause for it while they finish the queue at stop.
+func TestStoppedReceiverClearsTheBacklogFlag(t *testing.T) {
+	cfg := spoolConfig(t)
+	e, addr := startEngine(t, cfg, seqClass(t))
+	send(t, addr, numbered(0, 1, 100)...)
+	waitStored(t, e, 1)
+	e.backlog.Store(true)
+	if err := e.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if e.backlog.Load() {
+		t.Fatal("the backlog flag is still set after the receiver stopped")
+	}
+}

@@ -102,6 +102,8 @@ func (e *Engine) receive(conn net.PacketConn, out *chunkQueue, wst *workerStat) 
 		e.cfg.Log.Error("cannot read the udp socket", "engine", e.cfg.Name, "err", err)
 		return
 	}
+	// At stop the parse workers must not pause for a receiver that is gone.
+	defer e.backlog.Store(false)
 	for {
 		c, t0, err := r.read()
 		if err != nil {
@@ -112,6 +114,9 @@ func (e *Engine) receive(conn net.PacketConn, out *chunkQueue, wst *workerStat) 
 			continue
 		}
 		n := len(c.ends)
+		if full := n == readBatch; full != e.backlog.Load() {
+			e.backlog.Store(full)
+		}
 		e.ctr.received.Add(uint64(n))
 		e.ctr.receivedBytes.Add(uint64(len(c.buf)))
 		e.seqMu.Lock()
