@@ -182,20 +182,40 @@ func nums(t *testing.T, ds *store.Days) []int {
 	return storedNums(t, msgs)
 }
 
+// spoolCluster is the set-up of the spool replay tests: a NATS server
+// that can be stopped and started on its port, a store node writing into
+// ds, and an ingest node whose engine e spools into spoolDir.
+type spoolCluster struct {
+	ns       *natsOnPort
+	url      string
+	ds       *store.Days
+	st, in   *Node
+	spoolDir string
+	e        *engine.Engine
+}
+
+func startSpoolCluster(t *testing.T) spoolCluster {
+	t.Helper()
+	c := spoolCluster{ns: startNATSOnPort(t)}
+	c.url = c.ns.srv.ClientURL()
+	ds, days := engineDays(t)
+	c.ds = ds
+	c.st = startNode(t, c.url, "st", RoleStore, nil)
+	if err := c.st.StartStore(t.Context(), days); err != nil {
+		t.Fatal(err)
+	}
+	c.in = startNode(t, c.url, "in", RoleIngest, func(c *Config) { c.PublishWait = 200 * time.Millisecond })
+	c.spoolDir = filepath.Join(t.TempDir(), "spool")
+	c.e = spoolingEngine(t, c.in, udpPort(t), c.spoolDir)
+	return c
+}
+
 // An ingest node whose NATS is gone keeps what arrives: its queue fills,
 // then its spool; nothing is dropped. NATS back, the spool drains in order
 // and every log is stored once (counted through the store node).
 func TestIngestSpoolsWhileNATSIsDownAndStoresEveryLogOnce(t *testing.T) {
-	ns := startNATSOnPort(t)
-	url := ns.srv.ClientURL()
-	ds, days := engineDays(t)
-	st := startNode(t, url, "st", RoleStore, nil)
-	if err := st.StartStore(t.Context(), days); err != nil {
-		t.Fatal(err)
-	}
-	in := startNode(t, url, "in", RoleIngest, func(c *Config) { c.PublishWait = 200 * time.Millisecond })
-	spoolDir := filepath.Join(t.TempDir(), "spool")
-	e := spoolingEngine(t, in, udpPort(t), spoolDir)
+	c := startSpoolCluster(t)
+	ns, ds, st, e := c.ns, c.ds, c.st, c.e
 
 	sendSeq(t, e, 0, 300)
 	waitFor(t, "the first 300 logs stored", func() bool { return st.Stats().StoredRows == 300 })
@@ -231,16 +251,8 @@ func TestIngestSpoolsWhileNATSIsDownAndStoresEveryLogOnce(t *testing.T) {
 // JetStream (within its duplicate window) or the store node's claims and
 // batch table (past it) drop the copies. No log is stored twice.
 func TestSpoolReplayAfterAKillStoresNothingTwice(t *testing.T) {
-	ns := startNATSOnPort(t)
-	url := ns.srv.ClientURL()
-	ds, days := engineDays(t)
-	st := startNode(t, url, "st", RoleStore, nil)
-	if err := st.StartStore(t.Context(), days); err != nil {
-		t.Fatal(err)
-	}
-	in := startNode(t, url, "in", RoleIngest, func(c *Config) { c.PublishWait = 200 * time.Millisecond })
-	spoolDir := filepath.Join(t.TempDir(), "spool")
-	e := spoolingEngine(t, in, udpPort(t), spoolDir)
+	c := startSpoolCluster(t)
+	ns, url, ds, st, in, spoolDir, e := c.ns, c.url, c.ds, c.st, c.in, c.spoolDir, c.e
 
 	ns.stop()
 	sendSeq(t, e, 0, 2000)
@@ -325,15 +337,8 @@ func TestSpoolReplayAfterAKillStoresNothingTwice(t *testing.T) {
 // whose acks did not come are published again alone under the same ids,
 // and every log is still stored exactly once.
 func TestSpoolDrainCutByANATSOutageStoresEveryLogOnce(t *testing.T) {
-	ns := startNATSOnPort(t)
-	url := ns.srv.ClientURL()
-	ds, days := engineDays(t)
-	st := startNode(t, url, "st", RoleStore, nil)
-	if err := st.StartStore(t.Context(), days); err != nil {
-		t.Fatal(err)
-	}
-	in := startNode(t, url, "in", RoleIngest, func(c *Config) { c.PublishWait = 200 * time.Millisecond })
-	e := spoolingEngine(t, in, udpPort(t), filepath.Join(t.TempDir(), "spool"))
+	c := startSpoolCluster(t)
+	ns, ds, st, in, e := c.ns, c.ds, c.st, c.in, c.e
 
 	ns.stop()
 	const total = 6000
