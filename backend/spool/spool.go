@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -270,10 +271,33 @@ func (s *Spool) Append(payload []byte) (uint64, error) {
 	return pos, nil
 }
 
+// createTries bounds how often newSegment starts over when the directory
+// vanishes while it creates a segment (removed again meanwhile).
+const createTries = 5
+
+// beforeCreate, when set (tests), runs between creating the directory and
+// the segment file.
+var beforeCreate func()
+
 // newSegment creates the next segment file and makes it the write segment.
+// The directory may have been removed, also while this runs (an operator's
+// rm -r walking it): it is created again and the segment retried.
 func (s *Spool) newSegment() error {
-	if err := os.MkdirAll(s.dir, 0o750); err != nil { // the directory may have been removed
+	var err error
+	for range createTries {
+		if err = s.createSegment(); !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Spool) createSegment() error {
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
 		return fmt.Errorf("cannot create spool directory %q: %w", s.dir, err)
+	}
+	if beforeCreate != nil {
+		beforeCreate()
 	}
 	num := s.nextNum
 	p := filepath.Join(s.dir, fmt.Sprintf("%012d%s", num, segSuffix))

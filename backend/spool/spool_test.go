@@ -295,3 +295,35 @@ func TestDirectoryRemovedWhileRunningLosesNothing(t *testing.T) {
 		t.Fatalf("bytes after committing all; got %d; want 0", s.Bytes())
 	}
 }
+
+// An operator's rm -r may remove the directory again between the spool
+// creating it and creating a segment in it: the spool creates both again,
+// and gives up with an error naming the directory only when that keeps on.
+func TestDirectoryRemovedWhileASegmentIsCreatedIsRetried(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	s := open(t, dir, Options{SegmentBytes: 1000})
+	appendN(t, s, 0, 50)
+	removals := 0
+	beforeCreate = func() {
+		if removals < createTries-1 {
+			removals++
+			if err := os.RemoveAll(dir); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { beforeCreate = nil })
+	appendN(t, s, 50, 100)
+	nums, _ := drain(t, s)
+	if !slices.Equal(nums, seq(0, 100)) || removals != createTries-1 {
+		t.Fatalf("after %d removals while segments were created; got %v; want 0..99", removals, nums)
+	}
+	beforeCreate = func() { _ = os.RemoveAll(dir) }
+	var err error
+	for i := 0; err == nil && i < 100; i++ {
+		_, err = s.Append([]byte(fmt.Sprintf("record %d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", i)))
+	}
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("append while the directory is removed every time; got %v; want ENOENT naming %s", err, dir)
+	}
+}
