@@ -76,10 +76,19 @@ func (s *Server) deleteEngine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Locals(peerLocal) != nil { // another node's purge (cluster_purge.go)
+		if !purge {
+			return badRequest("purge", "a request of another node only purges: purge=true")
+		}
+		return s.purgeForPeer(c, name)
+	}
 	if err := s.d.Factory.DeleteEngine(name, purge); err != nil {
 		return err
 	}
 	s.audit(c, "engine.delete", name)
+	if purge && s.d.Cluster != nil {
+		return c.JSON(s.purgeOnPeers(c.UserContext(), name))
+	}
 	return c.SendStatus(http.StatusNoContent)
 }
 
