@@ -134,7 +134,7 @@ func (c *consumer) handle(m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
-	stored, dup, err := ew.w.WriteBatch(s, rows, id)
+	stored, dup, err := ew.w.WriteBatchBy(s, rows, id, c.n.cfg.Node)
 	if err != nil {
 		c.errs.Add(1)
 		log.Error("cannot write a batch; it will be delivered again", "batch", id, "engine", engine, "stored", stored, "err", err)

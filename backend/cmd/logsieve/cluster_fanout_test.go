@@ -185,11 +185,11 @@ func getRaw(t *testing.T, c *child, path string, hdr map[string]string) (int, st
 // fanCluster starts a NATS server, two store nodes s1 and s2 and an ingest
 // node in (in process), defines the engine fan (class seq: n=<number>) once
 // on s1, and sends logs over UDP to in, in rounds over several seconds, until
-// both store nodes hold some; it returns the nodes, the engine's UDP port and
-// the logs sent.
-func fanCluster(t *testing.T) (s1, s2, in *server, port, sent int) {
+// both store nodes hold some; it returns the NATS URL, the nodes, the
+// engine's UDP port and the logs sent.
+func fanCluster(t *testing.T) (nats string, s1, s2, in *server, port, sent int) {
 	t.Helper()
-	nats := natsForTest(t)
+	nats = natsForTest(t)
 	s1 = startNode(t, nats, "s1", "store")
 	s2 = startNode(t, nats, "s2", "store")
 	in = startNode(t, nats, "in", "ingest")
@@ -231,7 +231,7 @@ func fanCluster(t *testing.T) (s1, s2, in *server, port, sent int) {
 	if len(localRows(s1.dir, "fan")) == 0 || len(localRows(s2.dir, "fan")) == 0 {
 		t.Fatalf("the store nodes hold %d and %d rows; want both some", len(localRows(s1.dir, "fan")), len(localRows(s2.dir, "fan")))
 	}
-	return s1, s2, in, port, sent
+	return nats, s1, s2, in, port, sent
 }
 
 // Two store nodes and an ingest node on one NATS server: logs sent over UDP
@@ -239,7 +239,7 @@ func fanCluster(t *testing.T) (s1, s2, in *server, port, sent int) {
 // API of any node lists every row once, newest first, paging through both;
 // counts add up; a stopped store node is named missing.
 func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
-	s1, s2, in, _, sent := fanCluster(t)
+	_, s1, s2, in, _, sent := fanCluster(t)
 	on1, on2 := localRows(s1.dir, "fan"), localRows(s2.dir, "fan")
 	t.Logf("%d logs: %d on s1, %d on s2", sent, len(on1), len(on2))
 

@@ -25,7 +25,7 @@ type purgeAnswer struct {
 // files on both store nodes, and the answer names every node that purged; a
 // store node that is down keeps its files and is named in not_purged.
 func TestClusterPurgeReachesEveryStoreNode(t *testing.T) {
-	s1, s2, in, _, _ := fanCluster(t)
+	_, s1, s2, in, _, _ := fanCluster(t)
 	dir := func(s *server, engine string) string { return filepath.Join(s.dir, "engines", engine) }
 	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
 	if !exists(dir(s1, "fan")) || !exists(dir(s2, "fan")) {
