@@ -122,17 +122,23 @@ func (s *Server) peerWait() time.Duration {
 
 // askPeer sends GET path?query to p, signed, and decodes its JSON answer into out.
 func (s *Server) askPeer(ctx context.Context, p peerTarget, path string, query url.Values, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, s.peerWait())
-	defer cancel()
 	uri := path
 	if len(query) > 0 {
 		uri += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(p.addr, "/")+uri, nil)
+	return s.callPeer(ctx, p, http.MethodGet, uri, out)
+}
+
+// callPeer sends method uri to p, signed, and decodes its JSON answer into
+// out (nil: the answer's body is not read further than its error).
+func (s *Server) callPeer(ctx context.Context, p peerTarget, method, uri string, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, s.peerWait())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(p.addr, "/")+uri, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set(cluster.PeerHeader, s.d.Cluster.SignPeer(http.MethodGet, uri))
+	req.Header.Set(cluster.PeerHeader, s.d.Cluster.SignPeer(method, uri))
 	resp, err := s.peerClient.Do(req)
 	if err != nil {
 		return err
@@ -145,10 +151,13 @@ func (s *Server) askPeer(ctx context.Context, p peerTarget, path string, query u
 	if len(body) > maxPeerAnswerSize {
 		return fmt.Errorf("answer over %d bytes", maxPeerAnswerSize)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		var eb ErrorBody
 		_ = json.Unmarshal(body, &eb)
 		return fmt.Errorf("status %d: %s", resp.StatusCode, eb.Error)
+	}
+	if out == nil {
+		return nil
 	}
 	return json.Unmarshal(body, out)
 }

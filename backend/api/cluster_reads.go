@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -25,29 +27,71 @@ type clusterHistogram struct {
 
 // fanHistogram answers /histogram for every store node: counts summed per
 // bucket (a node that chose shorter buckets has them folded into the
-// longest: every bucket size divides the next).
+// longest: every bucket size divides the next), the rows of batch copies
+// counted once (cluster_copies.go).
 func (s *Server) fanHistogram(c *fiber.Ctx, name string, ed factory.EngineDays, hq store.HistogramQuery) error {
 	ctx := c.UserContext()
+	self := s.d.Cluster.Stats().Node
 	h, err := ed.Days.Histogram(ctx, hq)
 	if err != nil {
 		return engineGone(name, err)
 	}
+	own, err := ed.Days.CopyCounts(ctx, hq, self)
+	if err != nil {
+		return engineGone(name, err)
+	}
 	peers, missing := s.storePeers(ctx)
-	got := make([]store.Histogram, len(peers))
-	set := map[string]string{"last": "", "start": hq.Start, "end": hq.End, "date": hq.Date}
+	got := make([]peerHistogram, len(peers))
+	set := map[string]string{"last": "", "start": hq.Start, "end": hq.End, "date": hq.Date, "copies": "1"}
 	failed := s.fanOut(peers, func(i int, p peerTarget) error {
 		return s.askPeer(ctx, p, c.Path(), peerQuery(c, set), &got[i])
 	})
 	all := []store.Histogram{*h}
+	counts := map[string][]store.CopyCount{self: own}
+	answered := []string{self}
+	var live []peerTarget
 	for i, p := range peers {
 		if failed[p.node] == nil {
-			all = append(all, got[i])
+			all = append(all, got[i].Histogram)
+			counts[p.node] = got[i].Copies
+			answered = append(answered, p.node)
+			live = append(live, p)
 		}
+	}
+	copies := map[string][]copyRef{}
+	for node, cs := range counts {
+		for _, cc := range cs {
+			copies[node] = append(copies[node], copyRef{cc.Date, cc.ID, cc.Node})
+		}
+	}
+	drop := s.dropCopies(ctx, answered, copies, s.holderOf(ed.Days, Prefix+"/engines/"+name+"/days", live))
+	less := store.Histogram{BucketS: 60, Complete: true}
+	for node, cs := range counts {
+		for _, cc := range cs {
+			if !drop[node][copyKey{cc.Date, cc.ID}] {
+				continue
+			}
+			for m, n := range cc.Minutes {
+				less.Buckets = append(less.Buckets, store.Bucket{T: cc.Date + "T" + m, N: -n})
+			}
+		}
+	}
+	if len(less.Buckets) > 0 {
+		all = append(all, less)
 	}
 	return c.JSON(clusterHistogram{Histogram: sumHistograms(all), partialInfo: newPartial(missing, failed)})
 }
 
-// sumHistograms adds histograms up, in buckets of the longest size among them.
+// peerHistogram is a store node's /histogram for another node: its own
+// histogram and the counts of its batch copies (copies=1).
+type peerHistogram struct {
+	store.Histogram
+	Copies []store.CopyCount `json:"copies,omitempty"`
+}
+
+// sumHistograms adds histograms up, in buckets of the longest size among
+// them (a histogram of negative counts takes rows away; a bucket left at 0
+// or less is dropped).
 func sumHistograms(hs []store.Histogram) store.Histogram {
 	out := store.Histogram{Complete: true, Buckets: []store.Bucket{}}
 	for _, h := range hs {
@@ -58,11 +102,13 @@ func sumHistograms(hs []store.Histogram) store.Histogram {
 		out.Complete = out.Complete && h.Complete
 		for _, b := range h.Buckets {
 			sum[foldBucket(b.T, out.BucketS)] += b.N
-			out.Total += b.N
 		}
 	}
 	for t, n := range sum {
-		out.Buckets = append(out.Buckets, store.Bucket{T: t, N: n})
+		if n > 0 {
+			out.Buckets = append(out.Buckets, store.Bucket{T: t, N: n})
+			out.Total += n
+		}
 	}
 	slices.SortFunc(out.Buckets, func(a, b store.Bucket) int { return strings.Compare(a.T, b.T) })
 	return out
@@ -84,26 +130,46 @@ func foldBucket(t string, secs int) string {
 }
 
 // fanDays answers /days for every store node: days unioned, rows and bytes
-// summed, newest first; a missing node is named in X-Logsieve-Missing-Nodes.
-func (s *Server) fanDays(c *fiber.Ctx, own []dayInfo) error {
+// summed, newest first, the rows of batch copies counted once
+// (cluster_copies.go); a missing node is named in X-Logsieve-Missing-Nodes.
+func (s *Server) fanDays(c *fiber.Ctx, ed factory.EngineDays, own []dayInfo) error {
 	ctx := c.UserContext()
+	self := s.d.Cluster.Stats().Node
 	peers, missing := s.storePeers(ctx)
 	got := make([][]dayInfo, len(peers))
 	failed := s.fanOut(peers, func(i int, p peerTarget) error {
-		return s.askPeer(ctx, p, c.Path(), nil, &got[i])
+		return s.askPeer(ctx, p, c.Path(), url.Values{"copies": {"1"}}, &got[i])
 	})
+	byNode := map[string][]dayInfo{self: own}
+	answered := []string{self}
+	var live []peerTarget
+	for i, p := range peers {
+		if failed[p.node] == nil {
+			byNode[p.node] = got[i]
+			answered = append(answered, p.node)
+			live = append(live, p)
+		}
+	}
+	copies := map[string][]copyRef{}
+	for node, ds := range byNode {
+		for _, d := range ds {
+			for _, cp := range d.Copies {
+				copies[node] = append(copies[node], copyRef{d.Date, cp.ID, cp.Node})
+			}
+		}
+	}
+	drop := s.dropCopies(ctx, answered, copies, s.holderOf(ed.Days, c.Path(), live))
 	sum := map[string]dayInfo{}
-	add := func(ds []dayInfo) {
+	for node, ds := range byNode {
 		for _, d := range ds {
 			e := sum[d.Date]
 			e.Date, e.Rows, e.Bytes = d.Date, e.Rows+d.Rows, e.Bytes+d.Bytes
+			for _, cp := range d.Copies {
+				if drop[node][copyKey{d.Date, cp.ID}] {
+					e.Rows -= int64(cp.Rows)
+				}
+			}
 			sum[d.Date] = e
-		}
-	}
-	add(own)
-	for i, p := range peers {
-		if failed[p.node] == nil {
-			add(got[i])
 		}
 	}
 	out := make([]dayInfo, 0, len(sum))
@@ -113,6 +179,19 @@ func (s *Server) fanDays(c *fiber.Ctx, own []dayInfo) error {
 	slices.SortFunc(out, func(a, b dayInfo) int { return strings.Compare(b.Date, a.Date) })
 	setPartialHeader(c, newPartial(missing, failed))
 	return c.JSON(out)
+}
+
+// peerBatches answers another node's /days?batches=<date>: this node's
+// batch ids of that date.
+func (s *Server) peerBatches(c *fiber.Ctx, name string, ed factory.EngineDays, date string) error {
+	if err := store.ValidDate(date); err != nil {
+		return badRequest("batches", "batches must be a date YYYY-MM-DD")
+	}
+	b, err := ed.Days.Batches(c.UserContext(), date)
+	if err != nil {
+		return engineGone(name, err)
+	}
+	return c.JSON([]dayInfo{{Date: date, Batches: slices.Sorted(maps.Keys(b))}})
 }
 
 // engineNodeStats is one node's state of an engine in a cluster's /stats.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/logsieve/logsieve/backend/store"
 )
 
 func (s *Server) listEngines(c *fiber.Ctx) error { return c.JSON(s.d.Factory.Engines()) }
@@ -76,10 +78,19 @@ func (s *Server) deleteEngine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Locals(peerLocal) != nil { // another node's purge (cluster_purge.go)
+		if !purge {
+			return badRequest("purge", "a request of another node only purges: purge=true")
+		}
+		return s.purgeForPeer(c, name)
+	}
 	if err := s.d.Factory.DeleteEngine(name, purge); err != nil {
 		return err
 	}
 	s.audit(c, "engine.delete", name)
+	if purge && s.d.Cluster != nil {
+		return c.JSON(s.purgeOnPeers(c.UserContext(), name))
+	}
 	return c.SendStatus(http.StatusNoContent)
 }
 
@@ -169,6 +180,10 @@ type dayInfo struct {
 	Date  string `json:"date"`
 	Rows  int64  `json:"rows"`
 	Bytes int64  `json:"bytes"`
+	// To another node of a cluster only (cluster_copies.go): the day's batch
+	// copies (copies=1), or its batch ids (batches=<date>).
+	Copies  []store.BatchCopy `json:"copies,omitempty"`
+	Batches []string          `json:"batches,omitempty"`
 }
 
 func (s *Server) listDays(c *fiber.Ctx) error {
@@ -180,16 +195,27 @@ func (s *Server) listDays(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Locals(peerLocal) != nil && c.Query("batches") != "" {
+		return s.peerBatches(c, name, ed, c.Query("batches"))
+	}
 	days, err := ed.Days.List(c.UserContext())
 	if err != nil {
 		return engineGone(name, err)
 	}
 	out := make([]dayInfo, 0, len(days))
 	for _, d := range days {
-		out = append(out, dayInfo{d.Date, d.Rows, d.Bytes})
+		out = append(out, dayInfo{Date: d.Date, Rows: d.Rows, Bytes: d.Bytes})
+	}
+	if s.d.Cluster != nil && (s.fansOut(c) || c.Query("copies") == "1") {
+		self := s.d.Cluster.Stats().Node
+		for i := range out {
+			if out[i].Copies, err = ed.Days.Copies(c.UserContext(), out[i].Date, self); err != nil {
+				return engineGone(name, err)
+			}
+		}
 	}
 	if s.fansOut(c) {
-		return s.fanDays(c, out)
+		return s.fanDays(c, ed, out)
 	}
 	return c.JSON(out)
 }

@@ -223,14 +223,22 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Locals(peerLocal) != nil && c.Query("row_ids") == "1" {
+		q.RowIDs = true // for a cluster's merge (cluster_export.go)
+	}
 	var dates []string
 	var filename string
-	export := func(ctx context.Context, w io.Writer) error { return ed.Days.Export(ctx, w, dates, q) }
+	exportOf := func(q store.Query) func(ctx context.Context, w io.Writer) error {
+		if tr.set {
+			return func(ctx context.Context, w io.Writer) error {
+				return ed.Days.ExportRange(ctx, w, store.RangeQuery{Query: q, Start: tr.start, End: tr.end})
+			}
+		}
+		return func(ctx context.Context, w io.Writer) error { return ed.Days.Export(ctx, w, dates, q) }
+	}
+	export := exportOf(q)
 	if tr.set {
 		filename = name + "_" + rangeName(tr.start, "begin") + "_" + rangeName(tr.end, s.today(ed)) + ".csv"
-		export = func(ctx context.Context, w io.Writer) error {
-			return ed.Days.ExportRange(ctx, w, store.RangeQuery{Query: q, Start: tr.start, End: tr.end})
-		}
 	} else if dates, filename, err = s.exportDates(c, name, ed); err != nil {
 		return err
 	}
@@ -238,8 +246,11 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	var fo *csvFanOut
 	if s.fansOut(c) {
 		fo = s.prepareCSVFanOut(c, q, tr, dates)
-		local := export
-		export = func(ctx context.Context, w io.Writer) error { return s.mergeCSV(ctx, w, fo, local) }
+		fo.days = ed.Days
+		withIDs := q
+		withIDs.RowIDs = true
+		local, localIDs := export, exportOf(withIDs)
+		export = func(ctx context.Context, w io.Writer) error { return s.mergeCSV(ctx, w, fo, local, localIDs) }
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()

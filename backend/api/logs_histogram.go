@@ -32,5 +32,12 @@ func (s *Server) histogram(c *fiber.Ctx) error {
 	if err != nil {
 		return engineGone(name, err)
 	}
+	if s.d.Cluster != nil && c.Locals(peerLocal) != nil && c.Query("copies") == "1" {
+		ph := peerHistogram{Histogram: *h}
+		if ph.Copies, err = ed.Days.CopyCounts(c.UserContext(), hq, s.d.Cluster.Stats().Node); err != nil {
+			return engineGone(name, err)
+		}
+		return c.JSON(ph)
+	}
 	return c.JSON(h)
 }

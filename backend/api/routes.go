@@ -115,12 +115,13 @@ func (s *Server) mount() error {
 	}
 	s.app.Get("/metrics", metrics)
 	v1 := s.app.Group(Prefix)
-	// The reads a cluster fans out also take another node's signed request.
-	peerRoutes := map[string]bool{"/engines/:name/logs": true, "/engines/:name/histogram": true, "/engines/:name/days": true,
-		"/engines/:name/export.csv": true, "/engines/:name/stats/history": true}
+	// The reads a cluster fans out, and an engine's purge, also take another
+	// node's signed request.
+	peerRoutes := map[string]bool{"GET /engines/:name/logs": true, "GET /engines/:name/histogram": true, "GET /engines/:name/days": true,
+		"GET /engines/:name/export.csv": true, "GET /engines/:name/stats/history": true, "DELETE /engines/:name": true}
 	for _, r := range table {
 		check := a.Require(r.access)
-		if r.method == "GET" && peerRoutes[r.path] {
+		if peerRoutes[r.method+" "+r.path] {
 			check = s.peerOr(check)
 		}
 		v1.Add(r.method, r.path, append([]fiber.Handler{check}, r.h...)...)

@@ -44,7 +44,7 @@ type Config struct {
 	Replicas     int           // stream and bucket replicas; default min(3, servers known)
 	AckWait      time.Duration // a batch not acked this long goes to another store node; default 15 s
 	RetryEvery   time.Duration // pause between connection and publish attempts; default 1 s
-	PublishWait  time.Duration // one publish attempt waits this long for its ack; default 5 s
+	PublishWait  time.Duration // one publish attempt waits this long for its ack; default 1 s (a claim 5×)
 	ClaimTimeout time.Duration // a redelivered batch claimed by another node waits this long; default 2 s
 
 	// ackHook, when set, is called after a batch is committed; false
@@ -114,7 +114,7 @@ func (c *Config) Fill() error {
 		c.RetryEvery = time.Second
 	}
 	if c.PublishWait <= 0 {
-		c.PublishWait = 5 * time.Second
+		c.PublishWait = time.Second
 	}
 	if c.ClaimTimeout <= 0 {
 		c.ClaimTimeout = 2 * time.Second

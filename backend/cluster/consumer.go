@@ -134,7 +134,7 @@ func (c *consumer) handle(m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
-	stored, dup, err := ew.w.WriteBatch(s, rows, id)
+	stored, dup, err := ew.w.WriteBatchBy(s, rows, id, c.n.cfg.Node)
 	if err != nil {
 		c.errs.Add(1)
 		log.Error("cannot write a batch; it will be delivered again", "batch", id, "engine", engine, "stored", stored, "err", err)
@@ -158,7 +158,7 @@ func (c *consumer) handle(m jetstream.Msg) {
 // claim records this node as the writer of batch id unless a node claimed
 // it first; it returns the claimant.
 func (c *consumer) claim(id string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.n.cfg.PublishWait)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*c.n.cfg.PublishWait)
 	defer cancel()
 	node := c.n.cfg.Node
 	_, err := c.n.claims.Create(ctx, id, []byte(node))

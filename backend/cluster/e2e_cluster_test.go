@@ -98,13 +98,16 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	probed := pickSenders(t, udpPort, total, ingest1.api, ingest2.api)
 	conns := [2]net.Conn{probed.conns[0], probed.conns[1]}
 	var lastAcked2 uint64 // ingest2's JetStream-acked count last seen before its kill
+	var pending2 uint64   // ingest2's logs received and not yet acked at its kill
 	var sentTo2AfterKill int
 	killed2 := false
 	var events []string
 	start := time.Now()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	var restartStore sync.WaitGroup
+	killedNATS := -1
+	var restartStore, sampling sync.WaitGroup
+	var samples []string // pending logs of the ingest nodes after the NATS kill
 	var restarted *proc
 	var restartErr error
 	sent := 0
@@ -132,17 +135,35 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 				restarted, restartErr = newProc(store1.name, lsBin, lsEnv, store1.args...)
 			}()
 		case len(events) == 1 && sent >= total*35/100:
-			natsProcs[2].kill(t)
-			events = append(events, fmt.Sprintf("%.1fs kill -9 NATS server n3", time.Since(start).Seconds()))
+			// The stream's leader: its death stalls every publish until the
+			// other two elect a new one (4-9 s of raft election timeout).
+			killedNATS = streamLeader(t, strings.Join(clientURLs, ","))
+			natsProcs[killedNATS].kill(t)
+			events = append(events, fmt.Sprintf("%.1fs kill -9 NATS server n%d (the stream's leader)", time.Since(start).Seconds(), killedNATS+1))
+			sampling.Add(1)
+			go func() { // what the ingest nodes hold unacked after the NATS kill
+				defer sampling.Done()
+				for at := time.Now(); time.Since(at) < 8*time.Second; time.Sleep(500 * time.Millisecond) {
+					s := fmt.Sprintf("+%.1fs", time.Since(at).Seconds())
+					for _, n := range []*lnode{ingest1, ingest2} {
+						if st, err := n.api.tryStats(); err == nil {
+							s += fmt.Sprintf(" %s %d", n.name, st.pending())
+						}
+					}
+					samples = append(samples, s)
+				}
+			}()
 		case len(events) == 2 && sent >= total*60/100:
-			lastAcked2 = ingest2.api.stats(t).Stored
+			st2 := ingest2.api.stats(t)
+			lastAcked2, pending2 = st2.Stored, st2.pending()
 			ingest2.p.kill(t)
 			killed2 = true
-			events = append(events, fmt.Sprintf("%.1fs kill -9 ingest2 (acked before: %d)", time.Since(start).Seconds(), lastAcked2))
+			events = append(events, fmt.Sprintf("%.1fs kill -9 ingest2 (acked before: %d, not yet acked: %d)", time.Since(start).Seconds(), lastAcked2, pending2))
 		}
 	}
 	sendTook := time.Since(start)
 	restartStore.Wait()
+	sampling.Wait()
 	if kills {
 		if restartErr != nil {
 			t.Fatalf("cannot restart store1: %v", restartErr)
@@ -154,7 +175,13 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 
 	// Settle: ingest1 has everything it received acked, the stream is empty.
 	deadline := time.Now().Add(120 * time.Second)
-	nc, err := nats.Connect(strings.Join(clientURLs[:2], ","))
+	var liveURLs []string
+	for i, u := range clientURLs {
+		if i != killedNATS {
+			liveURLs = append(liveURLs, u)
+		}
+	}
+	nc, err := nats.Connect(strings.Join(liveURLs, ","))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,11 +250,19 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	sentTo1 := (total + 1) / 2
 	sentTo2 := total / 2
 	t.Logf("events: %s", strings.Join(events, "; "))
+	t.Logf("not yet acked after the NATS kill: %s", strings.Join(samples, "; "))
+	for _, n := range []*lnode{ingest1, ingest2} {
+		for _, l := range strings.Split(n.p.tail(1<<20), "\n") {
+			if strings.Contains(l, "publish") || strings.Contains(l, "NATS connection") {
+				t.Logf("%s: %s", n.name, l)
+			}
+		}
+	}
 	t.Logf("sent %d logs in %s (%.0f/s), settled at %s; stored rows: /days %d, CSV %d, distinct %d, duplicated %d",
 		total, sendTook.Round(time.Millisecond), float64(total)/sendTook.Seconds(), settled.Round(time.Millisecond), daysRows, csvRows, len(seen), dups)
 	t.Logf("ingest1: sent %d, received %d, acked %d, dropped %d, stored %d", sentTo1, st1.Received, st1.Stored, st1.Dropped, from1)
-	t.Logf("ingest2 (killed when kills are on): sent %d (%d after its kill), acked >= %d before the kill, stored %d, lost %d",
-		sentTo2, sentTo2AfterKill, lastAcked2, from2, sentTo2-from2)
+	t.Logf("ingest2 (killed when kills are on): sent %d (%d after its kill), acked >= %d before the kill, stored %d, lost %d (%d of them sent before its kill: in its queue or socket, not yet acked)",
+		sentTo2, sentTo2AfterKill, lastAcked2, from2, sentTo2-from2, sentTo2-sentTo2AfterKill-from2)
 	if dups != 0 || daysRows != csvRows {
 		t.Fatalf("unexpected duplicates %d (rows /days %d, CSV %d)", dups, daysRows, csvRows)
 	}
@@ -398,6 +433,29 @@ func dialUDP(t *testing.T, port int) net.Conn {
 	return c
 }
 
+// streamLeader returns the index (n1 = 0) of the NATS server leading the
+// stream.
+func streamLeader(t *testing.T, urls string) int {
+	t.Helper()
+	nc, err := nats.Connect(urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := st.CachedInfo().Cluster
+	if ci == nil || len(ci.Leader) != 2 || ci.Leader[0] != 'n' || ci.Leader[1] < '1' || ci.Leader[1] > '3' {
+		t.Fatalf("unexpected stream leader %+v", ci)
+	}
+	return int(ci.Leader[1] - '1')
+}
+
 // waitJetStream waits until the NATS cluster answers JetStream requests.
 func waitJetStream(t *testing.T, urls string) {
 	t.Helper()
@@ -561,6 +619,30 @@ type e2eStats struct {
 	Dropped     uint64 `json:"dropped"`
 	Rejected    uint64 `json:"rejected"`
 	WriteErrors uint64 `json:"write_errors"`
+}
+
+// pending is what the node received and has not yet stored, refused or
+// dropped: on an ingest node, the logs not yet acked by JetStream.
+func (s e2eStats) pending() uint64 {
+	return s.Received - s.Stored - s.Dropped - s.Rejected - s.WriteErrors
+}
+
+// tryStats is stats without failing the test (from another goroutine).
+func (a *apiClient) tryStats() (e2eStats, error) {
+	req, _ := http.NewRequest("GET", a.base+"/api/v1/engines/e2e/stats", nil)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return e2eStats{}, err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Nodes []e2eStats `json:"nodes"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || len(st.Nodes) == 0 {
+		return e2eStats{}, fmt.Errorf("no stats: %v", err)
+	}
+	return st.Nodes[0], nil
 }
 
 // stats returns the engine's counters of this ingest node: the first of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -174,7 +175,18 @@ func (s *EngineSink) writeRun(sc *store.Schema, rows []store.Row, limit int, nam
 	return done, nil
 }
 
-// publish sends one message of n rows until JetStream acks it.
+// publishPause is the most a publish attempt that failed at once (no
+// stream leader yet, not connected) waits before the next one.
+const publishPause = 250 * time.Millisecond
+
+// publish sends one message of n rows until JetStream acks it. An attempt
+// waits PublishWait for its ack: a message that went to a stream leader
+// that died is never answered, and a new leader is elected 4-9 s after
+// (raft election timeout), so a short wait sends it again (same id: the
+// stream keeps one copy) soon after the new leader is there. An attempt
+// that waited out its ack, or whose connection was lost (the client sends
+// it again once reconnected), is sent again at once; one that failed at once
+// waits min(RetryEvery, publishPause) first.
 func (s *EngineSink) publish(id string, data []byte, n int) error {
 	p := s.p
 	msg := &nats.Msg{Subject: s.subject, Data: data, Header: nats.Header{}}
@@ -183,9 +195,11 @@ func (s *EngineSink) publish(id string, data []byte, n int) error {
 	for attempt := 1; ; attempt++ {
 		lost := p.lostSignal()
 		ctx, cancel := context.WithTimeout(p.ctx, p.n.cfg.PublishWait)
+		var lostConn atomic.Bool
 		go func() {
 			select {
 			case <-lost:
+				lostConn.Store(true)
 				cancel()
 			case <-ctx.Done():
 			}
@@ -204,10 +218,14 @@ func (s *EngineSink) publish(id string, data []byte, n int) error {
 		if attempt == 1 || attempt%30 == 0 {
 			p.n.cfg.Log.Warn("cannot publish a batch to NATS; retrying", "subject", s.subject, "batch", id, "rows", n, "attempt", attempt, "err", err)
 		}
+		pause := min(p.n.cfg.RetryEvery, publishPause)
+		if lostConn.Load() || errors.Is(err, context.DeadlineExceeded) {
+			pause = 0
+		}
 		select {
 		case <-p.ctx.Done():
 			return fmt.Errorf("cannot publish batch %q of %d rows to %q: gave up at shutdown: %w", id, n, s.subject, err)
-		case <-time.After(p.n.cfg.RetryEvery):
+		case <-time.After(pause):
 		}
 	}
 }

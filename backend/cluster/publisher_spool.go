@@ -64,7 +64,8 @@ func (s *EngineSink) writeSpooled(sc *store.Schema, rows []store.Row, limit int,
 }
 
 // publishAll sends msgs without waiting, then waits for their acks until
-// PublishWait passes or the connection is lost; it reports which were acked.
+// 5×PublishWait (all of them share it) passes or the connection is lost; it
+// reports which were acked.
 func (s *EngineSink) publishAll(buf []byte, msgs []spoolMsg) []bool {
 	p := s.p
 	acked := make([]bool, len(msgs))
@@ -83,7 +84,7 @@ func (s *EngineSink) publishAll(buf []byte, msgs []spoolMsg) []bool {
 	p.waiting.Add(int64(total))
 	defer p.waiting.Add(-int64(total))
 	lost := p.lostSignal()
-	wait := time.NewTimer(p.n.cfg.PublishWait)
+	wait := time.NewTimer(5 * p.n.cfg.PublishWait)
 	defer wait.Stop()
 	expired := false
 	for i, f := range futs {

@@ -562,3 +562,22 @@ func (f *Factory) Tail(name string) (<-chan engine.TailBatch, func(), error) {
 	})
 	return ch, cancel, err
 }
+
+// PurgeFiles deletes the day files and the overflow spool of engine name on
+// this node, where it must no longer be defined: a cluster's purge, asked by
+// the node that deleted the engine once that delete reached this node. A
+// Conflict while the engine is still defined here.
+func (f *Factory) PurgeFiles(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.engines[name]; ok {
+		return conflict("name", "engine %q is still defined on this node", name)
+	}
+	if err := os.RemoveAll(store.EngineDir(f.cfg.DataDir, name)); err != nil {
+		return fmt.Errorf("cannot purge day files of engine %q: %w", name, err)
+	}
+	if err := os.RemoveAll(SpoolDir(f.cfg.DataDir, name)); err != nil {
+		return fmt.Errorf("cannot purge the spool of engine %q: %w", name, err)
+	}
+	return nil
+}

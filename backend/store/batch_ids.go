@@ -21,11 +21,18 @@ const batchTable = "logsieve_batches"
 // none of them again. It returns the rows committed now and the rows skipped
 // because their file already held the batch.
 func (w *Writer) WriteBatch(s *Schema, rows []Row, id string) (stored, dup int, err error) {
+	return w.WriteBatchBy(s, rows, id, "")
+}
+
+// WriteBatchBy is WriteBatch recording node as the batch's writer (the
+// cluster store node that claimed it; "" none): a copy of the day file on
+// another node shows there as a batch of another node's (Copies).
+func (w *Writer) WriteBatchBy(s *Schema, rows []Row, id, node string) (stored, dup int, err error) {
 	if id == "" {
 		return 0, 0, errors.New("cannot write a batch without an id")
 	}
-	w.batch, w.dup = id, 0
-	defer func() { w.batch = "" }()
+	w.batch, w.batchNode, w.dup = id, node, 0
+	defer func() { w.batch, w.batchNode = "", "" }()
 	stored, err = w.Write(s, rows)
 	return stored, w.dup, err
 }

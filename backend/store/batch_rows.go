@@ -16,9 +16,9 @@ import (
 // between store nodes does not show its rows twice. Files written before
 // these columns have NULL there: their rows have no known batch.
 
-// recordBatchRows records rows first..last as batch id's, inside the
-// batch's transaction (after recordBatch).
-func (d *dayFile) recordBatchRows(id string, first, last int64) error {
+// recordBatchRows records rows first..last as batch id's, and node as its
+// writer (NULL for ""), inside the batch's transaction (after recordBatch).
+func (d *dayFile) recordBatchRows(id, node string, first, last int64) error {
 	ctx := context.Background()
 	if !d.batchRows {
 		if err := addBatchRowColumns(ctx, d.conn); err != nil {
@@ -26,14 +26,18 @@ func (d *dayFile) recordBatchRows(id string, first, last int64) error {
 		}
 		d.batchRows = true
 	}
-	if _, err := d.conn.ExecContext(ctx, "UPDATE "+batchTable+" SET first_id = ?, last_id = ? WHERE id = ?", first, last, id); err != nil {
+	var writer any
+	if node != "" {
+		writer = node
+	}
+	if _, err := d.conn.ExecContext(ctx, "UPDATE "+batchTable+" SET first_id = ?, last_id = ?, node = ? WHERE id = ?", first, last, writer, id); err != nil {
 		return fmt.Errorf("cannot record the rows of batch %q in day file %q: %w", id, d.path, err)
 	}
 	return nil
 }
 
-// addBatchRowColumns gives the batch table its row id columns and their
-// index, unless it has them.
+// addBatchRowColumns gives the batch table its row id and writer columns
+// and their indexes, unless it has them.
 func addBatchRowColumns(ctx context.Context, conn *sql.Conn) error {
 	rs, err := conn.QueryContext(ctx, "SELECT name FROM pragma_table_info('"+batchTable+"')")
 	if err != nil {
@@ -52,14 +56,17 @@ func addBatchRowColumns(ctx context.Context, conn *sql.Conn) error {
 	if err := rs.Err(); err != nil {
 		return err
 	}
-	for _, col := range []string{"first_id", "last_id"} {
-		if !has[col] {
-			if _, err := conn.ExecContext(ctx, "ALTER TABLE "+batchTable+" ADD COLUMN "+col+" INTEGER"); err != nil {
+	for _, col := range []string{"first_id INTEGER", "last_id INTEGER", "node TEXT"} {
+		if name, _, _ := strings.Cut(col, " "); !has[name] {
+			if _, err := conn.ExecContext(ctx, "ALTER TABLE "+batchTable+" ADD COLUMN "+col); err != nil {
 				return err
 			}
 		}
 	}
-	_, err = conn.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS "+batchTable+"_first ON "+batchTable+" (first_id)")
+	if _, err := conn.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS "+batchTable+"_first ON "+batchTable+" (first_id)"); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS "+batchTable+"_node ON "+batchTable+" (node)")
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -115,6 +116,9 @@ func (ds *Days) export(ctx context.Context, w io.Writer, dates []string, q Query
 		}
 		buf = appendCSVQuoted(buf, c)
 	}
+	if q.RowIDs {
+		buf = append(buf, ","+class.ColID...)
+	}
 	buf = append(buf, '\n')
 	if _, err := w.Write(buf); err != nil {
 		return err
@@ -207,6 +211,7 @@ func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string
 		stmt:  "SELECT " + exportSelect(shown, v.has) + " FROM logs WHERE " + rangeCond + where + order,
 		args:  args,
 		ncols: len(shown),
+		ids:   q.RowIDs,
 	}
 	if q.Match == MatchWord && q.Q != "" {
 		st.word = asciiLower(q.Q)
@@ -289,6 +294,7 @@ type exportStep struct {
 	// word is q with match=word (asciiLower'd; "" for none): the SQL
 	// condition is a substring prefilter, the word is checked here per cell.
 	word string
+	ids  bool // a last cell with the row's id (Query.RowIDs)
 }
 
 // read sends the CSV of ranges r, r+n, r+2n, ... to out, each in steps of
@@ -344,6 +350,9 @@ func (st *exportStep) read(ctx context.Context, conn *sql.Conn, ranges []span, r
 						k, _ := c.(int64)
 						buf = appendCSVField(buf, row[:k])
 						row = row[k:]
+					}
+					if st.ids {
+						buf = strconv.AppendInt(append(buf, ','), last, 10)
 					}
 					buf = append(buf, '\n')
 				}

@@ -72,36 +72,12 @@ func bucketSeconds(span time.Duration) int {
 // rows. It stops after 3 s (Complete false), newest day first. Invalid input
 // is a *FieldError; days without a file count nothing.
 func (ds *Days) Histogram(ctx context.Context, hq HistogramQuery) (*Histogram, error) {
-	q := hq.Query
-	start, end := hq.Start, hq.End
-	if q.Date != "" {
-		if err := ValidDate(q.Date); err != nil {
-			return nil, err
-		}
-		if err := checkRange(q); err != nil {
-			return nil, err
-		}
-		start, end = q.Date+"T00:00:00", q.Date+"T23:59:59"
-		if q.From != "" {
-			start = q.Date + "T" + q.From
-		}
-		if q.To != "" {
-			end = q.Date + "T" + q.To
-		}
-		if end < start {
-			return &Histogram{BucketS: 60, Buckets: []Bucket{}, Complete: true}, nil
-		}
-	}
-	q.From, q.To = "", ""
-	if err := checkRange(q); err != nil {
-		return nil, err
-	}
-	plan, err := ds.planRange(ctx, start, end, q.Order)
+	q, plan, err := ds.histogramPlan(ctx, hq)
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := whereClause(q, plan.shown, nil, nil); err != nil {
-		return nil, err
+	if plan == nil {
+		return &Histogram{BucketS: 60, Buckets: []Bucket{}, Complete: true}, nil
 	}
 	h := &Histogram{BucketS: bucketSeconds(plan.end.Sub(plan.start)), Buckets: []Bucket{}, Complete: true}
 	bctx, cancel := context.WithTimeout(ctx, histogramBudget)
@@ -133,6 +109,44 @@ func (ds *Days) Histogram(ctx context.Context, hq HistogramQuery) (*Histogram, e
 		h.Total += sums[t]
 	}
 	return h, nil
+}
+
+// histogramPlan checks hq and resolves its days: the query without From
+// and To (each day's window is in the plan) and the plan; a nil plan for an
+// empty window.
+func (ds *Days) histogramPlan(ctx context.Context, hq HistogramQuery) (Query, *rangePlan, error) {
+	q := hq.Query
+	start, end := hq.Start, hq.End
+	if q.Date != "" {
+		if err := ValidDate(q.Date); err != nil {
+			return q, nil, err
+		}
+		if err := checkRange(q); err != nil {
+			return q, nil, err
+		}
+		start, end = q.Date+"T00:00:00", q.Date+"T23:59:59"
+		if q.From != "" {
+			start = q.Date + "T" + q.From
+		}
+		if q.To != "" {
+			end = q.Date + "T" + q.To
+		}
+		if end < start {
+			return q, nil, nil
+		}
+	}
+	q.From, q.To = "", ""
+	if err := checkRange(q); err != nil {
+		return q, nil, err
+	}
+	plan, err := ds.planRange(ctx, start, end, q.Order)
+	if err != nil {
+		return q, nil, err
+	}
+	if _, _, err := whereClause(q, plan.shown, nil, nil); err != nil {
+		return q, nil, err
+	}
+	return q, plan, nil
 }
 
 // bucketStart returns the HH:MM starting the bucket of bucketS seconds that

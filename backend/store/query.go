@@ -36,6 +36,9 @@ type Query struct {
 	Cursor   string   // NextCursor of the previous page; empty = first page
 	Desc     bool     // newest first
 	Order    []string // current class value columns; other table columns (removed keys) follow
+	// RowIDs adds a last column id (each row's id in its day file) to an
+	// export: a cluster's merge drops the rows of batch copies by id.
+	RowIDs bool
 
 	// deadline, when set, ends the scan instead of scanBudget from now (a
 	// range query shares one budget among its days).

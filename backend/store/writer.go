@@ -41,8 +41,9 @@ type Writer struct {
 
 	// batch is the id of the WriteBatch in progress (""; plain Write); dup
 	// counts its rows skipped because their file already held it.
-	batch string
-	dup   int
+	batch     string
+	batchNode string // the node writing it (WriteBatchBy)
+	dup       int
 
 	closeErr error
 	closed   bool
@@ -371,7 +372,7 @@ func (w *Writer) writeDay(d *dayFile, s *Schema, key string, rows []Row, idx []i
 	}
 	firstID := lastID - int64(len(idx)) + 1
 	if w.batch != "" {
-		if err := d.recordBatchRows(w.batch, firstID, lastID); err != nil {
+		if err := d.recordBatchRows(w.batch, w.batchNode, firstID, lastID); err != nil {
 			d.rollback()
 			return 0, err
 		}

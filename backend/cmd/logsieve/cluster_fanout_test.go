@@ -182,20 +182,22 @@ func getRaw(t *testing.T, c *child, path string, hdr map[string]string) (int, st
 	return resp.StatusCode, string(b)
 }
 
-// Two store nodes and an ingest node on one NATS server: logs sent over UDP
-// to the ingest node are split between the store nodes' day files, and the
-// API of any node lists every row once, newest first, paging through both;
-// counts add up; a stopped store node is named missing.
-func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
-	nats := natsForTest(t)
-	s1 := startNode(t, nats, "s1", "store")
-	s2 := startNode(t, nats, "s2", "store")
-	in := startNode(t, nats, "in", "ingest")
+// fanCluster starts a NATS server, two store nodes s1 and s2 and an ingest
+// node in (in process), defines the engine fan (class seq: n=<number>) once
+// on s1, and sends logs over UDP to in, in rounds over several seconds, until
+// both store nodes hold some; it returns the NATS URL, the nodes, the
+// engine's UDP port and the logs sent.
+func fanCluster(t *testing.T) (nats string, s1, s2, in *server, port, sent int) {
+	t.Helper()
+	nats = natsForTest(t)
+	s1 = startNode(t, nats, "s1", "store")
+	s2 = startNode(t, nats, "s2", "store")
+	in = startNode(t, nats, "in", "ingest")
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := pc.LocalAddr().(*net.UDPAddr).Port
+	port = pc.LocalAddr().(*net.UDPAddr).Port
 	pc.Close()
 	// Defined once: the cluster's metadata bucket brings it to every node.
 	s1.call(t, "POST", "/api/v1/classes", map[string]any{"name": "seq", "patterns": map[string]string{"n": `n=(\d+)`}}, 201, nil)
@@ -207,7 +209,6 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 	// Rounds of logs until both store nodes hold some (the shared consumer
 	// hands each batch to one of them).
 	const round = 150
-	sent := 0
 	for sent < 30*round {
 		if sent%(2*round) == 0 { // rows over several seconds, so the order by time is tested
 			for s := time.Now().Unix(); time.Now().Unix() == s; {
@@ -227,10 +228,19 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 			break
 		}
 	}
-	on1, on2 := localRows(s1.dir, "fan"), localRows(s2.dir, "fan")
-	if len(on1) == 0 || len(on2) == 0 {
-		t.Fatalf("the store nodes hold %d and %d rows; want both some", len(on1), len(on2))
+	if len(localRows(s1.dir, "fan")) == 0 || len(localRows(s2.dir, "fan")) == 0 {
+		t.Fatalf("the store nodes hold %d and %d rows; want both some", len(localRows(s1.dir, "fan")), len(localRows(s2.dir, "fan")))
 	}
+	return nats, s1, s2, in, port, sent
+}
+
+// Two store nodes and an ingest node on one NATS server: logs sent over UDP
+// to the ingest node are split between the store nodes' day files, and the
+// API of any node lists every row once, newest first, paging through both;
+// counts add up; a stopped store node is named missing.
+func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
+	_, s1, s2, in, _, sent := fanCluster(t)
+	on1, on2 := localRows(s1.dir, "fan"), localRows(s2.dir, "fan")
 	t.Logf("%d logs: %d on s1, %d on s2", sent, len(on1), len(on2))
 
 	for _, tc := range []struct {
@@ -340,7 +350,7 @@ func TestClusterQueriesFanOutAcrossStoreNodes(t *testing.T) {
 
 	// s2 stops: its rows are left out, and the answers say so.
 	s2.cancel()
-	err = <-s2.done
+	err := <-s2.done
 	s2.done <- err
 	ns, nodes, last := listAll(t, &in.child, 500, "")
 	if !last.Partial || fmt.Sprint(last.MissingNodes) != "[s2]" || len(ns) != len(on1) || slices.Contains(nodes, "s2") {

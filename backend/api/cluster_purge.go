@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/logsieve/logsieve/backend/factory"
+)
+
+// A cluster's DELETE /engines/:name?purge=true deletes the engine once (the
+// metadata bucket takes the delete to every node) and its day files on every
+// store node: the node that answers deletes its own, then sends the same
+// request, signed, to every other store node (the peers a query fan-out
+// asks). A store node answering such a peer request deletes its day files
+// and spool of the engine once the delete reached it (waiting up to
+// peerPurgeWait), never the engine itself.
+
+// peerPurgeWait is how long a store node waits for the engine's delete to
+// reach it before it refuses a peer's purge.
+const peerPurgeWait = 5 * time.Second
+
+// purgeResult is a cluster's answer to a purge: the store nodes whose day
+// files of the engine are gone, and those that could not delete them.
+type purgeResult struct {
+	Purged    []string      `json:"purged"`
+	NotPurged []nodeFailure `json:"not_purged"`
+}
+
+// nodeFailure names a node and why it failed.
+type nodeFailure struct {
+	Node  string `json:"node"`
+	Error string `json:"error"`
+}
+
+// purgeOnPeers asks every other store node to delete its day files of engine
+// name (this node deleted its own).
+func (s *Server) purgeOnPeers(ctx context.Context, name string) purgeResult {
+	peers, noAddr := s.storePeers(ctx)
+	out := purgeResult{Purged: []string{s.d.Cluster.Stats().Node}, NotPurged: []nodeFailure{}}
+	for _, n := range noAddr {
+		out.NotPurged = append(out.NotPurged, nodeFailure{n, "not asked: no API address announced, or more store nodes than asked at once"})
+	}
+	uri := Prefix + "/engines/" + name + "?purge=true"
+	failed := s.fanOut(peers, func(_ int, p peerTarget) error {
+		return s.callPeer(ctx, p, http.MethodDelete, uri, nil)
+	})
+	for _, p := range peers {
+		if err := failed[p.node]; err != nil {
+			out.NotPurged = append(out.NotPurged, nodeFailure{p.node, err.Error()})
+		} else {
+			out.Purged = append(out.Purged, p.node)
+		}
+	}
+	if len(out.NotPurged) > 0 {
+		s.d.Log.Warn("engine purge: store nodes that kept their day files (delete <data>/engines/<name> there by hand)",
+			"engine", name, "nodes", out.NotPurged)
+	}
+	return out
+}
+
+// purgeForPeer answers another node's purge: this node's day files and
+// spool of engine name are deleted once the engine is no longer defined
+// here.
+func (s *Server) purgeForPeer(c *fiber.Ctx, name string) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), peerPurgeWait)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := s.d.Factory.PurgeFiles(name)
+		var fe *factory.Error
+		if !errors.As(err, &fe) || fe.Kind != factory.Conflict {
+			if err == nil {
+				s.d.Log.Info("engine purged at another node's request: day files and spool deleted", "engine", name, "by", c.Locals(peerLocal))
+				return c.SendStatus(http.StatusNoContent)
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err // still defined here: the delete did not arrive
+		case <-tick.C:
+		}
+	}
+}
