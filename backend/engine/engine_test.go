@@ -374,3 +374,19 @@ func holdWriteLock(t *testing.T, path string) (unlock func()) {
 		}
 	}
 }
+
+func TestDefaultWorkersLeaveStreamWriterAP(t *testing.T) {
+	f := func(protocol string, procs, want int) {
+		t.Helper()
+		if got := defaultWorkers(protocol, procs); got != want {
+			t.Errorf("unexpected parse workers for %s on %d Ps; got %d; want %d", protocol, procs, got, want)
+		}
+	}
+	f("udp", 1, 1)
+	f("udp", 2, 2)
+	f("udp", 8, 8)
+	f("tcp", 1, 1)
+	f("tcp", 2, 1)
+	f("tls", 2, 1)
+	f("tls", 8, 7)
+}

@@ -255,6 +255,9 @@ func runBench(o benchOptions, stderr io.Writer) (string, error) {
 	if o.protocol != "udp" {
 		line += fmt.Sprintf(" framing=%s backpressure_ms=%d framing_errors=%d conns=%d connections_peak=%d connections_total=%d connections_refused=%d",
 			o.framing, lc.BackpressureMs, lc.FramingErrors, o.conns, connPeak, lc.ConnectionsTotal, lc.ConnectionsRefused)
+		if n := float64(max(spool.busyN, 1)); o.engines == 1 {
+			line += fmt.Sprintf(" busy_pct=%.0f/%.0f/%.0f", spool.busy[0]/n, spool.busy[1]/n, spool.busy[2]/n)
+		}
 	}
 	if o.protocol == "tls" {
 		line += fmt.Sprintf(" tls_errors=%d", lc.TLSErrors)
@@ -471,6 +474,10 @@ type spoolGauges struct {
 	SpoolBytes  int64 `json:"spool_bytes"`
 	SpoolDepth  int64 `json:"spool_depth"`
 	Connections int64 `json:"connections"`
+	Workers     []struct {
+		Name    string  `json:"name"`
+		BusyPct float64 `json:"busy_pct"`
+	} `json:"workers"`
 }
 
 // serverLosses asks the server's API for the engines' loss counters, so a
@@ -532,6 +539,10 @@ type spoolWatch struct {
 	peak      int64
 	lastBusy  time.Time
 	connsPeak int64
+	// the pipeline's busy % (receiver, parsers together, writer) summed
+	// over the samples taken while a connection was open or logs arrived
+	busy  [3]float64
+	busyN int
 }
 
 // watchSpool starts sampling with an admin token (benchLogin).
@@ -551,6 +562,19 @@ func watchSpool(addr, token string, names []string) *spoolWatch {
 				var g spoolGauges
 				if benchStats(addr, token, n, &g) {
 					bytes, depth, conns = bytes+g.SpoolBytes, depth+g.SpoolDepth, conns+g.Connections
+					if g.Connections > 0 && len(names) == 1 {
+						for _, wk := range g.Workers {
+							switch {
+							case wk.Name == "receiver":
+								w.busy[0] += wk.BusyPct
+							case wk.Name == "writer":
+								w.busy[2] += wk.BusyPct
+							default:
+								w.busy[1] += wk.BusyPct
+							}
+						}
+						w.busyN++
+					}
 				}
 			}
 			w.peak, w.connsPeak = max(w.peak, bytes), max(w.connsPeak, conns)

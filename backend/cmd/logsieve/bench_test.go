@@ -181,6 +181,9 @@ func TestBenchOverTCPAndTLSStoresEverything(t *testing.T) {
 			f["protocol"] != c.protocol || f["framing"] != c.framing || f["backpressure_ms"] == "" {
 			t.Fatalf("bench %v: %v; want 20000 sent and stored over %s, no loss", args, f, c.protocol)
 		}
+		if parts := strings.Split(f["busy_pct"], "/"); len(parts) != 3 || parts[2] == "" {
+			t.Fatalf("bench %v: busy_pct=%q; want receiver/parsers/writer", args, f["busy_pct"])
+		}
 		if _, ok := f["tls_errors"]; ok != (c.protocol == "tls") || (ok && f["tls_errors"] != "0") {
 			t.Fatalf("bench %v: %v; want tls_errors=0 for tls only", args, f)
 		}
