@@ -22,14 +22,41 @@ func splitIPPort(v string) (ip, port string, ok bool) {
 		}
 		return host, v[colon+1:], true
 	}
-	if strings.IndexByte(host, ':') >= 0 {
-		return "", "", false
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil || !a.Is4() {
+	if !validIPv4(host) {
 		return "", "", false
 	}
 	return host, v[colon+1:], true
+}
+
+// validIPv4 reports whether netip.ParseAddr(s) returns an IPv4 address: four
+// fields of 1 to 3 ASCII digits separated by dots, each at most 255, with no
+// leading zero. It is ParseAddr's IPv4 rule without building an Addr (a
+// third of the extraction of an _ip key took).
+func validIPv4(s string) bool {
+	fields, val, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 1 && val == 0 {
+				return false // leading zero
+			}
+			val = val*10 + int(c-'0')
+			digits++
+			if val > 255 {
+				return false
+			}
+		case c == '.':
+			if digits == 0 || fields == 3 {
+				return false
+			}
+			fields++
+			val, digits = 0, 0
+		default:
+			return false
+		}
+	}
+	return fields == 3 && digits > 0
 }
 
 // validPort reports whether p is 1 to 5 ASCII digits with a value <= 65535.

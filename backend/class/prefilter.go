@@ -271,6 +271,13 @@ func (f *fastMatcher) matchAt(s string, p int, litFound bool) (cs, ce, work int,
 			ce = pos
 		}
 		it := &f.items[i]
+		if len(it.lit) == 1 { // a separator: compared without a call
+			if pos == len(s) || s[pos] != it.lit[0] {
+				return 0, 0, pos - p + 1, false
+			}
+			pos++
+			continue
+		}
 		if it.lit != "" {
 			if len(s)-pos < len(it.lit) || s[pos:pos+len(it.lit)] != it.lit {
 				return 0, 0, pos - p + 1, false

@@ -89,13 +89,19 @@ type parser struct {
 	ex      *class.Extractor
 	header  *syslog.Parser // nil when the engine parses no header
 	addrs   map[netip.Addr]string
+	last    netip.Addr // the sender of the previous row and its text:
+	lastIP  string     // datagrams come in runs from one sender
 	senders senderCache
 	tok     store.RowTokenizer
 }
 
 // senderIP returns the text form of a, cached: an engine has few senders.
 func (p *parser) senderIP(a netip.Addr) string {
+	if a == p.last && p.lastIP != "" {
+		return p.lastIP
+	}
 	if s, ok := p.addrs[a]; ok {
+		p.last, p.lastIP = a, s
 		return s
 	}
 	if len(p.addrs) > 4096 {
@@ -103,6 +109,7 @@ func (p *parser) senderIP(a netip.Addr) string {
 	}
 	s := a.String()
 	p.addrs[a] = s
+	p.last, p.lastIP = a, s
 	return s
 }
 

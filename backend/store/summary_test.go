@@ -630,3 +630,72 @@ func TestAppendTokenHashesAgreesWithHashToken(t *testing.T) {
 		}
 	}
 }
+
+// TestRowTokenizerCoversEveryTokenOfItsRows checks the parse workers' Row.Tokens
+// against AppendRowTokens, the writer's own hashes of a row, on runs of random
+// rows (tokens of every length and case, repeated across rows, values cut out
+// of their line or copied): every hash of a row is in its Tokens or in those
+// of an earlier row of its run (else a block summary would miss a token and a
+// search a row), and no row carries a hash that is not one of its own.
+func TestRowTokenizerCoversEveryTokenOfItsRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	// Words share long prefixes and differ in case: the tokenizer looks
+	// tokens up by their folded bytes before it hashes them.
+	words := make([]string, 60)
+	for i := range words {
+		b := []byte("Connection_state"[:rng.IntN(17)])
+		for range rng.IntN(12) {
+			b = append(b, "aBz09_\xc3"[rng.IntN(7)])
+		}
+		if len(b) == 0 {
+			b = append(b, 'q')
+		}
+		words[i] = string(b)
+	}
+	line := func() string {
+		var b strings.Builder
+		for range rng.IntN(60) {
+			b.WriteString(words[rng.IntN(len(words))])
+			b.WriteByte(" .:-<>,"[rng.IntN(7)])
+		}
+		return b.String()
+	}
+	var tok RowTokenizer
+	var toks []uint64
+	for run := range 3000 {
+		tok.NewRun()
+		have := map[uint64]bool{} // the hashes of the run's Tokens so far
+		for k := range 1 + rng.IntN(80) {
+			orig := line()
+			vals := make([]sql.NullString, 3)
+			for j := range vals {
+				switch rng.IntN(3) {
+				case 0:
+					if a, b := rng.IntN(len(orig)+1), rng.IntN(len(orig)+1); a <= b {
+						vals[j] = str(orig[a:b]) // cut out, edges anywhere
+					}
+				case 1:
+					vals[j] = str(words[rng.IntN(len(words))])
+				}
+			}
+			r := Row{Values: vals, Original: orig}
+			keep := rng.IntN(4) > 0
+			toks = tok.Tokens(toks[:0], &r, keep)
+			own := map[uint64]bool{}
+			for _, h := range AppendRowTokens(nil, &r, keep) {
+				own[h] = true
+			}
+			for _, h := range r.Tokens {
+				if !own[h] {
+					t.Fatalf("run %d row %d: unexpected hash %x in Tokens of %q", run, k, h, orig)
+				}
+				have[h] = true
+			}
+			for h := range own {
+				if !have[h] {
+					t.Fatalf("run %d row %d: hash %x of %q is in no Tokens of its run", run, k, h, orig)
+				}
+			}
+		}
+	}
+}

@@ -132,6 +132,9 @@ func eachTokenSpan(s string, f func(i, j int)) {
 
 // tokenSet is a set of token hashes (open addressing, linear probing; 0
 // stands for the hash 0, which is stored as 1: a rare extra false positive).
+// It grows when three quarters of its slots are taken: a block's ~16,400
+// distinct tokens fit 32,768 slots (256 KiB, within the core's L2), where a
+// half-full bound took 65,536 and a rehash of 16,384 per block.
 type tokenSet struct {
 	slots   []uint64
 	n       int
@@ -161,7 +164,7 @@ func (t *tokenSet) add(h uint64) {
 			return
 		case 0:
 			t.slots[i] = h
-			if t.n++; 2*t.n > len(t.slots) {
+			if t.n++; 4*t.n > 3*len(t.slots) {
 				t.grow()
 			}
 			return
@@ -254,9 +257,10 @@ func AppendRowTokens(dst []uint64, r *Row, keepOriginal bool) []uint64 {
 // tokens repeat from line to line), so the rows carry a fraction of their
 // hashes to the writer. The zero value is ready; one per goroutine.
 type RowTokenizer struct {
-	seen [1 << 10]uint64 // hashes of the run, by their low bits (some repeats get through)
-	n    int             // rows in the run so far
-	all  []uint64
+	seen  [1 << 10]uint64   // hashes of the run, by their low bits (some repeats get through)
+	short [1 << 10]uint64   // case-folded tokens of 3-7 bytes whose hash the run has (appendNew), by a hash of them
+	long  [1 << 8][2]uint64 // the same for tokens of 8-15 bytes
+	n     int               // rows in the run so far
 }
 
 // tokenRunRows is the longest run of a RowTokenizer: a block boundary inside
@@ -269,6 +273,8 @@ const tokenRunRows = 64
 func (t *RowTokenizer) NewRun() {
 	if t.n > 0 {
 		clear(t.seen[:])
+		clear(t.short[:])
+		clear(t.long[:])
 		t.n = 0
 	}
 }
@@ -279,16 +285,84 @@ func (t *RowTokenizer) Tokens(dst []uint64, r *Row, keepOriginal bool) []uint64 
 	if t.n == tokenRunRows {
 		t.NewRun()
 	}
-	t.all = AppendRowTokens(t.all[:0], r, keepOriginal)
 	from := len(dst)
-	for _, h := range t.all {
-		if s := &t.seen[h&(uint64(len(t.seen))-1)]; *s != h || h == 0 {
-			*s = h
-			dst = append(dst, h)
+	for _, v := range r.Values {
+		if v.Valid && !(keepOriginal && tokensWithin(v.String, r.Original)) {
+			dst = t.appendNew(dst, v.String)
 		}
+	}
+	if keepOriginal {
+		dst = t.appendNew(dst, r.Original)
 	}
 	r.Tokens, r.SharedTokens = dst[from:len(dst):len(dst)], t.n
 	t.n++
+	return dst
+}
+
+// appendNew appends the hashes of the tokens of s (appendTokenHashes) that
+// the run does not have yet. Most tokens of a line repeat from earlier lines
+// and most are shorter than 16 bytes: such a token is looked up by its
+// case-folded bytes first (the key of its bytes and length), and a repeat
+// costs no hash. A key is only stored once its hash is in dst or seen.
+func (t *RowTokenizer) appendNew(dst []uint64, s string) []uint64 {
+	var before, w uint64 // mask words k-1 and k (as in appendTokenHashes)
+	var starts [17]int32
+	ns := 0
+	for k := 0; k*64 <= len(s); k++ {
+		if k == 0 {
+			w = wordMask(s, 0)
+		}
+		var after uint64
+		if (k+1)*64 < len(s) {
+			after = wordMask(s, (k+1)*64)
+		}
+		prev1, prev2, prev3 := w<<1|before>>63, w<<2|before>>62, w<<3|before>>61
+		next1, next2 := w>>1|after<<63, w>>2|after<<62
+		st := w &^ prev1 & next1 & next2
+		en := ^w & prev1 & prev2 & prev3
+		base := int32(k * 64)
+		for ; st != 0; st &= st - 1 {
+			starts[ns] = base + int32(bits.TrailingZeros64(st))
+			ns++
+		}
+		ne := 0
+		for ; en != 0; en &= en - 1 {
+			i, j := int(starts[ne]), int(base)+bits.TrailingZeros64(en)
+			ne++
+			var h uint64
+			if n := j - i; n < 8 && i+8 <= len(s) {
+				m := uint64(1)<<(8*n) - 1
+				key := load64(s, i)&m | foldCase&m | uint64(n)<<56 // never 0: n >= 3
+				sk := &t.short[key*0x9e3779b97f4a7c15>>54]
+				if *sk == key {
+					continue // hashed earlier in the run
+				}
+				*sk = key
+				h = hashShort(key, n)
+			} else if n < 16 && i+16 <= len(s) {
+				m := uint64(1)<<(8*(n-8)) - 1
+				a := load64(s, i) | foldCase
+				b := load64(s, i+8)&m | foldCase&m | uint64(n)<<56 // never 0: n >= 8
+				lk := &t.long[(a^b*0xc2b2ae3d27d4eb4f)*0x9e3779b97f4a7c15>>56]
+				if lk[0] == a && lk[1] == b {
+					continue
+				}
+				*lk = [2]uint64{a, b}
+				h = hashToken(s, i, j)
+			} else {
+				h = hashToken(s, i, j)
+			}
+			if e := &t.seen[h&(uint64(len(t.seen))-1)]; *e != h || h == 0 {
+				*e = h
+				dst = append(dst, h)
+			}
+		}
+		if ns > ne {
+			starts[0] = starts[ne]
+		}
+		ns -= ne
+		before, w = w, after
+	}
 	return dst
 }
 
