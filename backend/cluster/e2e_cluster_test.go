@@ -275,7 +275,7 @@ func TestClusterSurvivesKilledNodes(t *testing.T) {
 	sentTo1 := (total + 1) / 2
 	sentTo2 := total / 2
 	t.Logf("events: %s", strings.Join(events, "; "))
-	t.Logf("not yet acked after the NATS kill: %s", strings.Join(samples, "; "))
+	t.Logf("held in memory after the NATS kill (received, neither acked nor in the unacked spool): %s", strings.Join(samples, "; "))
 	for _, n := range []*lnode{ingest1, ingest2} {
 		for _, l := range strings.Split(n.p.tail(1<<20), "\n") {
 			if strings.Contains(l, "publish") || strings.Contains(l, "NATS connection") {
