@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // Acks stall (NATS gone, as while a stream leader is elected): what the
@@ -13,7 +14,8 @@ import (
 // then killed (its disk copied as the kill leaves it) and started again:
 // every log is stored, once. A second start from the same disk, after the
 // acks (a kill between the acks and the mark), publishes copies that
-// JetStream drops: still once.
+// JetStream drops, and a third past its duplicate window copies the store
+// node finds claimed and stored: still once.
 func TestUnackedSpoolKeepsWhatAKillWouldLoseWhileAcksStall(t *testing.T) {
 	dataDir := t.TempDir()
 	c := startSpoolClusterWith(t, func(cfg *Config) { cfg.DataDir = dataDir })
@@ -35,7 +37,7 @@ func TestUnackedSpoolKeepsWhatAKillWouldLoseWhileAcksStall(t *testing.T) {
 		t.Fatalf("unexpected losses while acks stall: dropped %d, write errors %d", s.Dropped, s.WriteErrors)
 	}
 	dir := unackedDir(dataDir, "e1")
-	killA, killB := copyDir(t, dir), copyDir(t, dir)
+	killA, killB, killC := copyDir(t, dir), copyDir(t, dir), copyDir(t, dir)
 
 	// The kill: nothing the first node holds reaches NATS any more.
 	in.StopRetrying()
@@ -89,5 +91,25 @@ func TestUnackedSpoolKeepsWhatAKillWouldLoseWhileAcksStall(t *testing.T) {
 	}
 	if got := nums(t, ds); !slices.Equal(got, seqInts(0, total)) {
 		t.Fatalf("unexpected stored logs after the second replay; got %d rows; want 0..%d once each", len(got), total-1)
+	}
+	in3.Close()
+
+	// Past the duplicate window the copies reach the store node, which finds
+	// the batch ids claimed and stored.
+	cfg := st.stream.CachedInfo().Config
+	cfg.Duplicates = time.Second
+	if _, err := st.js.UpdateStream(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the window must pass: nothing to wait on
+	in4 := restart(killC)
+	waitFor(t, "the third replay found stored", func() bool {
+		return in4.Stats().PublishedRows == total-300 && st.Stats().DuplicateRows == total-300
+	})
+	if d := in4.Stats().PublishDuplicates; d != 0 {
+		t.Fatalf("JetStream still dropped %d copies past its window", d)
+	}
+	if got := nums(t, ds); !slices.Equal(got, seqInts(0, total)) {
+		t.Fatalf("unexpected stored logs after the replay past the window; got %d rows; want 0..%d once each", len(got), total-1)
 	}
 }
