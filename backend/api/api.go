@@ -65,6 +65,9 @@ type Server struct {
 	sys     *systemSampler
 	// peerClient sends the fan-out's requests to the other nodes.
 	peerClient *http.Client
+	// peerSnap is the last read of the node registry for engine stats
+	// (peer_snapshot.go).
+	peerSnap peerSnapshot
 }
 
 // New builds the application. Serve it with Listener (or App().Listen) and stop it with

@@ -56,6 +56,7 @@ type clusterCollector struct {
 	n       ClusterNode
 	metrics []clusterMetric
 	waiting *prometheus.Desc
+	unacked *prometheus.Desc
 }
 
 type clusterMetric struct {
@@ -79,6 +80,7 @@ func newClusterCollector(n ClusterNode) *clusterCollector {
 	add("claimed_elsewhere", "Deliveries left to the store node that claimed the batch (store).", func(s *cluster.Stats) uint64 { return s.ClaimedElsewhere })
 	add("store_errors", "Batches that could not be claimed, decoded or written (store).", func(s *cluster.Stats) uint64 { return s.StoreErrors })
 	c.waiting = prometheus.NewDesc("logsieve_cluster_waiting_rows", "Rows waiting for a JetStream ack now (ingest).", labels, nil)
+	c.unacked = prometheus.NewDesc("logsieve_cluster_unacked_spooled_rows", "Rows in the unacked spools on disk, not yet acked by JetStream (ingest).", labels, nil)
 	return c
 }
 
@@ -87,6 +89,7 @@ func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- m.desc
 	}
 	ch <- c.waiting
+	ch <- c.unacked
 }
 
 func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
@@ -95,4 +98,5 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.desc, prometheus.CounterValue, float64(m.get(&st)), st.Node, st.Role)
 	}
 	ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(st.WaitingRows), st.Node, st.Role)
+	ch <- prometheus.MustNewConstMetric(c.unacked, prometheus.GaugeValue, float64(st.UnackedSpooledRows), st.Node, st.Role)
 }

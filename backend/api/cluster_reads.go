@@ -231,12 +231,21 @@ func nodeState(node, role string, st engine.Stats) engineNodeStats {
 type clusterStats struct {
 	engine.Stats
 	Nodes []engineNodeStats `json:"nodes"`
+	// PeersAgeMs is how old the registry snapshot the other nodes' counters
+	// come from is (peer_snapshot.go): about 2 s more than their heartbeat;
+	// -1 when there is none yet (this node only). Absent in /metrics' use.
+	PeersAgeMs *int64 `json:"peers_age_ms,omitempty"`
 }
 
-// clusterEngineStats adds the engine's counters of the other ingest nodes
-// to own (this node's; left out when this node runs no listeners).
-func (s *Server) clusterEngineStats(ctx context.Context, name string, own engine.Stats) clusterStats {
-	return s.sumEngineStats(s.livePeers(ctx), name, own)
+// clusterEngineStats adds the engine's counters of the other ingest nodes,
+// from the last registry snapshot (never waiting for NATS), to own (this
+// node's; left out when this node runs no listeners).
+func (s *Server) clusterEngineStats(name string, own engine.Stats) clusterStats {
+	peers, at := s.cachedPeers()
+	out := s.sumEngineStats(peers, name, own)
+	age := peersAgeMs(at)
+	out.PeersAgeMs = &age
+	return out
 }
 
 // livePeers returns the other live nodes with their engine counters (none,

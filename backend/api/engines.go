@@ -134,7 +134,7 @@ func (s *Server) engineStats(c *fiber.Ctx) error {
 		return err
 	}
 	if s.d.Cluster != nil {
-		return c.JSON(s.clusterEngineStats(c.UserContext(), name, st))
+		return c.JSON(s.clusterEngineStats(name, st))
 	}
 	return c.JSON(st)
 }

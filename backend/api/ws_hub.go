@@ -13,7 +13,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/logsieve/logsieve/backend/auth"
-	"github.com/logsieve/logsieve/backend/cluster"
 	"github.com/logsieve/logsieve/backend/factory"
 	"github.com/logsieve/logsieve/backend/internal/fanout"
 )
@@ -130,25 +129,14 @@ type statsMessage struct {
 func (h *hub) statsMessage() []byte {
 	f := h.s.d.Factory
 	m := statsMessage{Type: "stats", T: h.s.d.Now().UnixMilli(), Engines: map[string]any{}, System: h.s.systemInfo()}
-	var peers []cluster.Peer
-	if h.s.d.Cluster != nil {
-		// The registry's answer, or this node only after a second: the push
-		// must not stall (the registry is refreshed every 2 s anyway), nor log
-		// every second while NATS is away.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		var err error
-		if peers, err = h.s.d.Cluster.Peers(ctx); err != nil {
-			h.s.d.Log.Debug("stats push: the node registry did not answer; this node only", "err", err)
-		}
-		cancel()
-	}
 	for _, e := range f.Engines() {
 		st, err := f.Stats(e.Name)
 		if err != nil {
 			continue
 		}
 		if h.s.d.Cluster != nil {
-			m.Engines[e.Name] = h.s.sumEngineStats(peers, e.Name, st)
+			// The registry's last snapshot: the push never waits on NATS.
+			m.Engines[e.Name] = h.s.clusterEngineStats(e.Name, st)
 		} else {
 			m.Engines[e.Name] = st
 		}

@@ -46,6 +46,12 @@ type Config struct {
 	RetryEvery   time.Duration // pause between connection and publish attempts; default 1 s
 	PublishWait  time.Duration // one publish attempt waits this long for its ack; default 1 s (a claim 5×)
 	ClaimTimeout time.Duration // a redelivered batch claimed by another node waits this long; default 2 s
+	// UnackedAfter: a message of an ingest node not acked this long is
+	// written to its engine's unacked spool on disk (<DataDir>/cluster/unacked/<engine>,
+	// unacked.go) and accepted; default 1 s, negative: never (no DataDir: never).
+	UnackedAfter time.Duration
+	// UnackedMaxBytes bounds each engine's unacked spool; default 1 GiB.
+	UnackedMaxBytes int64
 
 	// ackHook, when set, is called after a batch is committed; false
 	// skips its ack, as a store node dying right after the commit (tests).
@@ -118,6 +124,12 @@ func (c *Config) Fill() error {
 	}
 	if c.ClaimTimeout <= 0 {
 		c.ClaimTimeout = 2 * time.Second
+	}
+	if c.UnackedAfter == 0 {
+		c.UnackedAfter = time.Second
+	}
+	if c.UnackedMaxBytes <= 0 {
+		c.UnackedMaxBytes = 1 << 30
 	}
 	return nil
 }

@@ -212,6 +212,7 @@ func (n *Node) close() error {
 	}
 	if n.pub != nil {
 		n.pub.stopRetrying()
+		n.pub.close()
 	}
 	if n.nc != nil {
 		if n.nc.Drain() == nil {

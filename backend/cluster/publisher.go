@@ -68,9 +68,32 @@ func (p *Publisher) sink(engine string) *EngineSink {
 	s := p.sinks[engine]
 	if s == nil {
 		s = &EngineSink{p: p, subject: SubjectPrefix + engine}
+		cfg := p.n.cfg
+		if cfg.UnackedAfter > 0 && cfg.DataDir != "" {
+			u, err := openUnacked(s, unackedDir(cfg.DataDir, engine), cfg.UnackedMaxBytes)
+			if err != nil {
+				cfg.Log.Error("cannot open the unacked spool; unacked rows stay in memory", "engine", engine, "err", err)
+			} else {
+				s.unacked = u
+			}
+		}
 		p.sinks[engine] = s
 	}
 	return s
+}
+
+// close waits for the unacked spools' senders (after stopRetrying) and
+// closes the spools.
+func (p *Publisher) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for name, s := range p.sinks {
+		if s.unacked != nil {
+			if err := s.unacked.close(); err != nil {
+				p.n.cfg.Log.Warn("cannot close the unacked spool", "engine", name, "err", err)
+			}
+		}
+	}
 }
 
 // EngineSink publishes one engine's batches; it is the engine's Sink on an
@@ -80,6 +103,7 @@ type EngineSink struct {
 	subject string
 	buf     []byte
 	spoolID atomic.Pointer[string] // SetSpool
+	unacked *unacked               // nil: unacked rows stay in memory (unacked.go)
 
 	spoolMsgs []spoolMsg // writeSpooled's, reused
 }
@@ -187,8 +211,25 @@ const publishPause = 250 * time.Millisecond
 // that waited out its ack, or whose connection was lost (the client sends
 // it again once reconnected), is sent again at once; one that failed at once
 // waits min(RetryEvery, publishPause) first.
+//
+// With an unacked spool (unacked.go), a message is written there and
+// accepted instead once it has waited Config.UnackedAfter, or at once while
+// the spool holds messages not yet acked; it is sent and retried as above
+// when the spool is full or cannot be written.
 func (s *EngineSink) publish(id string, data []byte, n int) error {
+	if u := s.unacked; u != nil && u.busy() {
+		if err := u.add(id, data, n); err == nil {
+			return nil
+		}
+	}
+	return s.send(id, data, n, s.unacked != nil)
+}
+
+// send is publish's retry loop; with spill, a message not acked after
+// Config.UnackedAfter goes to the unacked spool (when it can take it).
+func (s *EngineSink) send(id string, data []byte, n int, spill bool) error {
 	p := s.p
+	start := time.Now()
 	msg := &nats.Msg{Subject: s.subject, Data: data, Header: nats.Header{}}
 	p.waiting.Add(int64(n))
 	defer p.waiting.Add(-int64(n))
@@ -215,6 +256,12 @@ func (s *EngineSink) publish(id string, data []byte, n int) error {
 			return nil
 		}
 		p.retries.Add(1)
+		if spill && time.Since(start) >= p.n.cfg.UnackedAfter {
+			if s.unacked.add(id, data, n) == nil {
+				return nil
+			}
+			spill = false // full: wait for the ack as without a spool
+		}
 		if attempt == 1 || attempt%30 == 0 {
 			p.n.cfg.Log.Warn("cannot publish a batch to NATS; retrying", "subject", s.subject, "batch", id, "rows", n, "attempt", attempt, "err", err)
 		}
@@ -246,6 +293,9 @@ type Stats struct {
 	PublishRetries    uint64 `json:"publish_retries"`
 	WaitingRows       int64  `json:"waiting_rows"`
 	PublishDuplicates uint64 `json:"publish_duplicates"`
+	// UnackedSpooledRows: rows written to the unacked spools on disk
+	// (unacked.go) and not acked yet.
+	UnackedSpooledRows int64 `json:"unacked_spooled_rows"`
 	// Store: batches and rows committed, rows of redelivered batches found
 	// already stored, batches left for the node that claimed them, write
 	// failures (the batch is delivered again).
@@ -257,7 +307,15 @@ type Stats struct {
 }
 
 func (p *Publisher) stats() Stats {
-	return Stats{Node: p.n.cfg.Node, Role: p.n.cfg.Role,
+	var spooled int64
+	p.mu.Lock()
+	for _, s := range p.sinks {
+		if s.unacked != nil {
+			spooled += s.unacked.rows.Load()
+		}
+	}
+	p.mu.Unlock()
+	return Stats{UnackedSpooledRows: spooled, Node: p.n.cfg.Node, Role: p.n.cfg.Role,
 		PublishedBatches: p.batches.Load(), PublishedRows: p.rows.Load(),
 		PublishRetries: p.retries.Load(), WaitingRows: p.waiting.Load(), PublishDuplicates: p.dups.Load()}
 }

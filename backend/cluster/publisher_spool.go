@@ -50,7 +50,12 @@ func (s *EngineSink) writeSpooled(sc *store.Schema, rows []store.Row, limit int,
 		}
 	}
 	s.spoolMsgs = msgs
-	acked := s.publishAll(buf, msgs)
+	var acked []bool
+	if u := s.unacked; u != nil && u.busy() {
+		acked = make([]bool, len(msgs)) // behind the unacked spool (publish)
+	} else {
+		acked = s.publishAll(buf, msgs)
+	}
 	done := 0
 	for i, m := range msgs {
 		if !acked[i] {

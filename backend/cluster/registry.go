@@ -114,6 +114,7 @@ func Sum(nodes []Stats) Stats {
 		t.PublishRetries += s.PublishRetries
 		t.WaitingRows += s.WaitingRows
 		t.PublishDuplicates += s.PublishDuplicates
+		t.UnackedSpooledRows += s.UnackedSpooledRows
 		t.StoredBatches += s.StoredBatches
 		t.StoredRows += s.StoredRows
 		t.DuplicateRows += s.DuplicateRows

@@ -196,6 +196,15 @@ type spoolCluster struct {
 
 func startSpoolCluster(t *testing.T) spoolCluster {
 	t.Helper()
+	// These tests are of the engine's spool: the unacked spool (which would
+	// take the rows first) is off.
+	return startSpoolClusterWith(t, func(c *Config) { c.UnackedAfter = -1 })
+}
+
+// startSpoolClusterWith is startSpoolCluster with the ingest node's
+// setting tuned.
+func startSpoolClusterWith(t *testing.T, tune func(*Config)) spoolCluster {
+	t.Helper()
 	c := spoolCluster{ns: startNATSOnPort(t)}
 	c.url = c.ns.srv.ClientURL()
 	ds, days := engineDays(t)
@@ -204,7 +213,10 @@ func startSpoolCluster(t *testing.T) spoolCluster {
 	if err := c.st.StartStore(t.Context(), days); err != nil {
 		t.Fatal(err)
 	}
-	c.in = startNode(t, c.url, "in", RoleIngest, func(c *Config) { c.PublishWait = 200 * time.Millisecond })
+	c.in = startNode(t, c.url, "in", RoleIngest, func(c *Config) {
+		c.PublishWait = 200 * time.Millisecond
+		tune(c)
+	})
 	c.spoolDir = filepath.Join(t.TempDir(), "spool")
 	c.e = spoolingEngine(t, c.in, udpPort(t), c.spoolDir)
 	return c
