@@ -81,13 +81,13 @@ type Config struct {
 	// no dir: no spool, a full queue drops). SpoolSegmentBytes (default
 	// 64 MiB) and SpoolFault (called before each spool write) are for tests.
 	SpoolDir          string
-	// SpoolOwner is the identity of the engine's definition (spool.Claim):
-	// a spool in SpoolDir of another one is moved to SpoolOrphans, not
-	// replayed.
-	SpoolOwner, SpoolOrphans string
 	SpoolMaxBytes     int64
 	SpoolSegmentBytes int64
 	SpoolFault        func() error
+	// SpoolOwner is the identity of the engine's definition (spool.Claim):
+	// a spool in SpoolDir of another one is moved to SpoolOrphans, not
+	// replayed ("" SpoolOrphans: no check).
+	SpoolOwner, SpoolOrphans string
 
 	// ReusePort sets SO_REUSEPORT on the listener: several processes (cluster
 	// ingest nodes on one box) share the engine's port and the kernel spreads
