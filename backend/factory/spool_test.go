@@ -14,7 +14,7 @@ func TestEnginesSpoolUnderTheDataDirAndPurgeRemovesIt(t *testing.T) {
 	e := openSeeded(t, t.TempDir())
 	e.f.SetSpoolMaxBytes(1 << 20)
 	s := e.create(t, "edge")
-	cfg := e.f.engineConfig(s, time.UTC)
+	cfg := e.f.engineConfig(s, time.UTC, nil)
 	if want := filepath.Join(e.dir, "spool", "edge"); cfg.SpoolDir != want || cfg.SpoolMaxBytes != 1<<20 {
 		t.Fatalf("engine spool; got %q, %d bytes; want %q, 1048576", cfg.SpoolDir, cfg.SpoolMaxBytes, want)
 	}
