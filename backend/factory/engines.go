@@ -302,7 +302,7 @@ func (f *Factory) updateEngine(name string, base *EngineSpec, s EngineSpec) erro
 	if err != nil {
 		return err
 	}
-	if base != nil && m.spec != *base {
+	if base != nil && !sameDefinition(m.spec, *base) {
 		return conflict("", "engine %q was changed meanwhile; reload and try again", name)
 	}
 	if s.Name != name {
@@ -372,6 +372,14 @@ func (f *Factory) redefine(m *managed, s EngineSpec, loc *time.Location) error {
 	}
 	m.spec = s
 	return nil
+}
+
+// sameDefinition reports whether a and b define the engine alike; the
+// spool id is not the caller's to give (it may come from before the engine
+// existed, or from a spec built by hand).
+func sameDefinition(a, b EngineSpec) bool {
+	b.spoolID = a.spoolID
+	return a == b
 }
 
 // newSpoolID returns the identity of a new engine definition (spool.Claim).
