@@ -71,6 +71,12 @@ type peerTarget struct {
 // address, and named missing if it does not answer); and the names of those
 // left out (no address, or past maxPeers).
 func (s *Server) storePeers(ctx context.Context) (peers []peerTarget, missing []string) {
+	return s.peersFor(ctx, false)
+}
+
+// peersFor is storePeers, with the live ingest-only nodes too when
+// withIngest (a purge: they hold spools of the engine).
+func (s *Server) peersFor(ctx context.Context, withIngest bool) (peers []peerTarget, missing []string) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	self := s.d.Cluster.Stats().Node
@@ -87,7 +93,7 @@ func (s *Server) storePeers(ctx context.Context) (peers []peerTarget, missing []
 		byName[p.Node] = p
 	}
 	for _, p := range live {
-		if p.Stores() {
+		if p.Stores() || withIngest && p.Ingests() {
 			if p.Addr == "" {
 				p.Addr = byName[p.Node].Addr
 			}
@@ -100,10 +106,10 @@ func (s *Server) storePeers(ctx context.Context) (peers []peerTarget, missing []
 		p := byName[n]
 		switch {
 		case p.Addr == "":
-			s.d.Log.Warn("fan-out: a store node announced no API address (set its --advertise)", "node", p.Node)
+			s.d.Log.Warn("fan-out: a node announced no API address (set its --advertise)", "node", p.Node)
 			missing = append(missing, p.Node)
 		case len(peers) >= maxPeers:
-			s.d.Log.Warn("fan-out: more store nodes than asked at once", "node", p.Node, "max", maxPeers)
+			s.d.Log.Warn("fan-out: more nodes than asked at once", "node", p.Node, "max", maxPeers)
 			missing = append(missing, p.Node)
 		default:
 			peers = append(peers, peerTarget{p.Node, p.Addr})

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -12,19 +13,20 @@ import (
 )
 
 // A cluster's DELETE /engines/:name?purge=true deletes the engine once (the
-// metadata bucket takes the delete to every node) and its day files on every
-// store node: the node that answers deletes its own, then sends the same
-// request, signed, to every other store node (the peers a query fan-out
-// asks). A store node answering such a peer request deletes its day files
-// and spool of the engine once the delete reached it (waiting up to
-// peerPurgeWait), never the engine itself.
+// metadata bucket takes the delete to every node) and its files on every
+// node: the node that answers deletes its own, then sends the same request,
+// signed, to every other store node (the peers a query fan-out asks) and
+// every live ingest node with an API address. A node answering such a peer
+// request deletes its day files, overflow spool and unacked spool of the
+// engine once the delete reached it (waiting up to peerPurgeWait), never
+// the engine itself.
 
 // peerPurgeWait is how long a store node waits for the engine's delete to
 // reach it before it refuses a peer's purge.
 const peerPurgeWait = 5 * time.Second
 
-// purgeResult is a cluster's answer to a purge: the store nodes whose day
-// files of the engine are gone, and those that could not delete them.
+// purgeResult is a cluster's answer to a purge: the nodes whose files of
+// the engine are gone, and those that could not delete them.
 type purgeResult struct {
 	Purged    []string      `json:"purged"`
 	NotPurged []nodeFailure `json:"not_purged"`
@@ -36,10 +38,25 @@ type nodeFailure struct {
 	Error string `json:"error"`
 }
 
-// purgeOnPeers asks every other store node to delete its day files of engine
-// name (this node deleted its own).
+// unackedPurger is the cluster node's part of a purge: its unacked spool
+// of the engine (ingest nodes).
+type unackedPurger interface{ PurgeUnacked(engine string) error }
+
+// purgeUnacked deletes this node's unacked spool of engine name (nothing
+// on a single box).
+func (s *Server) purgeUnacked(name string) error {
+	if p, ok := s.d.Cluster.(unackedPurger); ok {
+		if err := p.PurgeUnacked(name); err != nil {
+			return fmt.Errorf("cannot purge the unacked spool of engine %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// purgeOnPeers asks every other store node and live ingest node to delete
+// its files of engine name (this node deleted its own).
 func (s *Server) purgeOnPeers(ctx context.Context, name string) purgeResult {
-	peers, noAddr := s.storePeers(ctx)
+	peers, noAddr := s.peersFor(ctx, true)
 	out := purgeResult{Purged: []string{s.d.Cluster.Stats().Node}, NotPurged: []nodeFailure{}}
 	for _, n := range noAddr {
 		out.NotPurged = append(out.NotPurged, nodeFailure{n, "not asked: no API address announced, or more store nodes than asked at once"})
@@ -56,14 +73,14 @@ func (s *Server) purgeOnPeers(ctx context.Context, name string) purgeResult {
 		}
 	}
 	if len(out.NotPurged) > 0 {
-		s.d.Log.Warn("engine purge: store nodes that kept their day files (delete <data>/engines/<name> there by hand)",
+		s.d.Log.Warn("engine purge: nodes that kept their files (delete <data>/engines/<name>, <data>/spool/<name> and <data>/cluster/unacked/<name> there by hand)",
 			"engine", name, "nodes", out.NotPurged)
 	}
 	return out
 }
 
 // purgeForPeer answers another node's purge: this node's day files and
-// spool of engine name are deleted once the engine is no longer defined
+// spools of engine name are deleted once the engine is no longer defined
 // here.
 func (s *Server) purgeForPeer(c *fiber.Ctx, name string) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), peerPurgeWait)
@@ -72,10 +89,13 @@ func (s *Server) purgeForPeer(c *fiber.Ctx, name string) error {
 	defer tick.Stop()
 	for {
 		err := s.d.Factory.PurgeFiles(name)
+		if err == nil {
+			err = s.purgeUnacked(name)
+		}
 		var fe *factory.Error
 		if !errors.As(err, &fe) || fe.Kind != factory.Conflict {
 			if err == nil {
-				s.d.Log.Info("engine purged at another node's request: day files and spool deleted", "engine", name, "by", c.Locals(peerLocal))
+				s.d.Log.Info("engine purged at another node's request: day files and spools deleted", "engine", name, "by", c.Locals(peerLocal))
 				return c.SendStatus(http.StatusNoContent)
 			}
 			return err

@@ -89,6 +89,9 @@ func (s *Server) deleteEngine(c *fiber.Ctx) error {
 	}
 	s.audit(c, "engine.delete", name)
 	if purge && s.d.Cluster != nil {
+		if err := s.purgeUnacked(name); err != nil {
+			return err
+		}
 		return c.JSON(s.purgeOnPeers(c.UserContext(), name))
 	}
 	return c.SendStatus(http.StatusNoContent)

@@ -161,7 +161,19 @@ func (n *Node) setUp(ctx context.Context) error {
 func (n *Node) Config() Config { return n.cfg }
 
 // Sink returns the publisher of engine's batches (ingest roles).
-func (n *Node) Sink(engine string) *EngineSink { return n.pub.sink(engine) }
+func (n *Node) Sink(engine string) *EngineSink { return n.pub.sink(engine, "", nil) }
+
+// SinkFor is Sink for the engine definition of spool id owner (the engine
+// record's SpoolID): an unacked spool an earlier definition of the same
+// name left is moved aside, not published, and reported to orphaned
+// (docs/cluster.md).
+func (n *Node) SinkFor(engine, owner string, orphaned func(path string, bytes int64)) *EngineSink {
+	return n.pub.sink(engine, owner, orphaned)
+}
+
+// PurgeUnacked deletes this node's unacked spool of engine, which is no
+// longer defined (a purge of the engine).
+func (n *Node) PurgeUnacked(engine string) error { return n.pub.purgeUnacked(engine) }
 
 // Stats returns the node's counters.
 func (n *Node) Stats() Stats {

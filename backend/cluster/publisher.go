@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/logsieve/logsieve/backend/spool"
 	"github.com/logsieve/logsieve/backend/store"
 )
 
@@ -61,25 +64,83 @@ func (p *Publisher) lostSignal() <-chan struct{} {
 
 func (p *Publisher) stopRetrying() { p.cancel() }
 
-// sink returns engine's sink, one per engine name.
-func (p *Publisher) sink(engine string) *EngineSink {
+// sink returns engine's sink, one per engine name and owner (the engine
+// definition's spool id, spool.Claim): a sink of an earlier definition of
+// the engine is retired first (its unacked sender stopped, its spool
+// closed), and an unacked spool of another owner is moved to
+// <DataDir>/cluster/unacked/_orphaned/ and reported to orphaned (when set),
+// not published.
+func (p *Publisher) sink(engine, owner string, orphaned func(path string, bytes int64)) *EngineSink {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	s := p.sinks[engine]
-	if s == nil {
-		s = &EngineSink{p: p, subject: SubjectPrefix + engine}
-		cfg := p.n.cfg
-		if cfg.UnackedAfter > 0 && cfg.DataDir != "" {
-			u, err := openUnacked(s, unackedDir(cfg.DataDir, engine), cfg.UnackedMaxBytes)
-			if err != nil {
-				cfg.Log.Error("cannot open the unacked spool; unacked rows stay in memory", "engine", engine, "err", err)
-			} else {
-				s.unacked = u
+	old := p.sinks[engine]
+	if old != nil && old.owner == owner {
+		p.mu.Unlock()
+		return old
+	}
+	delete(p.sinks, engine)
+	p.mu.Unlock()
+	if old != nil {
+		old.retire()
+	}
+	s := &EngineSink{p: p, subject: SubjectPrefix + engine, owner: owner}
+	s.ctx, s.cancel = context.WithCancel(p.ctx)
+	cfg := p.n.cfg
+	if cfg.UnackedAfter > 0 && cfg.DataDir != "" {
+		dir := unackedDir(cfg.DataDir, engine)
+		o, err := spool.Claim(dir, filepath.Join(cfg.DataDir, "cluster", "unacked", OrphanedDir), owner)
+		if o != nil {
+			cfg.Log.Warn("unacked spool: a spool left by an earlier engine of this name was moved aside, not published",
+				"engine", engine, "path", o.Path, "bytes", o.Bytes)
+			if orphaned != nil {
+				orphaned(o.Path, o.Bytes)
 			}
 		}
-		p.sinks[engine] = s
+		var u *unacked
+		if err == nil {
+			u, err = openUnacked(s, dir, cfg.UnackedMaxBytes)
+		}
+		if err != nil {
+			cfg.Log.Error("cannot open the unacked spool; unacked rows stay in memory", "engine", engine, "err", err)
+		} else {
+			s.unacked = u
+		}
 	}
+	p.mu.Lock()
+	p.sinks[engine] = s
+	p.mu.Unlock()
 	return s
+}
+
+// OrphanedDir is the folder of <DataDir>/cluster/unacked where an unacked
+// spool of an earlier definition of an engine is moved (the leading '_'
+// keeps it apart from every engine name).
+const OrphanedDir = "_orphaned"
+
+// retire stops the sink of an engine definition that is gone: its unacked
+// sender stops (what it holds stays on disk) and its spool is closed.
+func (s *EngineSink) retire() {
+	s.cancel()
+	if s.unacked != nil {
+		if err := s.unacked.close(); err != nil {
+			s.p.n.cfg.Log.Warn("cannot close the unacked spool", "subject", s.subject, "err", err)
+		}
+	}
+}
+
+// purgeUnacked deletes the unacked spool of engine: its sink is retired
+// first (the engine is gone).
+func (p *Publisher) purgeUnacked(engine string) error {
+	p.mu.Lock()
+	old := p.sinks[engine]
+	delete(p.sinks, engine)
+	p.mu.Unlock()
+	if old != nil {
+		old.retire()
+	}
+	if p.n.cfg.DataDir == "" {
+		return nil
+	}
+	return os.RemoveAll(unackedDir(p.n.cfg.DataDir, engine))
 }
 
 // close waits for the unacked spools' senders (after stopRetrying) and
@@ -101,6 +162,11 @@ func (p *Publisher) close() {
 type EngineSink struct {
 	p       *Publisher
 	subject string
+	owner   string // the engine definition's spool id (sink)
+	// ctx ends at shutdown or when the sink is retired (its engine
+	// definition is gone): retries and the unacked sender stop.
+	ctx     context.Context
+	cancel  context.CancelFunc
 	buf     []byte
 	spoolID atomic.Pointer[string] // SetSpool
 	unacked *unacked               // nil: unacked rows stay in memory (unacked.go)
@@ -235,7 +301,7 @@ func (s *EngineSink) send(id string, data []byte, n int, spill bool) error {
 	defer p.waiting.Add(-int64(n))
 	for attempt := 1; ; attempt++ {
 		lost := p.lostSignal()
-		ctx, cancel := context.WithTimeout(p.ctx, p.n.cfg.PublishWait)
+		ctx, cancel := context.WithTimeout(s.ctx, p.n.cfg.PublishWait)
 		var lostConn atomic.Bool
 		go func() {
 			select {
@@ -270,7 +336,7 @@ func (s *EngineSink) send(id string, data []byte, n int, spill bool) error {
 			pause = 0
 		}
 		select {
-		case <-p.ctx.Done():
+		case <-s.ctx.Done():
 			return fmt.Errorf("cannot publish batch %q of %d rows to %q: gave up at shutdown: %w", id, n, s.subject, err)
 		case <-time.After(pause):
 		}

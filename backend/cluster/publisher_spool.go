@@ -107,7 +107,7 @@ func (s *EngineSink) publishAll(buf []byte, msgs []spoolMsg) []bool {
 				expired = true
 			case <-lost:
 				expired = true
-			case <-p.ctx.Done():
+			case <-s.ctx.Done():
 				expired = true
 			}
 		}

@@ -154,7 +154,7 @@ func (u *unacked) run() {
 				u.mu.Lock()
 				u.sp.Tidy()
 				u.mu.Unlock()
-			case <-p.ctx.Done():
+			case <-u.s.ctx.Done():
 				return
 			}
 			continue

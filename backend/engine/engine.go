@@ -84,6 +84,10 @@ type Config struct {
 	SpoolMaxBytes     int64
 	SpoolSegmentBytes int64
 	SpoolFault        func() error
+	// SpoolOwner is the identity of the engine's definition (spool.Claim):
+	// a spool in SpoolDir of another one is moved to SpoolOrphans, not
+	// replayed ("" SpoolOrphans: no check).
+	SpoolOwner, SpoolOrphans string
 
 	// ReusePort sets SO_REUSEPORT on the listener: several processes (cluster
 	// ingest nodes on one box) share the engine's port and the kernel spreads

@@ -73,6 +73,19 @@ func (e *Engine) openSpool(w *store.Writer) (*spool.Spool, error) {
 			return e.spoolDays.MaxSpoolMark(context.Background())
 		}
 	}
+	if e.cfg.SpoolOrphans != "" {
+		o, err := spool.Claim(e.cfg.SpoolDir, e.cfg.SpoolOrphans, e.cfg.SpoolOwner)
+		if o != nil {
+			e.cfg.Log.Warn("spool: a spool left by an earlier engine of this name was moved aside, not replayed",
+				"engine", e.cfg.Name, "path", o.Path, "bytes", o.Bytes)
+			e.events.Add(LevelWarning, "spool: %d bytes left by an earlier engine of this name moved to %s, not replayed", o.Bytes, o.Path)
+			// What this engine's earlier run left there is not its own.
+			e.spc.logs.Store(0)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	sp, err := spool.Open(e.cfg.SpoolDir, opt)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package factory
 
 import (
+	"crypto/rand"
 	"fmt"
 	"net/netip"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/meta"
+	"github.com/logsieve/logsieve/backend/spool"
 	"github.com/logsieve/logsieve/backend/store"
 	"github.com/logsieve/logsieve/backend/syslog"
 	"github.com/logsieve/logsieve/backend/tlscert"
@@ -40,6 +42,11 @@ type EngineSpec struct {
 	// TLSClientCA (tls): a PEM file of CAs; when set, every client must
 	// present a certificate signed by one of them.
 	TLSClientCA string `json:"tls_client_ca"`
+
+	// spoolID is the record's SpoolID: the identity of this definition of
+	// the engine, which its spools carry (set by CreateEngine, kept by
+	// updates; "" for an engine from before it existed).
+	spoolID string
 }
 
 // EngineInfo is an engine's definition and state.
@@ -67,6 +74,7 @@ func specFromRecord(r meta.EngineRecord) EngineSpec {
 		Enabled: r.Enabled, AcceptUnknown: r.AcceptUnknown,
 		MaxMessageBytes: r.MaxMessageBytes, MaxConnections: r.MaxConnections, SyslogHeader: r.SyslogHeader}
 	s.TLSClientCA = r.TLSClientCA
+	s.spoolID = r.SpoolID
 	if s.Protocol == "" {
 		s.Protocol = "udp"
 	}
@@ -88,6 +96,7 @@ func (s EngineSpec) record() meta.EngineRecord {
 		Enabled: s.Enabled, AcceptUnknown: s.AcceptUnknown,
 		MaxMessageBytes: s.MaxMessageBytes, MaxConnections: s.MaxConnections, SyslogHeader: s.SyslogHeader}
 	r.TLSClientCA = s.TLSClientCA
+	r.SpoolID = s.spoolID
 	return r
 }
 
@@ -218,6 +227,7 @@ func (f *Factory) CreateEngine(s EngineSpec) error {
 	if err := f.portTaken(s, ""); err != nil {
 		return err
 	}
+	s.spoolID = newSpoolID(f.cfg.Now)
 	m := &managed{spec: s, events: f.newEventLog(s.Name), days: store.NewDays(store.EngineDir(f.cfg.DataDir, s.Name))}
 	f.attach(m, loc)
 	if s.Enabled {
@@ -292,12 +302,13 @@ func (f *Factory) updateEngine(name string, base *EngineSpec, s EngineSpec) erro
 	if err != nil {
 		return err
 	}
-	if base != nil && m.spec != *base {
+	if base != nil && !sameDefinition(m.spec, *base) {
 		return conflict("", "engine %q was changed meanwhile; reload and try again", name)
 	}
 	if s.Name != name {
 		return invalid("name", "an engine cannot be renamed (from %q to %q)", name, s.Name)
 	}
+	s.spoolID = m.spec.spoolID // the same engine: its spools stay its own
 	loc, err := f.validate(s)
 	if err != nil {
 		return err
@@ -361,6 +372,25 @@ func (f *Factory) redefine(m *managed, s EngineSpec, loc *time.Location) error {
 	}
 	m.spec = s
 	return nil
+}
+
+// sameDefinition reports whether a and b define the engine alike; the
+// spool id is not the caller's to give (it may come from before the engine
+// existed, or from a spec built by hand).
+func sameDefinition(a, b EngineSpec) bool {
+	b.spoolID = a.spoolID
+	return a == b
+}
+
+// newSpoolID returns the identity of a new engine definition (spool.Claim).
+func newSpoolID(now func() time.Time) string {
+	t := time.Now()
+	if now != nil {
+		t = now()
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return spool.NewOwner(t, b[:])
 }
 
 // DeleteEngine stops and removes an engine; purge also deletes its day files.

@@ -175,8 +175,7 @@ func New(cfg Config) (*Factory, error) {
 // attach gives m a new (stopped) engine for its spec, with its event log, its
 // clients and the disk guard's pause (f.mu held, or f not yet shared).
 func (f *Factory) attach(m *managed, loc *time.Location) {
-	cfg := f.engineConfig(m.spec, loc)
-	cfg.Events = m.events
+	cfg := f.engineConfig(m.spec, loc, m.events)
 	cfg.Days = m.days
 	m.eng = engine.New(cfg, f.classes[m.spec.Class])
 	m.eng.SetRowSink(f.alerts)
@@ -186,8 +185,10 @@ func (f *Factory) attach(m *managed, loc *time.Location) {
 	}
 }
 
-func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Config {
-	cfg := engine.Config{
+// engineConfig is the config of an engine of spec; EngineTuning sees events
+// (the engine's event log) in it.
+func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location, events *engine.EventLog) engine.Config {
+	cfg := engine.Config{Events: events,
 		Name: spec.Name, Protocol: spec.Protocol, Bind: spec.Bind, Port: spec.Port,
 		MaxMessageBytes: spec.MaxMessageBytes, MaxConnections: spec.MaxConnections,
 		GetCertificate: f.certs.GetCertificate, ClientCA: spec.TLSClientCA,
@@ -195,6 +196,7 @@ func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location) engine.Confi
 		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal, SyslogHeader: spec.SyslogHeader,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,
 		SpoolDir: SpoolDir(f.cfg.DataDir, spec.Name), SpoolMaxBytes: f.cfg.SpoolMaxBytes,
+		SpoolOrphans: filepath.Join(f.cfg.DataDir, "spool", OrphanedDir), SpoolOwner: spec.spoolID,
 	}
 	if f.cfg.EngineTuning != nil {
 		f.cfg.EngineTuning(&cfg)
@@ -321,6 +323,12 @@ func (f *Factory) SetSpoolMaxBytes(n int64) {
 	f.cfg.SpoolMaxBytes = n
 	f.mu.Unlock()
 }
+
+// OrphanedDir is where, under <data>/spool and <data>/cluster/unacked, a
+// spool of an earlier definition of an engine is moved when a later one of
+// the same name starts (spool.Claim). Its leading '_' keeps it apart from
+// every engine name.
+const OrphanedDir = "_orphaned"
 
 // SpoolDir is the overflow spool directory of the engine called name.
 func SpoolDir(dataDir, name string) string {

@@ -58,6 +58,11 @@ func (f *Factory) syncEngine(name string) error {
 		return fmt.Errorf("cannot apply engine %q: %w", name, err)
 	}
 	if have {
+		if s.spoolID == "" {
+			// Written by a node of a version before spool ids (a rolling
+			// upgrade): the same engine, its spools stay its own.
+			s.spoolID = m.spec.spoolID
+		}
 		if err := f.redefine(m, s, loc); err != nil {
 			m.spec = s // the record is the truth; the engine shows why it does not run
 			return fmt.Errorf("cannot apply engine %q: %w", name, err)

@@ -25,7 +25,7 @@ func TestUpdateFromAStaleDefinitionIsAConflict(t *testing.T) {
 		t.Fatalf("unexpected error; got %v; want a Conflict", err)
 	}
 	got, _ := e.f.Engine("fw")
-	if got.EngineSpec != theirs {
+	if !sameDefinition(got.EngineSpec, theirs) {
 		t.Fatalf("unexpected definition; got %+v; want %+v", got.EngineSpec, theirs)
 	}
 	mine = theirs

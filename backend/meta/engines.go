@@ -31,6 +31,14 @@ type EngineRecord struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 
+	// SpoolID names this definition of the engine: its spools (overflow,
+	// unacked) carry it, and a later engine of the same name does not replay
+	// them (spool.Claim). Set at creation, kept by every update, replicated
+	// with the record, so the same on every cluster node. "" : an engine
+	// from before it existed (spool.LegacyOwner; AutoMigrate adds the
+	// column empty).
+	SpoolID string `gorm:"not null;default:''"`
+
 	// TLSClientCA (tls): PEM file of the CAs client certificates must chain
 	// to; "" asks for none.
 	TLSClientCA string

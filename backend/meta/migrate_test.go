@@ -65,6 +65,11 @@ func TestOpenUpgradesTheFirstReleasesDataDir(t *testing.T) {
 		if e.Protocol != "udp" || e.SyslogHeader != "none" || e.MaxMessageBytes != 65536 || e.MaxConnections != 1024 || e.Enabled {
 			t.Errorf("unexpected upgraded engine; got %+v; want udp, syslog_header none, the stream defaults, disabled", e)
 		}
+		// No spool id: the engine adopts a spool written before spool ids
+		// (spool.LegacyOwner).
+		if e.SpoolID != "" {
+			t.Errorf("spool id of an upgraded engine; got %q; want none", e.SpoolID)
+		}
 	}
 	if engines[0].Name != "core" || engines[1].Name != "edge" || engines[1].Timezone != "Europe/Berlin" || engines[1].RetentionDays != 14 {
 		t.Errorf("unexpected engine definitions; got %+v", engines)

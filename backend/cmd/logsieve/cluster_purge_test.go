@@ -65,16 +65,28 @@ func TestClusterPurgeReachesEveryStoreNode(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir(s2, "two"), "2026-12-01.sqlite3"), []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The ingest node's spools of the engine: its unacked spool (opened
+	// with the engine) and an overflow spool.
+	unacked := filepath.Join(in.dir, "cluster", "unacked", "two")
+	waitUntil(t, "the ingest node's unacked spool of two", func() (bool, any) { return exists(unacked), unacked })
+	overflow := filepath.Join(in.dir, "spool", "two")
+	if err := os.MkdirAll(overflow, 0o750); err != nil {
+		t.Fatal(err)
+	}
 	s2.cancel()
 	err = <-s2.done
 	s2.done <- err
+	// Purged through s1: the ingest node is asked too, and deletes its spools.
 	got = purgeAnswer{}
-	in.call(t, "DELETE", "/api/v1/engines/two?purge=true", nil, 200, &got)
-	if len(got.NotPurged) != 1 || got.NotPurged[0].Node != "s2" || got.NotPurged[0].Error == "" || len(got.Purged) != 2 {
-		t.Fatalf("unexpected purge answer with s2 down %+v; want s2 not purged", got)
+	s1.call(t, "DELETE", "/api/v1/engines/two?purge=true", nil, 200, &got)
+	if len(got.NotPurged) != 1 || got.NotPurged[0].Node != "s2" || got.NotPurged[0].Error == "" || len(got.Purged) != 2 || got.Purged[1] != "in" {
+		t.Fatalf("unexpected purge answer with s2 down %+v; want s1 and in purged, s2 not", got)
 	}
 	if !exists(dir(s2, "two")) {
 		t.Fatal("the day files of a store node that was down are gone")
+	}
+	if exists(unacked) || exists(overflow) {
+		t.Fatalf("the ingest node's spools of two after the purge: unacked %v, overflow %v; want both gone", exists(unacked), exists(overflow))
 	}
 	b, _ := json.Marshal(got)
 	t.Logf("answer with s2 down: %s", b)

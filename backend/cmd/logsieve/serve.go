@@ -213,7 +213,13 @@ func runServer(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 		// leader election after a NATS server died takes seconds): 8x the
 		// single box's, as there is no spool on an ingest node.
 		fcfg.EngineTuning = func(c *engine.Config) {
-			c.Sink, c.ReusePort = node.Sink(c.Name), true
+			events := c.Events
+			c.Sink = node.SinkFor(c.Name, c.SpoolOwner, func(path string, bytes int64) {
+				if events != nil {
+					events.Add(engine.LevelWarning, "unacked spool: %d bytes left by an earlier engine of this name moved to %s, not published", bytes, path)
+				}
+			})
+			c.ReusePort = true
 			c.QueueLogs, c.QueueBytes = clusterQueueLogs, clusterQueueBytes
 		}
 	}
