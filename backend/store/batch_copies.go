@@ -41,12 +41,9 @@ func noBatchColumns(err error) bool {
 // node than self, by first row id (none for a day without a file).
 func (ds *Days) Copies(ctx context.Context, date, self string) ([]BatchCopy, error) {
 	out := []BatchCopy{}
-	h, err := ds.Open(ctx, date)
-	if errors.Is(err, fs.ErrNotExist) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
+	h, err := ds.openExisting(ctx, date)
+	if h == nil {
+		return out, err
 	}
 	defer h.Release()
 	rs, err := h.conn.QueryContext(ctx, "SELECT id, node, rows, first_id, last_id FROM "+batchTable+copiesWhere+" ORDER BY first_id", self)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 )
 
@@ -60,12 +59,9 @@ func (d *dayFile) recordBatch(id string, rows int) (seen bool, err error) {
 // row counts (empty when the day has no file or no batches).
 func (ds *Days) Batches(ctx context.Context, date string) (map[string]int, error) {
 	out := map[string]int{}
-	h, err := ds.Open(ctx, date)
-	if errors.Is(err, fs.ErrNotExist) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
+	h, err := ds.openExisting(ctx, date)
+	if h == nil {
+		return out, err
 	}
 	defer h.Release()
 	rs, err := h.conn.QueryContext(ctx, "SELECT id, rows FROM "+batchTable)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 )
 
@@ -75,12 +74,9 @@ func addBatchRowColumns(ctx context.Context, conn *sql.Conn) error {
 // table recorded row ids).
 func (ds *Days) RowBatches(ctx context.Context, date string, ids []int64) ([]string, error) {
 	out := make([]string, len(ids))
-	h, err := ds.Open(ctx, date)
-	if errors.Is(err, fs.ErrNotExist) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
+	h, err := ds.openExisting(ctx, date)
+	if h == nil {
+		return out, err
 	}
 	defer h.Release()
 	for i, id := range ids {

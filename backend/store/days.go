@@ -329,6 +329,16 @@ type Day struct {
 	fileFacts *fileFacts // see facts
 }
 
+// openExisting is Open for a read of what a day holds: a day without a file
+// gives no handle and no error (the caller answers "nothing").
+func (ds *Days) openExisting(ctx context.Context, date string) (*Day, error) {
+	h, err := ds.Open(ctx, date)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return h, err
+}
+
 // Open returns a read handle of the day of date; a day without a file is an
 // error wrapping fs.ErrNotExist. The caller must Release it.
 func (ds *Days) Open(ctx context.Context, date string) (*Day, error) {
