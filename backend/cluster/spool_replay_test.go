@@ -80,16 +80,6 @@ func spoolingEngine(t *testing.T, in *Node, port int, spoolDir string) *engine.E
 	return e
 }
 
-func udpPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
 // sendSeq sends "n=from".."n=to-1" to e in rounds of 100, each round once
 // the engine received the one before (the socket buffer is not what is
 // tested).
@@ -218,7 +208,7 @@ func startSpoolClusterWith(t *testing.T, tune func(*Config)) spoolCluster {
 		tune(c)
 	})
 	c.spoolDir = filepath.Join(t.TempDir(), "spool")
-	c.e = spoolingEngine(t, c.in, udpPort(t), c.spoolDir)
+	c.e = spoolingEngine(t, c.in, freeUDPPort(t), c.spoolDir)
 	return c
 }
 
@@ -296,7 +286,7 @@ func TestSpoolReplayAfterAKillStoresNothingTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	inC := startNode(t, url, "in", RoleIngest, nil)
-	eC := spoolingEngine(t, inC, udpPort(t), snapC)
+	eC := spoolingEngine(t, inC, freeUDPPort(t), snapC)
 	waitFor(t, "the marked spool to be read", func() bool { return eC.Stats().SpoolBytes == 0 })
 	if err := eC.Stop(); err != nil {
 		t.Fatal(err)
@@ -309,7 +299,7 @@ func TestSpoolReplayAfterAKillStoresNothingTwice(t *testing.T) {
 	// The node comes back (a new process: new boot id) with the spool as the
 	// kill left it; JetStream's duplicate window drops every replayed batch.
 	in2 := startNode(t, url, "in", RoleIngest, nil)
-	e2 := spoolingEngine(t, in2, udpPort(t), snapA)
+	e2 := spoolingEngine(t, in2, freeUDPPort(t), snapA)
 	waitFor(t, "the spool replayed", func() bool { return e2.Stats().Replayed == spooled && e2.Stats().Stored == spooled })
 	if d := in2.Stats().PublishDuplicates; d == 0 || d != in2.Stats().PublishedBatches {
 		t.Fatalf("unexpected duplicate publishes %d of %d; want all", d, in2.Stats().PublishedBatches)
@@ -333,7 +323,7 @@ func TestSpoolReplayAfterAKillStoresNothingTwice(t *testing.T) {
 	}
 	time.Sleep(1500 * time.Millisecond) // the window must pass: nothing to wait on
 	in3 := startNode(t, url, "in", RoleIngest, nil)
-	e3 := spoolingEngine(t, in3, udpPort(t), snapB)
+	e3 := spoolingEngine(t, in3, freeUDPPort(t), snapB)
 	waitFor(t, "the second replay found stored", func() bool {
 		return e3.Stats().Stored == spooled && st.Stats().DuplicateRows == spooled
 	})

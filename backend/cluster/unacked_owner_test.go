@@ -69,7 +69,7 @@ func TestUnackedSpoolOfAnEarlierDefinitionIsMovedAsideNotPublished(t *testing.T)
 		t.Fatal(err)
 	}
 	newEngine := func(s *EngineSink) *engine.Engine {
-		e := engine.New(engine.Config{Name: "e1", Bind: "127.0.0.1", Port: udpPort(t), Dir: t.TempDir(),
+		e := engine.New(engine.Config{Name: "e1", Bind: "127.0.0.1", Port: freeUDPPort(t), Dir: t.TempDir(),
 			QueueLogs: 256, Workers: 1, BatchRows: 64, FlushEvery: 20 * time.Millisecond, Sink: s}, cls)
 		if err := e.Start(); err != nil {
 			t.Fatal(err)

@@ -58,7 +58,7 @@ func TestUnackedSpoolKeepsWhatAKillWouldLoseWhileAcksStall(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := startNode(t, url, "in", RoleIngest, func(cfg *Config) { cfg.DataDir = d })
-		spoolingEngine(t, n, udpPort(t), filepath.Join(t.TempDir(), "spool"))
+		spoolingEngine(t, n, freeUDPPort(t), filepath.Join(t.TempDir(), "spool"))
 		return n
 	}
 
