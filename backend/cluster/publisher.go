@@ -87,7 +87,7 @@ func (p *Publisher) sink(engine, owner string, orphaned func(path string, bytes 
 	cfg := p.n.cfg
 	if cfg.UnackedAfter > 0 && cfg.DataDir != "" {
 		dir := unackedDir(cfg.DataDir, engine)
-		o, err := spool.Claim(dir, filepath.Join(cfg.DataDir, "cluster", "unacked", OrphanedDir), owner)
+		o, err := spool.Claim(dir, filepath.Join(cfg.DataDir, "cluster", "unacked", spool.OrphanedDir), owner)
 		if o != nil {
 			cfg.Log.Warn("unacked spool: a spool left by an earlier engine of this name was moved aside, not published",
 				"engine", engine, "path", o.Path, "bytes", o.Bytes)
@@ -110,11 +110,6 @@ func (p *Publisher) sink(engine, owner string, orphaned func(path string, bytes 
 	p.mu.Unlock()
 	return s
 }
-
-// OrphanedDir is the folder of <DataDir>/cluster/unacked where an unacked
-// spool of an earlier definition of an engine is moved (the leading '_'
-// keeps it apart from every engine name).
-const OrphanedDir = "_orphaned"
 
 // retire stops the sink of an engine definition that is gone: its unacked
 // sender stops (what it holds stays on disk) and its spool is closed.

@@ -59,7 +59,7 @@ func TestUnackedSpoolOfAnEarlierDefinitionIsMovedAsideNotPublished(t *testing.T)
 		movedTo = ""
 	}
 	sink := in.SinkFor("e1", "def-2", report)
-	checkMoved(filepath.Join(dataDir, "cluster", "unacked", OrphanedDir, "e1-"+spool.LegacyOwner))
+	checkMoved(filepath.Join(dataDir, "cluster", "unacked", spool.OrphanedDir, "e1-"+spool.LegacyOwner))
 	if b, err := os.ReadFile(filepath.Join(unackedDir(dataDir, "e1"), spool.OwnerFile)); err != nil || string(b) != "def-2\n" {
 		t.Fatalf("owner of the new unacked spool; got %q, %v", b, err)
 	}
@@ -97,7 +97,7 @@ func TestUnackedSpoolOfAnEarlierDefinitionIsMovedAsideNotPublished(t *testing.T)
 	in3 := startNode(t, c.url, "in3", RoleIngest, func(cfg *Config) { cfg.DataDir = d })
 	before := nums(t, ds)
 	e3 := newEngine(in3.SinkFor("e1", "def-2", report))
-	checkMoved(filepath.Join(d, "cluster", "unacked", OrphanedDir, "e1-"+spool.LegacyOwner))
+	checkMoved(filepath.Join(d, "cluster", "unacked", spool.OrphanedDir, "e1-"+spool.LegacyOwner))
 	sendSeq(t, e3, 6000, 6100)
 	want := append(slices.Clone(before), seqInts(6000, 6100)...)
 	waitFor(t, "the restarted engine's logs stored", func() bool { return len(nums(t, ds)) >= len(want) })

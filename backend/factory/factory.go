@@ -19,6 +19,7 @@ import (
 	"github.com/logsieve/logsieve/backend/engine"
 	"github.com/logsieve/logsieve/backend/internal/fanout"
 	"github.com/logsieve/logsieve/backend/meta"
+	"github.com/logsieve/logsieve/backend/spool"
 	"github.com/logsieve/logsieve/backend/store"
 	"github.com/logsieve/logsieve/backend/tlscert"
 )
@@ -196,7 +197,7 @@ func (f *Factory) engineConfig(spec EngineSpec, loc *time.Location, events *engi
 		Location: loc, TZName: spec.Timezone, KeepOriginal: spec.KeepOriginal, SyslogHeader: spec.SyslogHeader,
 		RcvBuf: f.cfg.RcvBuf, Now: f.cfg.Now, Log: f.cfg.Log,
 		SpoolDir: SpoolDir(f.cfg.DataDir, spec.Name), SpoolMaxBytes: f.cfg.SpoolMaxBytes,
-		SpoolOrphans: filepath.Join(f.cfg.DataDir, "spool", OrphanedDir), SpoolOwner: spec.spoolID,
+		SpoolOrphans: filepath.Join(f.cfg.DataDir, "spool", spool.OrphanedDir), SpoolOwner: spec.spoolID,
 	}
 	if f.cfg.EngineTuning != nil {
 		f.cfg.EngineTuning(&cfg)
@@ -323,12 +324,6 @@ func (f *Factory) SetSpoolMaxBytes(n int64) {
 	f.cfg.SpoolMaxBytes = n
 	f.mu.Unlock()
 }
-
-// OrphanedDir is where, under <data>/spool and <data>/cluster/unacked, a
-// spool of an earlier definition of an engine is moved when a later one of
-// the same name starts (spool.Claim). Its leading '_' keeps it apart from
-// every engine name.
-const OrphanedDir = "_orphaned"
 
 // SpoolDir is the overflow spool directory of the engine called name.
 func SpoolDir(dataDir, name string) string {

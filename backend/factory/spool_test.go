@@ -67,7 +67,7 @@ func TestSpoolOfADeletedEngineIsMovedAsideNotReplayed(t *testing.T) {
 	if st.Replayed != 0 || st.SpoolCorrupt != 0 || st.SpoolBytes != 0 {
 		t.Fatalf("new engine replayed the old spool: %+v", st)
 	}
-	moved := filepath.Join(e.dir, "spool", OrphanedDir, "edge-"+strings.TrimSpace(string(oldOwner)))
+	moved := filepath.Join(e.dir, "spool", spool.OrphanedDir, "edge-"+strings.TrimSpace(string(oldOwner)))
 	got, err := os.ReadDir(moved)
 	if err != nil || len(got) != len(left) {
 		t.Fatalf("old spool at %s; got %v, %d files; want the %d files left", moved, err, len(got), len(left))

@@ -30,6 +30,12 @@ type Orphan struct {
 	Owner string // the identity it had ("" when it had none)
 }
 
+// OrphanedDir is the folder, beside an engine's spool directories (under
+// <data>/spool and <data>/cluster/unacked), where Claim's callers move a
+// spool of an earlier definition of an engine when a later one of the same
+// name starts. Its leading '_' keeps it apart from every engine name.
+const OrphanedDir = "_orphaned"
+
 // Claim makes dir the spool of owner before it is opened: a directory
 // of another owner (or of none, unless owner is LegacyOwner) is moved to
 // <orphanRoot>/<name>-<identity>[-<n>] and returned; then dir exists and
