@@ -110,7 +110,20 @@ func TestMetaBucketSeededByTheFirstNodeAndAppliedOnTheOthers(t *testing.T) {
 	if err := a.db.CreateUser(meta.User{Username: "bob", Role: meta.RoleViewer}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "user bob on b", func() bool { _, err := b.db.User("bob"); return err == nil })
+	// The DB row is written before the change is handed to Run's callback:
+	// wait for the callback, not the row.
+	hasChange := func(m *metaNode, ch meta.Change) func() bool {
+		return func() bool {
+			for _, c := range m.changes() {
+				if c == ch {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	waitFor(t, "user bob applied on b", hasChange(b, meta.Change{Kind: meta.KindUser, Name: "bob"}))
+	waitFor(t, "b's delete of e1 applied on a", hasChange(a, meta.Change{Kind: meta.KindEngine, Name: "e1"}))
 	want := []meta.Change{{Kind: meta.KindEngine, Name: "e1"}, {Kind: meta.KindUser, Name: "alice"}, {Kind: meta.KindUser, Name: "bob"}}
 	if got := b.changes(); len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Fatalf("unexpected changes applied on b; got %v; want %v (its own delete not echoed)", got, want)
