@@ -117,10 +117,11 @@ func TestFailingChannelIsRetriedWithBackoffRecordedAndAnEngineEvent(t *testing.T
 	if waited := c.Now().Sub(start); waited > time.Hour+time.Minute {
 		t.Fatalf("backoff waited %s in all; want at most 1 h", waited)
 	}
-	evs := strings.Join(fe.Events(), "\n")
-	if !strings.Contains(evs, `delivery to channel "down" failed`) || !strings.Contains(evs, `delivery to channel "down" gave up`) {
-		t.Fatalf("engine events; got %q", evs)
-	}
+	// The give-up is recorded before its engine event is sent: wait for it.
+	waitFor(t, "the down channel's engine events", func() bool {
+		evs := strings.Join(fe.Events(), "\n")
+		return strings.Contains(evs, `delivery to channel "down" failed`) && strings.Contains(evs, `delivery to channel "down" gave up`)
+	})
 	if st := e.Stats(); st.Stored != 2 || st.Dropped != 0 {
 		t.Fatalf("ingest; got stored %d dropped %d; want 2, 0", st.Stored, st.Dropped)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/logsieve/logsieve/backend/syslog"
 )
 
 var (
@@ -14,8 +16,8 @@ var (
 )
 
 // FuzzClassNames checks class and key name validation against the naming rules (docs/api.md)
-// rules written as regular expressions: Compile accepts exactly the valid
-// names, refuses the others with a typed error, and never yields duplicate or
+// rules written as regular expressions (keys also not syslog header columns):
+// Compile accepts exactly the valid names, refuses the others with a typed error, and never yields duplicate or
 // reserved columns.
 func FuzzClassNames(f *testing.F) {
 	f.Add("fw", "src_ip", "src_port")
@@ -24,6 +26,7 @@ func FuzzClassNames(f *testing.F) {
 	f.Add("fw", "time", "a")
 	f.Add("fw", "client_ip", "x")
 	f.Add("fw", "received_ip", "x")
+	f.Add("0", "app", "a") // a syslog header column (a run of the fuzzer found it)
 	f.Add("x'; drop table logs;--", "a\x00", "b")
 	f.Add("", "a", "a")
 	f.Add("fw", strings.Repeat("a", 63), strings.Repeat("b", 64))
@@ -32,7 +35,7 @@ func FuzzClassNames(f *testing.F) {
 		want := nameSpec.MatchString(name) && k1 != k2
 		cols := []string{}
 		for _, k := range []string{k1, k2} {
-			want = want && keySpec.MatchString(k) && !slices.Contains(Reserved, k)
+			want = want && keySpec.MatchString(k) && !slices.Contains(Reserved, k) && !syslog.IsColumn(k)
 			cols = append(cols, k)
 			if p, ok := strings.CutSuffix(k, "_ip"); ok {
 				cols = append(cols, p+"_port")
