@@ -138,17 +138,13 @@ func (p *Publisher) purgeUnacked(engine string) error {
 	return os.RemoveAll(unackedDir(p.n.cfg.DataDir, engine))
 }
 
-// close waits for the unacked spools' senders (after stopRetrying) and
-// closes the spools.
+// close retires every sink (after stopRetrying): the unacked spools'
+// senders stop and the spools are closed.
 func (p *Publisher) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for name, s := range p.sinks {
-		if s.unacked != nil {
-			if err := s.unacked.close(); err != nil {
-				p.n.cfg.Log.Warn("cannot close the unacked spool", "engine", name, "err", err)
-			}
-		}
+	for _, s := range p.sinks {
+		s.retire()
 	}
 }
 

@@ -419,12 +419,18 @@ func (f *Factory) DeleteEngine(name string, purge bool) error {
 		f.cfg.Log.Warn("cannot close day files", "engine", name, "err", err)
 	}
 	if purge {
-		if err := os.RemoveAll(store.EngineDir(f.cfg.DataDir, name)); err != nil {
-			return fmt.Errorf("cannot purge day files of engine %q: %w", name, err)
-		}
-		if err := os.RemoveAll(SpoolDir(f.cfg.DataDir, name)); err != nil {
-			return fmt.Errorf("cannot purge the spool of engine %q: %w", name, err)
-		}
+		return f.removeFiles(name)
+	}
+	return nil
+}
+
+// removeFiles deletes the day files and the overflow spool of engine name.
+func (f *Factory) removeFiles(name string) error {
+	if err := os.RemoveAll(store.EngineDir(f.cfg.DataDir, name)); err != nil {
+		return fmt.Errorf("cannot purge day files of engine %q: %w", name, err)
+	}
+	if err := os.RemoveAll(SpoolDir(f.cfg.DataDir, name)); err != nil {
+		return fmt.Errorf("cannot purge the spool of engine %q: %w", name, err)
 	}
 	return nil
 }
@@ -603,11 +609,5 @@ func (f *Factory) PurgeFiles(name string) error {
 	if _, ok := f.engines[name]; ok {
 		return conflict("name", "engine %q is still defined on this node", name)
 	}
-	if err := os.RemoveAll(store.EngineDir(f.cfg.DataDir, name)); err != nil {
-		return fmt.Errorf("cannot purge day files of engine %q: %w", name, err)
-	}
-	if err := os.RemoveAll(SpoolDir(f.cfg.DataDir, name)); err != nil {
-		return fmt.Errorf("cannot purge the spool of engine %q: %w", name, err)
-	}
-	return nil
+	return f.removeFiles(name)
 }
