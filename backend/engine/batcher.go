@@ -78,6 +78,10 @@ func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *worker
 					b.flush(wst)
 				}
 			}
+			if b.queueFull(pending, in) {
+				flush()
+				continue
+			}
 			if len(b.rows) > 0 {
 				if !timerOn {
 					timer.Reset(e.cfg.FlushEvery)
@@ -87,6 +91,10 @@ func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *worker
 					idle.Reset(e.cfg.FlushIdle)
 				}
 			}
+		case <-e.full:
+			if b.queueFull(pending, in) {
+				flush()
+			}
 		case <-timer.C:
 			flush()
 		case <-idle.C:
@@ -95,6 +103,23 @@ func (e *Engine) runBatcher(in <-chan *parsedChunk, w *store.Writer, wst *worker
 			b.rollover()
 		}
 	}
+}
+
+// queueFull reports whether the batch should be written now because a
+// connection waits for room in the queue: few more rows come until some are
+// written, so the batch is about as big as it gets. A stream engine's queue
+// holds two batches, and waiting for a full one left the writer idle until
+// the idle timer. Either the batch holds every queued log (nothing else can
+// come), or half a batch (or half the queue) with no chunk on its way: a
+// full queue behind many connections must not turn into a transaction per
+// arriving chunk.
+func (b *batcher) queueFull(pending map[uint64]*parsedChunk, in <-chan *parsedChunk) bool {
+	e := b.e
+	if len(b.rows) == 0 || e.ctr.waiting.Load() == 0 {
+		return false
+	}
+	return int64(len(b.rows)) >= e.ctr.queued.Load() ||
+		len(b.rows) >= min(e.cfg.BatchRows, e.cfg.QueueLogs)/2 && len(pending) == 0 && len(in) == 0
 }
 
 func (e *Engine) today() string {

@@ -312,6 +312,10 @@ func (e *Engine) handOn(c *chunk, out *chunkQueue) {
 		if t0.IsZero() {
 			t0 = time.Now()
 			e.ctr.waiting.Add(1)
+			select {
+			case e.full <- struct{}{}:
+			default:
+			}
 			timer = time.NewTimer(10 * time.Millisecond)
 		} else {
 			timer.Reset(10 * time.Millisecond)

@@ -280,16 +280,7 @@ func fullQueueBlocksTheSender(t *testing.T, cfg Config, dial func(*testing.T, st
 	waitStored(t, e, 1)
 	unlock := holdWriteLock(t, dayFiles(t, dir)[0])
 	const n = 20000 // ~5 MB: more than the queue and the socket buffers hold
-	var sb strings.Builder
-	for _, m := range numbered(1, n, 250) {
-		sb.WriteString(m + "\n")
-	}
-	sendErr := make(chan error, 1)
-	go func() {
-		_, err := io.WriteString(c, sb.String())
-		sendErr <- err
-	}()
-	waitFor(t, 10*time.Second, "the connection to wait for room", func() bool { return e.ctr.waiting.Load() > 0 })
+	sendErr := sendUntilItWaits(t, e, c, numberedLines(1, n, 250))
 	held := time.Now()
 	waitFor(t, time.Second, "the writer to be held a while", func() bool { return time.Since(held) > 20*time.Millisecond })
 	unlock()
@@ -310,6 +301,87 @@ func fullQueueBlocksTheSender(t *testing.T, cfg Config, dial func(*testing.T, st
 			}
 		}
 	}
+}
+
+func TestStreamEngineQueueHoldsTwoBatchesByDefault(t *testing.T) {
+	dir := t.TempDir()
+	e, addr := startEngine(t, Config{Dir: dir, Protocol: "tcp", KeepOriginal: true}, seqClass(t))
+	if e.cfg.QueueLogs != streamQueueLogs {
+		t.Fatalf("queue of a tcp engine holds %d logs; want %d", e.cfg.QueueLogs, streamQueueLogs)
+	}
+	c := dialTCP(t, addr)
+	write(t, c, numbered(0, 1, 0)[0]+"\n")
+	waitStored(t, e, 1)
+	unlock := holdWriteLock(t, dayFiles(t, dir)[0])
+	// 60,000 logs (~3.6 MB): more than two batches and the socket buffers
+	// hold, fewer than a UDP engine's queue (which would take them all).
+	const n = 60000
+	sendErr := sendUntilItWaits(t, e, c, numberedLines(1, n, 60))
+	if q := e.ctr.queued.Load(); q > streamQueueLogs {
+		t.Fatalf("%d logs queued while the writer is held; want at most %d", q, streamQueueLogs)
+	}
+	unlock()
+	if err := <-sendErr; err != nil {
+		t.Fatal(err)
+	}
+	waitStored(t, e, n)
+	if st := e.Stats(); st.Dropped != 0 || st.Stored != n || st.BackpressureMs == 0 {
+		t.Fatalf("unexpected stats %+v; want %d stored, none dropped, back-pressure time", st, n)
+	}
+}
+
+func TestFullStreamQueueIsWrittenWithoutWaitingForTheFlushTimers(t *testing.T) {
+	dir := t.TempDir()
+	// Batches of 8,000 rows at most, a queue of 1,000 logs and flush timers
+	// of a minute: only a batch written because the queue is full stores
+	// anything within waitStored's 10 s.
+	cfg := Config{Dir: dir, Bind: "127.0.0.1", Name: "test", Protocol: "tcp", KeepOriginal: true,
+		QueueLogs: 1000, BatchRows: 8000, FlushEvery: time.Minute, FlushIdle: time.Minute}
+	e := New(cfg, seqClass(t))
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Stop() })
+	c := dialTCP(t, e.Addr())
+	const n = 5000
+	write(t, c, numberedLines(0, n, 60))
+	waitStored(t, e, n/2) // the last ones wait for a timer or Stop: no connection waits then
+	if err := e.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.Stats(); st.Stored != n || st.Dropped != 0 {
+		t.Fatalf("unexpected stats %+v; want all %d stored", st, n)
+	}
+	for _, s := range fileSeqs(t, dir) {
+		for i, v := range s {
+			if v != i {
+				t.Fatalf("row %d holds n=%d; want every message once, in order", i, v)
+			}
+		}
+	}
+}
+
+// numberedLines returns numbered(from, to, size), each message followed by LF.
+func numberedLines(from, to, size int) string {
+	var sb strings.Builder
+	for _, m := range numbered(from, to, size) {
+		sb.WriteString(m + "\n")
+	}
+	return sb.String()
+}
+
+// sendUntilItWaits writes text to c in a goroutine and returns once the
+// engine's connection waits for room in the queue; the write's error comes
+// on the channel.
+func sendUntilItWaits(t *testing.T, e *Engine, c net.Conn, text string) <-chan error {
+	t.Helper()
+	sendErr := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(c, text)
+		sendErr <- err
+	}()
+	waitFor(t, 10*time.Second, "the connection to wait for room", func() bool { return e.ctr.waiting.Load() > 0 })
+	return sendErr
 }
 
 func TestTCPStopClosesConnectionsFlushesAndLeaksNothing(t *testing.T) {
