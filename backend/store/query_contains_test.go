@@ -8,16 +8,21 @@ import (
 )
 
 // TestFindFoldIsAPlainCaseFoldedSearch compares containsFunc's search with
-// strings.Contains on ASCII-lowercased text, on texts of every length
-// around the 16-byte steps, with the needle at every offset, in either
+// strings.Contains on ASCII-lowercased text, by AVX2 and by SSE2, on texts
+// of every length around the 32- and 16-byte steps, with the needle at every offset, in either
 // case, and with the bytes a case fold could confuse ('@' and '`', '[' and
 // '{', NUL, bytes >= 0x80).
 func TestFindFoldIsAPlainCaseFoldedSearch(t *testing.T) {
+	if !hasAVX2() {
+		t.Log("this CPU has no AVX2: both searches are SSE2's")
+	}
 	f := func(s, needle string) {
 		t.Helper()
 		want := strings.Contains(asciiLower(s), asciiLower(needle))
-		if got := findFold(s, asciiLower(needle)); got != want {
-			t.Fatalf("findFold(%q, %q) = %v; want %v", s, needle, got, want)
+		for _, avx2 := range []bool{false, true} {
+			if got := findFold(s, asciiLower(needle), avx2); got != want {
+				t.Fatalf("findFold(%q, %q, avx2 %v) = %v; want %v", s, needle, avx2, got, want)
+			}
 		}
 	}
 	f("", "")
@@ -48,7 +53,7 @@ func TestFindFoldIsAPlainCaseFoldedSearch(t *testing.T) {
 	}
 	for n := 1; n <= 40; n++ {
 		needle := word(n%9 + 1)
-		for hn := 0; hn <= 70; hn++ {
+		for hn := 0; hn <= 110; hn++ {
 			s := word(hn)
 			f(s, needle)
 			for at := 0; at+len(needle) <= hn; at++ {
