@@ -113,7 +113,7 @@ func purgeFile(ctx context.Context, path string, gate *readGate, client string, 
 	}
 	// BEGIN IMMEDIATE: the step reads the rows it deletes and their minutes
 	// under the write lock, so the writer cannot commit in between.
-	db := gatedOpen(path, "_busy_timeout=10000&_txlock=immediate", gate)
+	db := gatedOpen(path, "_busy_timeout=10000&_txlock=immediate", gate, false)
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	var deleted int64

@@ -364,7 +364,7 @@ func (ds *Days) openHandle(ctx context.Context, d *day) (*Day, error) {
 		return nil, fmt.Errorf("cannot open day file %q: %w", d.path, fs.ErrNotExist)
 	}
 	if d.ro == nil {
-		db := gatedOpen(d.path, "mode=ro&_busy_timeout=5000", &d.gate)
+		db := gatedOpen(d.path, "mode=ro&_busy_timeout=5000", &d.gate, true)
 		db.SetMaxOpenConns(readPoolConns)
 		db.SetMaxIdleConns(2)
 		db.SetConnMaxIdleTime(readIdle)

@@ -198,15 +198,7 @@ func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string
 		rangeCond, order = "id > ? AND id <= ?", " ORDER BY id ASC"
 		pos = lo.Int64 - 1
 	}
-	var ranges []span // (start, end] or [end, start) as nextChunk gives them
-	for {
-		start, end, more := nextChunk(spans, pos, q.Desc)
-		if !more {
-			break
-		}
-		ranges = append(ranges, span{start, end})
-		pos = end
-	}
+	ranges := chunkRanges(spans, pos, q.Desc)
 	st := &exportStep{
 		stmt:  "SELECT " + exportSelect(shown, v.has) + " FROM logs WHERE " + rangeCond + where + order,
 		args:  args,
@@ -230,29 +222,20 @@ func exportDay(ctx context.Context, w io.Writer, v *Day, q Query, shown []string
 			c.Close()
 		}
 	}()
-	readers := min(exportReaders, len(ranges))
-	v.ds.mu.Lock()
-	pool := v.d.ro // open while v holds the day
-	v.ds.mu.Unlock()
-	for range readers - 1 {
-		c, err := pool.Conn(ctx)
-		if err != nil {
-			break // the export goes on with fewer readers
-		}
-		conns = append(conns, c)
-	}
+	conns = v.extraConns(ctx, min(exportReaders, len(ranges))-1) // the export goes on with fewer when the pool has none
 	free := make(chan []byte, exportReaders*(exportQueue+2))
 	outs := make([]chan exportPiece, 1+len(conns))
 	for r := range outs {
-		conn := v.conn
+		conn, wctx := v.conn, rctx
 		if r > 0 {
-			conn = conns[r-1]
+			// A second reader may take the spare scan slot (takeSlot).
+			conn, wctx = conns[r-1], readAhead(rctx)
 		}
 		outs[r] = make(chan exportPiece, exportQueue)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.read(rctx, conn, ranges, r, len(outs), free, outs[r])
+			st.read(wctx, conn, ranges, r, len(outs), free, outs[r])
 		}()
 	}
 	for k := range ranges {

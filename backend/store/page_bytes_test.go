@@ -8,9 +8,21 @@ import (
 // TestQueryDayPagesStopAtMaxBytesAndResumeExactly pages through a day with byte caps
 // from 1 byte (one row per page) to more than the day, mixed with a row limit: every
 // page holds at most MaxBytes of cells (or a single row), says why it stopped, and the
-// pages together are every row exactly once, in order.
+// pages together are every row exactly once, in order; with ranges of one row and of
+// four a page is filled by scanAhead's readers, one or two.
 func TestQueryDayPagesStopAtMaxBytesAndResumeExactly(t *testing.T) {
 	dir := queryFixture(t)
+	defer func(c int64, r int) { scanChunk, scanReaders = c, r }(scanChunk, scanReaders)
+	for _, c := range []int64{1 << 15, 4, 1} {
+		for _, r := range []int{1, 2} {
+			scanChunk, scanReaders = c, r
+			testPagesStopAtMaxBytes(t, dir)
+		}
+	}
+}
+
+func testPagesStopAtMaxBytes(t *testing.T, dir string) {
+	t.Helper()
 	for _, desc := range []bool{true, false} {
 		all, err := QueryDay(t.Context(), dir, Query{Date: queryDate, Desc: desc, Limit: MaxLimit})
 		if err != nil {
@@ -52,7 +64,7 @@ func TestQueryDayPagesStopAtMaxBytesAndResumeExactly(t *testing.T) {
 				cursor = *p.NextCursor
 			}
 			if want := pageIDs(all); !slices.Equal(got, want) {
-				t.Errorf("desc %v max %d: unexpected ids; got %q; want %q", desc, maxBytes, got, want)
+				t.Errorf("chunk %d readers %d desc %v max %d: unexpected ids; got %q; want %q", scanChunk, scanReaders, desc, maxBytes, got, want)
 			}
 		}
 	}

@@ -169,68 +169,48 @@ func (ds *Days) Query(ctx context.Context, q Query) (*Page, error) {
 	if !q.Desc {
 		rangeCond, orderBy = "id > ? AND id <= ?", " ORDER BY id ASC LIMIT ?"
 	}
-	stmt := "SELECT " + selectList(shown, v.has, true) + " FROM logs WHERE " + rangeCond + where + orderBy
+	ps := &pageScan{
+		stmt:     "SELECT " + selectList(shown, v.has, true) + " FROM logs WHERE " + rangeCond + where + orderBy,
+		args:     args,
+		word:     wordMatcher(q),
+		maxBytes: maxBytes,
+	}
+	pf := &pageFill{page: page, limit: limit, maxBytes: maxBytes, pos: pos}
 	sc := newRowScanner(len(shown))
-	word := wordMatcher(q)
-	qargs := make([]any, 2, 3+len(args))
-	qargs = append(qargs, args...)
-	timedOut, full, pageBytes := false, false, 0
-	for !full && len(page.Rows) <= limit {
-		start, end, more := nextChunk(spans, pos, q.Desc)
+	timedOut := false
+	for first := true; !pf.finished; first = false {
+		start, end, more := nextChunk(spans, pf.pos, q.Desc)
 		if !more {
 			break
 		}
-		pos = start
+		pf.pos = start
 		if sctx.Err() != nil {
 			timedOut = true
 			break
 		}
-		want := limit + 1 - len(page.Rows)
-		qargs[0], qargs[1] = pos, end
-		qargs = append(qargs[:2+len(args)], want)
-		if testHookScan != nil {
-			testHookScan(stmt, qargs)
-		}
-		got := 0 // rows SQL returned, rows the word check rejects included
-		rows, err := v.conn.QueryContext(sctx, stmt, qargs...)
-		if err == nil {
-			for rows.Next() {
-				got++
-				id, cells, serr := sc.scan(rows)
-				if serr != nil {
-					rows.Close()
-					return nil, fmt.Errorf("cannot read day file %q: %w", v.d.path, serr)
-				}
-				if word != nil && !word(cells[1:]) {
-					pos = id // rejected: the scan goes on after it
-					continue
-				}
-				n := cellBytes(cells)
-				if len(page.Rows) > 0 && len(page.Rows) < limit && pageBytes+n > maxBytes {
-					full = true // this row starts the next page
-					break
-				}
-				pageBytes += n
-				page.Rows = append(page.Rows, cells)
-				pos = id
+		if !first {
+			// The first range did not fill the page: a sparse search, which
+			// reads the next ranges on two connections at once.
+			var err error
+			if timedOut, err = v.scanAhead(ctx, sctx, ps, pf, spans, q.Desc); err != nil {
+				return nil, err
 			}
-			rows.Close()
-			err = rows.Err()
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if sctx.Err() != nil {
-				timedOut = true
+			if timedOut {
 				break
 			}
-			return nil, fmt.Errorf("cannot query day file %q: %w", v.d.path, err)
+			continue // with what is left after pf.pos, if anything
 		}
-		if len(page.Rows) <= limit && !full && got < want {
-			pos = end // the chunk is done; else its rest is scanned next
+		res := ps.read(sctx, v.conn, sc, start, end, pf.room())
+		if res.err != nil {
+			if timedOut, err = v.scanFailed(ctx, sctx, res); err != nil {
+				return nil, err
+			}
+			break
 		}
+		pf.take(res)
 	}
+	full := pf.full
+	pos = pf.pos
 	switch {
 	case len(page.Rows) > limit:
 		page.Rows = page.Rows[:limit]

@@ -141,15 +141,19 @@ func TestQueryDayPagesWithCursorUntilTheEnd(t *testing.T) {
 			}
 			q.Cursor = *p.NextCursor
 		}
-		checkEqual(t, fmt.Sprintf("ids (chunk %d, desc %v, limit %d)", chunk, q.Desc, q.Limit), got, want)
+		checkEqual(t, fmt.Sprintf("ids (chunk %d, readers %d, desc %v, limit %d)", chunk, scanReaders, q.Desc, q.Limit), got, want)
 	}
-	for _, chunk := range []int64{1 << 15, 4, 1} {
-		f(chunk, Query{Limit: 7, Desc: true}, idRange(30, 1))
-		f(chunk, Query{Limit: 7}, idRange(1, 30))
-		f(chunk, Query{Limit: 10, Desc: true}, idRange(30, 1))
-		f(chunk, Query{Limit: 10}, idRange(1, 30))
-		f(chunk, Query{Limit: 3, Desc: true, Q: "alpha1"}, append(idRange(20, 11), "2"))
-		f(chunk, Query{Limit: 3, Q: "alpha1"}, append([]string{"2"}, idRange(11, 20)...))
+	defer func(r int) { scanReaders = r }(scanReaders)
+	for _, readers := range []int{1, 2} {
+		scanReaders = readers
+		for _, chunk := range []int64{1 << 15, 4, 1} {
+			f(chunk, Query{Limit: 7, Desc: true}, idRange(30, 1))
+			f(chunk, Query{Limit: 7}, idRange(1, 30))
+			f(chunk, Query{Limit: 10, Desc: true}, idRange(30, 1))
+			f(chunk, Query{Limit: 10}, idRange(1, 30))
+			f(chunk, Query{Limit: 3, Desc: true, Q: "alpha1"}, append(idRange(20, 11), "2"))
+			f(chunk, Query{Limit: 3, Q: "alpha1"}, append([]string{"2"}, idRange(11, 20)...))
+		}
 	}
 }
 
