@@ -1,10 +1,10 @@
 # logsieve — entry points: build, run, test, bench, dist, dev, lint.
 SHELL := /bin/bash
 GO ?= go
-# SQLite reads a day file through a memory map of up to SQLITE_MAX_MMAP_SIZE
-# (backend/store/read_gate.go, readMapBytes): 2 GiB unless the build raises it, and
-# a day of tens of millions of rows is several GiB. Every Go build and test here
-# compiles SQLite with a limit of 1 TiB (-O2 -g is Go's default CGO_CFLAGS).
+# SQLite can read a day file through a memory map of up to SQLITE_MAX_MMAP_SIZE
+# (backend/store/read_gate.go, readMapBytes, off by default): 2 GiB unless the build
+# raises it, and a day of tens of millions of rows is several GiB. Every Go build and
+# test here compiles SQLite with a limit of 1 TiB (-O2 -g is Go's default CGO_CFLAGS).
 CGO_CFLAGS ?= -O2 -g
 export CGO_CFLAGS += -DSQLITE_MAX_MMAP_SIZE=1099511627776
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)

@@ -150,10 +150,10 @@ func sqliteMapLimit(t *testing.T) int64 {
 	return 0x7fff0000
 }
 
-// A day's read connections read the file through a memory map as large as
-// the build allows (make builds with 1 TiB); the purge's writing
+// A day's read connections map readMapBytes of the file (off: 0) or as much
+// as the build allows (make builds with 1 TiB); the purge's writing
 // connection does not map.
-func TestDayReadConnectionsMapTheFile(t *testing.T) {
+func TestDayReadConnectionsMapReadMapBytes(t *testing.T) {
 	dir := sparseFixture(t, 10, func(int) bool { return false })
 	ds := NewDays(dir)
 	defer ds.Close()

@@ -175,16 +175,21 @@ func gatedOpen(path, query string, g *readGate, mapped bool) *sql.DB {
 	return sql.OpenDB(&gatedConnector{dsn: fileDSN(path, query), g: g, mapped: mapped})
 }
 
-// readMapBytes is the PRAGMA mmap_size of a day's read connections: they
-// read the file's pages where the kernel's page cache holds them instead
-// of copying each into SQLite's cache (pread). A substring search of a
-// 20M-row day spent a quarter of its CPU in that copy (perf:
-// _copy_to_iter); mapped, it scanned 6.1M rows/s instead of 4.7M. SQLite
-// maps at most SQLITE_MAX_MMAP_SIZE, 2 GiB unless the build raises it: the
-// Makefile builds with a limit of 1 TiB (CGO_CFLAGS); a build without it
-// maps the first 2 GiB of each file and reads the rest as before. Writes
-// never go through the map (the writer's connections do not map).
-const readMapBytes = 1 << 40
+// readMapBytes is the PRAGMA mmap_size of a day's read connections; 0, they
+// copy each page into SQLite's cache (pread). Mapped (1 << 40), they read
+// the pages where the kernel's page cache holds them: on an Intel KVM guest
+// a substring search of a 20M-row day, which spent a quarter of its CPU in
+// that copy (perf: _copy_to_iter), scanned 6.1M rows/s idle instead of
+// 4.7M and about 1.2x faster under ingest; on an AMD EPYC guest whose page
+// faults are expensive (paravirtualized MMU: perf showed a quarter of the
+// search's time in btreeInitPage's first touch of each mapped page) it
+// scanned half as fast mapped (3.2-3.7M rows/s against 5.5-7.4M under
+// ingest, README "The memory map off by default"). Off: the slower box
+// loses a fifth, not half. SQLite maps at most SQLITE_MAX_MMAP_SIZE, 2 GiB
+// unless the build raises it: the Makefile builds with a limit of 1 TiB
+// (CGO_CFLAGS) so that turning the map on maps whole day files. Writes never
+// go through the map (the writer's connections do not map).
+const readMapBytes = 0
 
 // gatedConnector makes the SQLite connections of gatedOpen.
 type gatedConnector struct {
