@@ -206,7 +206,7 @@ func (c *gatedConnector) Connect(context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	sc := conn.(*sqlite3.SQLiteConn)
-	if c.mapped {
+	if c.mapped && readMapBytes > 0 { // 0 is SQLite's own default: nothing to set
 		if _, err := sc.Exec(fmt.Sprintf("PRAGMA mmap_size=%d", readMapBytes), nil); err != nil {
 			sc.Close()
 			return nil, fmt.Errorf("cannot map the file: %w", err)
